@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+
+/** The machine's PostgreSQL (trust auth) and Redis, overridable for other setups. */
+export const TEST_PG_URL = process.env.RC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const TEST_REDIS_URL = process.env.RC_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export interface TestDatabase {
+  readonly name: string
+  readonly url: string
+  /** Drop the database, closing whatever connections remain. */
+  drop(): Promise<void>
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A fresh database named `rc_<label>_<random>`, so test files can run in parallel. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30)
+  const name = `rc_${safe}_${randomBytes(4).toString('hex')}`
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`))
+  const url = new URL(TEST_PG_URL)
+  url.pathname = `/${name}`
+  return {
+    name,
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  }
+}

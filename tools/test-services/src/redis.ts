@@ -1,0 +1,111 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { freePort } from './ports'
+
+const run = promisify(execFile)
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+
+export interface RedisServerOptions {
+  port?: number
+  /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  args?: string[]
+}
+
+/** A redis-server child process on loopback that a test may stop, freeze and restart. */
+export interface RedisServer {
+  readonly host: '127.0.0.1'
+  readonly port: number
+  readonly url: string
+  readonly dir: string
+  /** `redis-cli` against this node. */
+  cli(...args: string[]): Promise<string>
+  /** SIGSTOP: the socket stays open but nothing answers (worse than a refused connection). */
+  pause(): void
+  /** SIGCONT after `pause`. */
+  resume(): void
+  /** Kill the process; the port then refuses connections. */
+  stop(): Promise<void>
+  /** Start again on the same port (after `stop`). */
+  start(): Promise<void>
+  /** Stop and remove the data directory. */
+  destroy(): Promise<void>
+}
+
+async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'PING'])
+      if (stdout.trim() === 'PONG') return
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const clustered = options.args?.includes('--cluster-enabled') ?? false
+  const port = options.port ?? (await freePort(clustered ? 10000 : undefined))
+  const dir = mkdtempSync(join(tmpdir(), `rc-redis-${port}-`))
+  let child: ChildProcess | undefined
+
+  async function start(): Promise<void> {
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        ...(options.args ?? []),
+      ],
+      { stdio: 'ignore' },
+    )
+    live.add(proc)
+    proc.once('exit', () => live.delete(proc))
+    child = proc
+    await waitForPing(port)
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child
+    child = undefined
+    if (!proc || proc.exitCode !== null) return
+    const exited = new Promise((r) => proc.once('exit', r))
+    proc.kill('SIGCONT')
+    proc.kill('SIGKILL')
+    await exited
+  }
+
+  await start()
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async cli(...args) {
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])
+      return stdout.trim()
+    },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+    stop,
+    start,
+    async destroy() {
+      await stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
