@@ -1,0 +1,184 @@
+import { type Duration, toMs } from '../duration'
+import { RateTiersError } from '../errors'
+import { memoryRateStore } from '../memory/store'
+import type {
+  Algorithm,
+  LimitResult,
+  RateDecision,
+  RateStore,
+  RateTiersEvent,
+  StoreErrorMode,
+  StoreLimit,
+  TiersConfig,
+} from '../types'
+import { BlockCache } from './block-cache'
+import { type ResolvedLimit, resolveTiers } from './config'
+import { createGuard } from './guard'
+import { type ConsumeInput, resolveCall } from './input'
+
+/** Options of `createRateTiers`. */
+export interface RateTiersOptions {
+  /** Tier → bucket → limit(s), e.g. `{ free: { api: '20/1m' } }`. Validated at creation. */
+  tiers: TiersConfig
+  /** Where usage lives. Default: an in-process memory store (one instance only). */
+  store?: RateStore
+  /** Default `'sliding-log'` (exact). */
+  algorithm?: Algorithm
+  /** While the store fails: a local memory limiter (`'memory'`, default), admit all, or deny all. */
+  onStoreError?: StoreErrorMode
+  /** While the store is down, how often one call tries it again. Default `'1s'`. */
+  storeRetry?: Duration
+  /** Entries of the in-process cache of denied keys; `0` turns it off. Default 10 000. */
+  blockCacheSize?: number
+  /** Store switch and recovery events (log them). */
+  onEvent?: (event: RateTiersEvent) => void
+}
+
+/** What `reset` takes: forget a key's usage in every bucket, or in one. */
+export interface ResetInput {
+  key: string
+  bucket?: string
+}
+
+/** A configured limiter; see `createRateTiers`. */
+export interface RateTiers {
+  /** Checks and charges atomically; a denied call charges nothing. */
+  consume(input: ConsumeInput): Promise<RateDecision>
+  /** The decision `consume` would make now, without charging. */
+  peek(input: ConsumeInput): Promise<RateDecision>
+  /** Forgets usage of a key (every tier's windows of the bucket, or of all buckets). */
+  reset(input: ResetInput): Promise<void>
+  /** Tier names in plan order. */
+  readonly tierNames: readonly string[]
+}
+
+const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
+const MODES: readonly StoreErrorMode[] = ['memory', 'allow', 'deny']
+
+/** Creates a limiter over `tiers`, validating the whole config up front. */
+export function createRateTiers(options: RateTiersOptions): RateTiers {
+  const algorithm = options.algorithm ?? 'sliding-log'
+  const mode = options.onStoreError ?? 'memory'
+  if (!ALGORITHMS.includes(algorithm)) {
+    throw new RateTiersError(
+      'RATE_TIERS_INVALID_CONFIG',
+      `[@rc/rate-tiers] algorithm must be one of ${ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}.`,
+    )
+  }
+  if (!MODES.includes(mode)) {
+    throw new RateTiersError(
+      'RATE_TIERS_INVALID_CONFIG',
+      `[@rc/rate-tiers] onStoreError must be one of ${MODES.join(', ')}; got ${JSON.stringify(mode)}.`,
+    )
+  }
+  const tiers = resolveTiers(options.tiers, algorithm)
+  const store = options.store ?? memoryRateStore()
+  const decide = createGuard({
+    store,
+    mode,
+    retryMs: toMs(options.storeRetry ?? '1s', 'storeRetry'),
+    fallback: memoryRateStore(),
+    onEvent: options.onEvent,
+  })
+  const blockCacheSize = options.blockCacheSize ?? 10_000
+  const blocked = blockCacheSize > 0 ? new BlockCache(blockCacheSize) : undefined
+  const gcra = algorithm === 'gcra'
+
+  async function run(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
+    const limits = resolveCall(tiers, input, gcra)
+    const cost = input.cost ?? 1
+    const cacheId =
+      blocked && charge
+        ? `${input.key}\u0000${input.tier}\u0000${input.bucket ?? input.buckets?.join('\u0000')}`
+        : undefined
+    if (cacheId !== undefined) {
+      const hit = blocked!.get(cacheId, cost, Date.now())
+      if (hit) return hit
+    }
+    const tag = `{${input.key}}`
+    const storeLimits: StoreLimit[] = limits.map((l) => ({
+      id: tag + l.suffix,
+      limit: l.limit,
+      windowMs: l.windowMs,
+      burst: l.burst,
+    }))
+    const outcomes = await decide({ algorithm, limits: storeLimits, cost, charge })
+    const decision = toDecision(input.tier, limits, outcomes)
+    if (cacheId !== undefined && !decision.allowed && decision.retryAfterMs > 0) {
+      blocked!.set(cacheId, cost, Date.now(), decision)
+    }
+    return decision
+  }
+
+  return {
+    tierNames: [...tiers.keys()],
+    consume: (input) => run(input, true),
+    peek: (input) => run(input, false),
+    async reset({ key, bucket }) {
+      if (typeof key !== 'string' || key.length === 0) {
+        throw new RateTiersError(
+          'RATE_TIERS_INVALID_ARGUMENT',
+          '[@rc/rate-tiers] reset needs a non-empty key.',
+        )
+      }
+      const ids = new Set<string>()
+      for (const buckets of tiers.values()) {
+        for (const [name, limits] of buckets) {
+          if (bucket === undefined || bucket === name) for (const l of limits) ids.add(`{${key}}${l.suffix}`)
+        }
+      }
+      blocked?.deletePrefix(`${key}\u0000`)
+      await store.delete([...ids])
+    },
+  }
+}
+
+function toDecision(
+  tier: string,
+  limits: readonly ResolvedLimit[],
+  outcomes: readonly { allowed: boolean; remaining: number; resetMs: number; retryAfterMs: number }[],
+): RateDecision {
+  const results: LimitResult[] = []
+  let allowed = true
+  let pick = 0
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i]!
+    const o = outcomes[i]!
+    results.push({
+      bucket: l.bucket,
+      policy: l.policy,
+      allowed: o.allowed,
+      limit: l.limit,
+      windowMs: l.windowMs,
+      remaining: o.remaining,
+      resetMs: Math.ceil(o.resetMs),
+      retryAfterMs: Math.ceil(o.retryAfterMs),
+    })
+    if (!o.allowed) allowed = false
+  }
+  // The deciding limit: the denial that lasts longest, else the one with the least left.
+  for (let i = 1; i < results.length; i++) {
+    const r = results[i]!
+    const best = results[pick]!
+    const better = allowed
+      ? r.remaining < best.remaining || (r.remaining === best.remaining && r.resetMs > best.resetMs)
+      : r.retryAfterMs > best.retryAfterMs
+    if (better) pick = i
+  }
+  const chosen = results[pick]!
+  const decision: RateDecision = {
+    allowed,
+    tier,
+    bucket: chosen.bucket,
+    limit: chosen.limit,
+    remaining: chosen.remaining,
+    resetMs: chosen.resetMs,
+    retryAfterMs: allowed ? 0 : chosen.retryAfterMs,
+    policy: chosen.policy,
+    windowMs: chosen.windowMs,
+    limits: results,
+  }
+  const next = limits[pick]!.next
+  if (next) decision.nextTier = next
+  return decision
+}

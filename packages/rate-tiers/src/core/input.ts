@@ -1,0 +1,70 @@
+import { RateTiersError, UnknownBucketError, UnknownTierError } from '../errors'
+import type { ResolvedLimit, ResolvedTiers } from './config'
+
+/** What `consume` and `peek` take. Give `bucket` or `buckets`. */
+export interface ConsumeInput {
+  /** Who is limited: a tenant, location, user or API key id. */
+  key: string
+  /** The caller's current plan; limits travel with each call, so a plan change applies at once. */
+  tier: string
+  /** One bucket (operation class). */
+  bucket?: string
+  /** Several buckets, checked and charged all or nothing. */
+  buckets?: readonly string[]
+  /** Units this call costs; default 1. */
+  cost?: number
+}
+
+const MAX_KEY_LENGTH = 1024
+
+function invalid(message: string, key?: string): RateTiersError {
+  return new RateTiersError(
+    'RATE_TIERS_INVALID_ARGUMENT',
+    `[@rc/rate-tiers] ${message}`,
+    key === undefined ? {} : { key },
+  )
+}
+
+/** Checks a call and returns its limits in order; every problem is a typed error, never an allow. */
+export function resolveCall(tiers: ResolvedTiers, input: ConsumeInput, gcra: boolean): ResolvedLimit[] {
+  if (typeof input !== 'object' || input === null)
+    throw invalid('consume/peek take an object { key, tier, bucket }.')
+  const { key, tier, bucket, buckets, cost = 1 } = input
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw invalid(
+      `key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters, got ${JSON.stringify(key)}.`,
+    )
+  }
+  const tierLimits = typeof tier === 'string' ? tiers.get(tier) : undefined
+  if (!tierLimits) throw new UnknownTierError(String(tier), [...tiers.keys()])
+  const names = buckets ?? (bucket === undefined ? undefined : [bucket])
+  if (!names || names.length === 0 || (bucket !== undefined && buckets !== undefined)) {
+    throw invalid('give exactly one of `bucket` or a non-empty `buckets` array.', key)
+  }
+  if (!Number.isInteger(cost) || cost <= 0) {
+    throw new RateTiersError(
+      'RATE_TIERS_INVALID_COST',
+      `[@rc/rate-tiers] cost must be a positive integer, got ${cost}.`,
+      { key },
+    )
+  }
+  const limits: ResolvedLimit[] = []
+  for (const name of names) {
+    const found = tierLimits.get(name)
+    if (!found) throw new UnknownBucketError(tier, String(name), [...tierLimits.keys()])
+    if (limits.some((l) => l.bucket === name))
+      throw invalid(`bucket ${JSON.stringify(name)} is listed twice.`, key)
+    for (const limit of found) {
+      const capacity = gcra ? limit.burst : limit.limit
+      if (cost > capacity) {
+        throw new RateTiersError(
+          'RATE_TIERS_INVALID_COST',
+          `[@rc/rate-tiers] cost ${cost} exceeds the ${tier} tier's ${limit.policy} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
+          { key },
+        )
+      }
+      limits.push(limit)
+    }
+  }
+  return limits
+}

@@ -1,0 +1,66 @@
+/** Stable codes of every error @rc/rate-tiers throws. */
+export type RateTiersErrorCode =
+  | 'RATE_TIERS_INVALID_CONFIG'
+  | 'RATE_TIERS_INVALID_ARGUMENT'
+  | 'RATE_TIERS_INVALID_COST'
+  | 'RATE_TIERS_UNKNOWN_TIER'
+  | 'RATE_TIERS_UNKNOWN_BUCKET'
+  | 'RATE_TIERS_STORE_UNAVAILABLE'
+  | 'RATE_TIERS_STORE_TIMEOUT'
+
+/** Base class of every @rc/rate-tiers error: check `code`, not the message. */
+export class RateTiersError extends Error {
+  override readonly name: string = 'RateTiersError'
+  readonly code: RateTiersErrorCode
+  /** The rate-limited key involved, when there is one. */
+  readonly key?: string
+
+  constructor(code: RateTiersErrorCode, message: string, options: { cause?: unknown; key?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    if (options.key !== undefined) this.key = options.key
+  }
+}
+
+/** `consume` named a tier that is not in the `tiers` config. */
+export class UnknownTierError extends RateTiersError {
+  override readonly name = 'UnknownTierError'
+  readonly tier: string
+  constructor(tier: string, known: readonly string[]) {
+    super(
+      'RATE_TIERS_UNKNOWN_TIER',
+      `[@rc/rate-tiers] unknown tier ${JSON.stringify(tier)}; configured tiers are ${known.join(', ')}. Add it to \`tiers\` or map the plan to one of them.`,
+    )
+    this.tier = tier
+  }
+}
+
+/** `consume` named a bucket that the tier does not define. */
+export class UnknownBucketError extends RateTiersError {
+  override readonly name = 'UnknownBucketError'
+  readonly tier: string
+  readonly bucket: string
+  constructor(tier: string, bucket: string, known: readonly string[]) {
+    super(
+      'RATE_TIERS_UNKNOWN_BUCKET',
+      `[@rc/rate-tiers] tier ${JSON.stringify(tier)} has no bucket ${JSON.stringify(bucket)}; it defines ${known.join(', ')}. Add the bucket to every tier that may use it.`,
+    )
+    this.tier = tier
+    this.bucket = bucket
+  }
+}
+
+/** The store failed or did not answer within its timeout; `onStoreError` decides what callers get. */
+export class RateStoreError extends RateTiersError {
+  override readonly name = 'RateStoreError'
+  readonly store: string
+  constructor(
+    code: 'RATE_TIERS_STORE_UNAVAILABLE' | 'RATE_TIERS_STORE_TIMEOUT',
+    store: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(code, `[@rc/rate-tiers] ${store} store: ${message}`, { cause })
+    this.store = store
+  }
+}

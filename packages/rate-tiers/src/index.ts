@@ -1,0 +1,38 @@
+export {
+  type RateLimitBodyOptions,
+  type RateLimitJsonBody,
+  type RateLimitProblemBody,
+  rateLimitBody,
+  rateLimitContentType,
+} from './body'
+export {
+  createRateTiers,
+  type RateTiers,
+  type RateTiersOptions,
+  type ResetInput,
+} from './core/create-rate-tiers'
+export type { ConsumeInput } from './core/input'
+export type { Duration } from './duration'
+export {
+  RateStoreError,
+  RateTiersError,
+  type RateTiersErrorCode,
+  UnknownBucketError,
+  UnknownTierError,
+} from './errors'
+export { type RateLimitHeadersOptions, rateLimitHeaders } from './headers'
+export { type MemoryRateStoreOptions, memoryRateStore } from './memory/store'
+export type {
+  Algorithm,
+  LimitResult,
+  LimitSpec,
+  NextTierLimit,
+  RateDecision,
+  RateStore,
+  RateTiersEvent,
+  StoreCall,
+  StoreErrorMode,
+  StoreLimit,
+  StoreOutcome,
+  TiersConfig,
+} from './types'

@@ -1,0 +1,39 @@
+import type { MemoryAlgorithm } from './algorithm'
+
+/**
+ * GCRA kept as a level in units (`level` at time `at`) rather than a theoretical arrival time, so
+ * a plan change keeps the units already used: same decisions as GCRA while the limit is unchanged.
+ */
+export interface GcraState {
+  level: number
+  at: number
+}
+
+// Float division of the window can land a hair under a whole unit; this keeps 2.9999999 at 3.
+const EPSILON = 1e-9
+
+function levelAt(state: GcraState | undefined, interval: number, now: number): number {
+  return state ? Math.max(0, state.level - (now - state.at) / interval) : 0
+}
+
+/** Generic cell rate: one unit every window/limit, up to `burst` at once from idle. */
+export const gcra: MemoryAlgorithm<GcraState> = {
+  check(state, { limit, windowMs, burst }, cost, now) {
+    const interval = windowMs / limit
+    const level = levelAt(state, interval, now)
+    const left = Math.max(0, Math.floor(burst - level + EPSILON))
+    const resetMs = level * interval
+    if (cost <= left) return { allowed: true, left, resetMs, retryAfterMs: 0 }
+    return {
+      allowed: false,
+      left,
+      resetMs,
+      retryAfterMs: Math.max(1, Math.ceil((level + cost - burst) * interval)),
+    }
+  },
+  charge(state, { limit, windowMs }, cost, now) {
+    const interval = windowMs / limit
+    const level = levelAt(state, interval, now) + cost
+    return { state: { level, at: now }, expiresAt: now + level * interval, resetMs: level * interval }
+  },
+}

@@ -1,0 +1,4 @@
+import { memoryRateStore } from '../src/index'
+import { describeRateStore } from './contract'
+
+describeRateStore('memory', () => memoryRateStore())
