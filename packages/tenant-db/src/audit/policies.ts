@@ -1,0 +1,87 @@
+import { tenantRlsSql } from '../migrate/rls-sql'
+import type { PoolClientLike } from '../queryable'
+import { quoteIdent } from '../sql'
+import { type AuditContext, type Finding, finding, type TenantTable } from './types'
+
+interface PolicyRow {
+  table_oid: number
+  name: string
+  cmd: string
+  permissive: boolean
+  qual: string | null
+  with_check: string | null
+  column_type: string
+}
+
+/** Policies on tenant tables: missing, without WITH CHECK, or not filtering by tenant at all. */
+export async function policyFindings(
+  client: PoolClientLike,
+  tables: TenantTable[],
+  ctx: AuditContext,
+): Promise<Finding[]> {
+  if (tables.length === 0) return []
+  const { rows } = await client.query(
+    `SELECT p.polrelid::int AS table_oid, p.polname AS name, p.polcmd AS cmd, p.polpermissive AS permissive,
+            pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS qual,
+            pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
+       FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY($1::oid[])`,
+    [tables.map((t) => t.oid)],
+  )
+  const { rows: types } = await client.query(
+    `SELECT a.attrelid::int AS table_oid, pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type
+       FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attname = $2`,
+    [tables.map((t) => t.oid), ctx.column],
+  )
+  const typeOf = new Map((types as PolicyRow[]).map((r) => [Number(r.table_oid), r.column_type]))
+  const policies = rows as PolicyRow[]
+  const out: Finding[] = []
+  for (const t of tables) {
+    const own = policies.filter((p) => Number(p.table_oid) === t.oid)
+    const rls = tenantRlsSql({
+      table: t.display,
+      column: ctx.column,
+      role: ctx.role,
+      setting: ctx.setting,
+      columnType: typeOf.get(t.oid) ?? 'text',
+    })
+    if (own.length === 0) {
+      out.push(
+        finding(
+          'NO_POLICY',
+          'error',
+          t.display,
+          `${t.display} has no row level security policy: with RLS on nobody sees a row, with it off everybody sees all.`,
+          rls,
+        ),
+      )
+    }
+    for (const p of own) {
+      const object = `${t.display}.${p.name}`
+      // ALL and UPDATE fall back to USING when WITH CHECK is absent, so the gap is clarity, not a leak.
+      if (p.with_check === null && (p.cmd === '*' || p.cmd === 'w')) {
+        out.push(
+          finding(
+            'POLICY_WITHOUT_WITH_CHECK',
+            'warning',
+            object,
+            `policy ${p.name} on ${t.display} has no WITH CHECK: writes are checked only through its USING clause; state the write rule explicitly.`,
+            `ALTER POLICY ${quoteIdent(p.name)} ON ${t.sql} WITH CHECK (${p.qual ?? 'false'});`,
+          ),
+        )
+      }
+      const text = `${p.qual ?? ''} ${p.with_check ?? ''}`
+      if (p.permissive && !(text.includes(ctx.column) && text.includes(ctx.setting))) {
+        out.push(
+          finding(
+            'POLICY_NOT_TENANT_SCOPED',
+            'error',
+            object,
+            `permissive policy ${p.name} on ${t.display} does not compare ${ctx.column} with ${ctx.setting}; permissive policies are OR-ed, so it opens the table across tenants.`,
+            `DROP POLICY ${quoteIdent(p.name)} ON ${t.sql};\n${rls}`,
+          ),
+        )
+      }
+    }
+  }
+  return out
+}

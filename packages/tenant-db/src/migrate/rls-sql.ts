@@ -1,0 +1,68 @@
+import { identifier, parseTableName, quoteLiteral, settingName, typeName } from '../sql'
+
+/** Options of `tenantRlsSql`. */
+export interface TenantRlsSqlOptions {
+  /** `name` or `schema.name` (default schema `public`). */
+  table: string
+  /** The tenant column, e.g. `restaurant_id`. */
+  column: string
+  /** The role the application connects as; it gets SELECT, INSERT, UPDATE, DELETE. */
+  role: string
+  /** The setting `withTenant` sets. Default `'app.current_tenant'`. */
+  setting?: string
+  /** The tenant column's type, used to cast the setting. Default `'text'` (`applyTenantRls` reads it). */
+  columnType?: string
+  /** Policy name. Default `'tenant_isolation'`. */
+  policy?: string
+  /**
+   * Emit the form Citus accepts on distributed tables: no subquery around
+   * `current_setting`. Default `false`.
+   */
+  citus?: boolean
+}
+
+/** The predicate both USING and WITH CHECK use. */
+export function tenantPredicate(options: Omit<TenantRlsSqlOptions, 'table' | 'role'>): string {
+  const column = identifier(options.column, 'column')
+  const setting = quoteLiteral(settingName(options.setting ?? 'app.current_tenant'))
+  const type = typeName(options.columnType ?? 'text')
+  const value = `NULLIF(pg_catalog.current_setting(${setting}, true), '')`
+  // The scalar subquery becomes an InitPlan: evaluated once per statement, and the
+  // comparison stays index-friendly. NULLIF turns the '' a pooled connection keeps
+  // after its last tenant into NULL, which matches no row, instead of a cast error.
+  return options.citus ? `${column} = ${value}::${type}` : `${column} = (SELECT ${value})::${type}`
+}
+
+/**
+ * Idempotent DDL that puts one table under tenant row level security: ENABLE
+ * and FORCE RLS, one permissive policy for every command with USING and WITH
+ * CHECK, and grants to the app role (including sequences the table owns).
+ * Running it twice changes nothing; an existing policy of that name is
+ * altered in place to the expected expressions.
+ */
+export function tenantRlsSql(options: TenantRlsSqlOptions): string {
+  const table = parseTableName(options.table)
+  const role = identifier(options.role, 'role')
+  const policy = identifier(options.policy ?? 'tenant_isolation', 'policy')
+  const predicate = tenantPredicate(options)
+  const regclass = `${quoteLiteral(table.sql)}::regclass`
+  return `ALTER TABLE ${table.sql} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${table.sql} FORCE ROW LEVEL SECURITY;
+DO $rc_tenant_db$
+DECLARE seq regclass;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${quoteLiteral(options.policy ?? 'tenant_isolation')}) THEN
+    ALTER POLICY ${policy} ON ${table.sql} TO PUBLIC USING (${predicate}) WITH CHECK (${predicate});
+  ELSE
+    CREATE POLICY ${policy} ON ${table.sql} AS PERMISSIVE FOR ALL TO PUBLIC USING (${predicate}) WITH CHECK (${predicate});
+  END IF;
+  FOR seq IN SELECT d.objid::regclass FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refobjid = ${regclass} AND s.relkind = 'S' LOOP
+    EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO %I', seq, ${quoteLiteral(options.role)});
+  END LOOP;
+END
+$rc_tenant_db$;
+GRANT USAGE ON SCHEMA ${identifier(table.schema, 'schema')} TO ${role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${table.sql} TO ${role};
+`
+}

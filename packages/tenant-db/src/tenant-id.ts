@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import { TenantIdError } from './errors'
+
+/**
+ * The default tenant id shape: 1 to 64 letters, digits, `_` or `-`. Poster
+ * account ids (`245580`), UUIDs and slugs all fit; quotes, spaces, `;` and
+ * backslashes never reach the server.
+ */
+export const defaultTenantIdSchema: z.ZodType<string> = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ -')
+
+/** Runs `schema` on `input`; anything that fails becomes a `TenantIdError`. */
+export function parseTenantId(schema: z.ZodType<string>, input: unknown): string {
+  const result = schema.safeParse(input)
+  if (!result.success)
+    throw new TenantIdError(
+      result.error.issues.map((issue) => issue.message),
+      result.error,
+    )
+  if (typeof result.data !== 'string' || result.data.length === 0) {
+    throw new TenantIdError(['the tenantId schema must produce a non-empty string'])
+  }
+  return result.data
+}

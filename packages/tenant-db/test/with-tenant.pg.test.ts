@@ -1,0 +1,191 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createTenantDb, TenantNestingError, TenantTxClosedError } from '../src/index'
+import { applyTenantRls } from '../src/migrate'
+import { countingPool } from './support/counting-pool'
+import { createTenantFixture, SUPPLIERS_SQL, type TenantFixture } from './support/database'
+
+let fx: TenantFixture
+let pool: pg.Pool
+/** One connection, so every call provably reuses the same backend. */
+let single: pg.Pool
+
+beforeAll(async () => {
+  fx = await createTenantFixture('tenant_with')
+  await fx.admin.query(SUPPLIERS_SQL)
+  await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
+  pool = new pg.Pool({ connectionString: fx.appUrl, max: 3 })
+  single = new pg.Pool({ connectionString: fx.appUrl, max: 1 })
+})
+
+afterAll(async () => {
+  await pool?.end()
+  await single?.end()
+  await fx?.destroy()
+})
+
+const settingNow = async (p: pg.Pool) =>
+  (await p.query("SELECT current_setting('app.current_tenant', true) AS t, pg_backend_pid() AS pid"))
+    .rows[0] as {
+    t: string | null
+    pid: number
+  }
+
+describe('withTenant', () => {
+  it('runs fn in one transaction with the tenant set, and commits', async () => {
+    const db = createTenantDb({ pool })
+    const seen = await db.withTenant('245580', async (tx) => {
+      const a = await tx.query<{ x: string; t: string }>(
+        "SELECT txid_current()::text AS x, current_setting('app.current_tenant') AS t",
+      )
+      await tx.query("INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES ('245580', 1, 'Metro')")
+      const b = await tx.query<{ x: string }>('SELECT txid_current()::text AS x')
+      return { a: a.rows[0]!, b: b.rows[0]! }
+    })
+    expect(seen.a.t).toBe('245580')
+    expect(seen.b.x).toBe(seen.a.x)
+    const { rows } = await fx.admin.query("SELECT name FROM suppliers WHERE restaurant_id = '245580'")
+    expect(rows).toEqual([{ name: 'Metro' }])
+  })
+
+  it('costs N + 2 round trips for N queries, BEGIN and the tenant in one message', async () => {
+    const counted = countingPool(pool)
+    const db = createTenantDb({ pool: counted })
+    await db.withTenant('r1', async (tx) => {
+      await tx.query('SELECT 1')
+      await tx.query('SELECT 2')
+      await tx.query('SELECT 3')
+    })
+    expect(counted.queries).toEqual([
+      "BEGIN; SET LOCAL app.current_tenant = 'r1'",
+      'SELECT 1',
+      'SELECT 2',
+      'SELECT 3',
+      'COMMIT',
+    ])
+    counted.reset()
+    await db.query('r1', 'SELECT 1')
+    expect(counted.queries).toHaveLength(3)
+  })
+
+  it('leaves no tenant on the connection after commit, rollback or a throw', async () => {
+    const db = createTenantDb({ pool: single })
+    const before = await settingNow(single)
+    await db.withTenant('after-commit', (tx) => tx.query('SELECT 1'))
+    expect(await settingNow(single)).toEqual({ t: '', pid: before.pid })
+
+    await expect(
+      db.withTenant('after-throw', async (tx) => {
+        await tx.query('SELECT 1')
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    expect(await settingNow(single)).toEqual({ t: '', pid: before.pid })
+
+    await expect(db.withTenant('after-sql-error', (tx) => tx.query('SELECT 1 / 0'))).rejects.toMatchObject({
+      code: '22012',
+    })
+    expect(await settingNow(single)).toEqual({ t: '', pid: before.pid })
+  })
+
+  it('rolls back the writes of a callback that throws', async () => {
+    const db = createTenantDb({ pool })
+    await expect(
+      db.withTenant('rollback', async (tx) => {
+        await tx.query("INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES ('rollback', 1, 'x')")
+        throw new Error('abort')
+      }),
+    ).rejects.toThrow('abort')
+    const { rows } = await fx.admin.query(
+      "SELECT count(*)::int AS n FROM suppliers WHERE restaurant_id = 'rollback'",
+    )
+    expect(rows[0].n).toBe(0)
+  })
+
+  it('destroys the connection when ROLLBACK itself fails', async () => {
+    const counted = countingPool(single)
+    const db = createTenantDb({ pool: counted })
+    const { pid } = await settingNow(single)
+    const failed = db.withTenant('doomed', async (tx) => {
+      await fx.admin.query('SELECT pg_terminate_backend($1)', [pid])
+      await tx.query('SELECT 1')
+    })
+    await expect(failed).rejects.toThrow()
+    expect(counted.queries.at(-1)).toBe('ROLLBACK')
+    expect(counted.releases).toHaveLength(1)
+    expect(counted.releases[0]).toBeInstanceOf(Error)
+    expect(single.totalCount).toBe(0)
+    const next = await db.withTenant('next', (tx) =>
+      tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
+    )
+    expect(next.rows[0]!.pid).not.toBe(pid)
+  })
+
+  it('survives the server dropping a checked-out connection (no unhandled error event)', async () => {
+    const db = createTenantDb({ pool: single })
+    const { pid } = await settingNow(single)
+    await expect(
+      db.withTenant('dropped', async (tx) => {
+        await fx.admin.query('SELECT pg_terminate_backend($1)', [pid])
+        await new Promise((r) => setTimeout(r, 50))
+        await tx.query('SELECT 1')
+      }),
+    ).rejects.toThrow()
+    expect((await settingNow(single)).pid).not.toBe(pid)
+  })
+
+  it('rejects a nested withTenant for another tenant', async () => {
+    const db = createTenantDb({ pool })
+    const nested = db.withTenant('outer', async () => db.withTenant('inner', (tx) => tx.query('SELECT 1')))
+    await expect(nested).rejects.toBeInstanceOf(TenantNestingError)
+    await expect(nested).rejects.toMatchObject({
+      code: 'TENANT_NESTED',
+      tenantId: 'inner',
+      outerTenantId: 'outer',
+    })
+  })
+
+  it('reuses the open transaction for a nested call with the same tenant (no second connection)', async () => {
+    const counted = countingPool(single)
+    const db = createTenantDb({ pool: counted })
+    const ids = await db.withTenant('same', async (tx) => {
+      const outer = await tx.query<{ x: string }>('SELECT txid_current()::text AS x')
+      const inner = await db.query<{ x: string }>('same', 'SELECT txid_current()::text AS x')
+      const deeper = await db.withTenant('same', (t) =>
+        t.query<{ x: string }>('SELECT txid_current()::text AS x'),
+      )
+      expect(db.currentTenant()).toBe('same')
+      return [outer.rows[0]!.x, inner.rows[0]!.x, deeper.rows[0]!.x]
+    })
+    expect(new Set(ids).size).toBe(1)
+    expect(counted.connects).toBe(1)
+    expect(db.currentTenant()).toBeUndefined()
+  })
+
+  it('lets concurrent calls for different tenants run side by side', async () => {
+    const db = createTenantDb({ pool })
+    const read = (id: string) =>
+      db.withTenant(id, async (tx) => {
+        await tx.query('SELECT pg_sleep(0.02)')
+        return (await tx.query<{ t: string }>("SELECT current_setting('app.current_tenant') AS t")).rows[0]!.t
+      })
+    expect(await Promise.all([read('a'), read('b'), read('c')])).toEqual(['a', 'b', 'c'])
+  })
+
+  it('refuses a tx used after its callback returned', async () => {
+    const db = createTenantDb({ pool })
+    const leaked = await db.withTenant('escape', async (tx) => tx)
+    await expect(leaked.query('SELECT 1')).rejects.toBeInstanceOf(TenantTxClosedError)
+    await expect(leaked.query('SELECT 1')).rejects.toMatchObject({ code: 'TENANT_TX_CLOSED' })
+  })
+
+  it('uses a custom setting name and tenant id schema', async () => {
+    const db = createTenantDb({ pool, setting: 'rc.tenant', tenantId: z.uuid() })
+    const id = '6f1c1d0e-8b7a-4c5e-9d3f-2a1b0c9d8e7f'
+    const t = await db.query<{ t: string }>(id, "SELECT current_setting('rc.tenant') AS t")
+    expect(t.rows[0]!.t).toBe(id)
+    await expect(db.query('245580', 'SELECT 1')).rejects.toMatchObject({ code: 'TENANT_ID_INVALID' })
+    expect(() => createTenantDb({ pool, setting: 'no_dot' })).toThrow(/setting/)
+  })
+})
