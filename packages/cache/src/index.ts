@@ -1,2 +1,20 @@
-export { type Duration, toMs } from './duration'
+export { type Cache, type CacheStats, createCache } from './cache'
+export type { Duration } from './duration'
 export { CacheError, type CacheErrorCode, CacheTimeoutError } from './errors'
+export type {
+  CacheOptions,
+  GetOptions,
+  GetOrSetOptions,
+  L1Options,
+  LoaderContext,
+  SetOptions,
+} from './options'
+export type {
+  BusMessage,
+  CacheBus,
+  CacheEvent,
+  CacheEventType,
+  CacheStore,
+  Schema,
+  Serializer,
+} from './types'

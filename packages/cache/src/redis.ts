@@ -1,1 +1,202 @@
-export {}
+import { randomUUID } from 'node:crypto'
+import type { Cluster, Redis } from 'ioredis'
+import { CacheError } from './errors'
+import type { BusMessage, CacheBus, CacheStore } from './types'
+
+type Client = Redis | Cluster
+
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster`. Yours: the store never connects or quits it. */
+  client: Client
+}
+
+const UNLOCK =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+const SCAN_COUNT = 500
+
+function assertClient(client: unknown, what: string): asserts client is Client {
+  if (typeof client !== 'object' || client === null || typeof (client as Redis).get !== 'function') {
+    throw new CacheError(
+      'CACHE_INVALID_ARGUMENT',
+      `[@rc/cache] ${what} needs { client: an ioredis Redis or Cluster }.`,
+    )
+  }
+}
+
+/** Masters to SCAN: every master of a cluster, or the one server. */
+function masters(client: Client): Redis[] {
+  return client.isCluster ? (client as Cluster).nodes('master') : [client as Redis]
+}
+
+/**
+ * A store on Redis through ioredis (standalone or Cluster). Gets issued in
+ * the same tick go out as one MGET (standalone); a lone get is sent at once.
+ */
+export function redisStore(options: RedisStoreOptions): CacheStore {
+  assertClient(options?.client, 'redisStore')
+  const client = options.client
+  const cluster = client.isCluster
+  // Before the first connection, commands go out (bounded by the cache's
+  // command timeout); after a lost one, ioredis would only queue them.
+  let connectedOnce = client.status === 'ready'
+  client.once('ready', () => {
+    connectedOnce = true
+  })
+  const starting = new Set(['wait', 'connecting', 'connect'])
+
+  // Batches gets issued in one tick into a single MGET; flushed on nextTick, so
+  // a lone get waits for no timer.
+  let batch:
+    | { keys: string[]; waiters: { resolve(v: string | undefined): void; reject(e: unknown): void }[] }
+    | undefined
+  const flush = () => {
+    const current = batch!
+    batch = undefined
+    const { keys, waiters } = current
+    if (keys.length === 1) {
+      ;(client as Redis).get(keys[0]!).then(
+        (v) => waiters[0]!.resolve(v ?? undefined),
+        (e) => waiters[0]!.reject(e),
+      )
+      return
+    }
+    ;(client as Redis).mget(keys).then(
+      (values) => {
+        for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(values[i] ?? undefined)
+      },
+      (error) => {
+        for (const w of waiters) w.reject(error)
+      },
+    )
+  }
+
+  // Multi-key commands cannot span cluster slots: one command per key there.
+  const eachKey = async <T>(keys: string[], one: (key: string) => Promise<T>): Promise<T[]> =>
+    Promise.all(keys.map(one))
+
+  return {
+    name: 'redis',
+    get(key) {
+      if (cluster) return client.get(key).then((v) => v ?? undefined)
+      return new Promise((resolve, reject) => {
+        if (!batch) {
+          batch = { keys: [], waiters: [] }
+          process.nextTick(flush)
+        }
+        batch.keys.push(key)
+        batch.waiters.push({ resolve, reject })
+      })
+    },
+    async set(key, value, ttlMs) {
+      if (ttlMs === undefined) await client.set(key, value)
+      else await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)))
+    },
+    async delete(keys) {
+      if (keys.length === 0) return 0
+      if (!cluster) return (client as Redis).del(...keys)
+      return (await eachKey(keys, (k) => client.del(k))).reduce((a, b) => a + b, 0)
+    },
+    async deletePattern(pattern) {
+      let deleted = 0
+      for (const node of masters(client)) {
+        let cursor = '0'
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+          cursor = next
+          if (keys.length === 0) continue
+          const pipeline = node.pipeline()
+          for (const key of keys) pipeline.unlink(key)
+          const results = (await pipeline.exec()) ?? []
+          for (const [error, count] of results) if (!error) deleted += Number(count)
+        } while (cursor !== '0')
+      }
+      return deleted
+    },
+    async tagVersions(tagKeys) {
+      if (tagKeys.length === 0) return []
+      const values = cluster
+        ? await eachKey(tagKeys, (k) => client.get(k))
+        : await (client as Redis).mget(tagKeys)
+      return values.map((v) => (v === null ? 0 : Number(v)))
+    },
+    async bumpTags(tagKeys) {
+      if (cluster) {
+        await eachKey(tagKeys, (k) => client.incr(k))
+        return
+      }
+      const multi = (client as Redis).multi()
+      for (const key of tagKeys) multi.incr(key)
+      const results = await multi.exec()
+      const failed = results?.find(([error]) => error)
+      if (!results || failed) throw failed?.[0] ?? new Error('tag bump transaction aborted')
+    },
+    async lock(key, token, ttlMs) {
+      return (await client.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'
+    },
+    async unlock(key, token) {
+      await client.eval(UNLOCK, 1, key, token)
+    },
+    isReady: () => client.status === 'ready' || (!connectedOnce && starting.has(client.status)),
+    async ping() {
+      await client.ping()
+    },
+  }
+}
+
+export interface RedisBusOptions {
+  /** Publishes on this client. */
+  client: Client
+  /** Subscribes on this one. Default: `client.duplicate()`, opened and closed by the bus. */
+  subscriber?: Client
+  /** Pub/Sub channel. Default `'rc:cache:bus'`. */
+  channel?: string
+}
+
+/**
+ * Invalidation bus on Redis Pub/Sub. Messages name stored keys, patterns or
+ * tags, so instances drop those from l1; after a reconnect (messages may have
+ * been missed) each instance drops its whole l1.
+ */
+export function redisBus(options: RedisBusOptions): CacheBus {
+  assertClient(options?.client, 'redisBus')
+  const { client } = options
+  const channel = options.channel ?? 'rc:cache:bus'
+  const instance = randomUUID()
+  let subscriber: Client | undefined
+  const owned = options.subscriber === undefined
+
+  return {
+    async subscribe(onMessage, onReconnect) {
+      subscriber = options.subscriber ?? client.duplicate()
+      let connectedOnce = false
+      subscriber.on('ready', () => {
+        if (connectedOnce) onReconnect()
+        connectedOnce = true
+      })
+      subscriber.on('error', () => {
+        // Reconnection is ioredis's job; without a listener it would log.
+      })
+      subscriber.on('message', (from: string, text: string) => {
+        if (from !== channel) return
+        let parsed: { from?: unknown; message?: BusMessage }
+        try {
+          parsed = JSON.parse(text)
+        } catch {
+          return
+        }
+        if (parsed.from === instance || !parsed.message || typeof parsed.message !== 'object') return
+        onMessage(parsed.message)
+      })
+      if (subscriber.status === 'ready') connectedOnce = true
+      await subscriber.subscribe(channel)
+    },
+    publish(message) {
+      // Never queue behind a disconnected client: peers drop their l1 on reconnect anyway.
+      if (client.status !== 'ready') return
+      client.publish(channel, JSON.stringify({ from: instance, message })).catch(() => {})
+    },
+    async close() {
+      if (subscriber && owned) subscriber.disconnect()
+    },
+  }
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod'
+import { type Duration, toMs } from './duration'
+import { CacheError } from './errors'
+import type { CacheBus, CacheEvent, CacheStore, Schema, Serializer } from './types'
+
+export interface L1Options {
+  /** Most values kept in process. Default 5,000. */
+  maxEntries?: number
+  /** Longest a value stays in l1 whatever its TTL (bounds staleness without a bus). Default: the entry's TTL. */
+  ttl?: Duration
+}
+
+export interface CacheOptions {
+  /** Where entries live. Default `memoryStore()`. */
+  store?: CacheStore
+  /** Serves while `store` is unreachable (usually `memoryStore()`). Without it, reads miss and writes are kept for replay. */
+  fallback?: CacheStore
+  /** In-process near cache of deserialized values; `true` for defaults. Off by default. */
+  l1?: L1Options | boolean
+  /** Carries invalidations so every instance's l1 stays coherent (`redisBus`). */
+  bus?: CacheBus
+  /** Prefix of every stored key. Default `'rc'`. */
+  prefix?: string
+  /** Default time to live. Default `'5m'`; `Infinity` never expires. */
+  ttl?: Duration
+  /** How long an expired value is kept to stand in when a loader fails or is slow. Default 0. */
+  grace?: Duration
+  /** Random fraction (0-1) taken off each TTL so keys written together do not expire together. Default 0. */
+  jitter?: number
+  /** Loader timeouts: past `soft` a stale value is served, past `hard` the call fails (or serves stale). */
+  timeout?: { soft?: Duration; hard?: Duration }
+  /** Stampede protection: `'local'` (per process, default) or `'distributed'` (one loader across instances). */
+  lock?: 'local' | 'distributed'
+  /** Lifetime of a distributed lock, and longest a waiter waits for it. Default `'10s'`. */
+  lockTtl?: Duration
+  /** Turns values into stored strings. Default JSON. */
+  serializer?: Serializer
+  /** Longest one store command may take before the store counts as down. Default `'50ms'`. */
+  storeTimeout?: Duration
+  /** Delay between probes of a store that is down. Default `'250ms'`. */
+  probeInterval?: Duration
+  /** Receives hit, miss, set, delete, load, stale, error, fallback, recover and invalidate events. */
+  onEvent?: (event: CacheEvent) => void
+}
+
+export interface SetOptions {
+  ttl?: Duration
+  tags?: string[]
+  grace?: Duration
+}
+
+export interface GetOptions<T> {
+  /** Values failing it are misses. Any object with zod's `safeParse` or a `parse`. */
+  schema?: Schema<T>
+}
+
+export interface GetOrSetOptions<T> extends SetOptions, GetOptions<T> {
+  timeout?: { soft?: Duration; hard?: Duration }
+}
+
+export interface LoaderContext<T> {
+  /** Aborted when the hard timeout passes. */
+  signal: AbortSignal
+  /** The expired value still in grace, if any. */
+  stale: T | undefined
+}
+
+const duration = z.union([z.number(), z.string()])
+const storeShape = z.custom<CacheStore>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as CacheStore).get === 'function',
+  'must be a store such as memoryStore(), redisStore() or postgresStore()',
+)
+const optionsSchema = z.object({
+  store: storeShape.optional(),
+  fallback: storeShape.optional(),
+  l1: z
+    .union([
+      z.boolean(),
+      z.object({ maxEntries: z.number().int().positive().optional(), ttl: duration.optional() }),
+    ])
+    .optional(),
+  bus: z
+    .custom<CacheBus>(
+      (v) => typeof v === 'object' && v !== null && 'publish' in v,
+      'must be a bus such as redisBus()',
+    )
+    .optional(),
+  prefix: z.string().min(1).optional(),
+  ttl: duration.optional(),
+  grace: duration.optional(),
+  jitter: z.number().min(0).max(1).optional(),
+  timeout: z.object({ soft: duration.optional(), hard: duration.optional() }).optional(),
+  lock: z.enum(['local', 'distributed']).optional(),
+  lockTtl: duration.optional(),
+  serializer: z
+    .custom<Serializer>((v) => typeof v === 'object' && v !== null && 'serialize' in v && 'deserialize' in v)
+    .optional(),
+  storeTimeout: duration.optional(),
+  probeInterval: duration.optional(),
+  onEvent: z.function().optional(),
+})
+
+export function validateOptions(options: CacheOptions): void {
+  const result = optionsSchema.safeParse(options)
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')
+    throw new CacheError('CACHE_INVALID_ARGUMENT', `[@rc/cache] invalid createCache options: ${issues}.`, {
+      cause: result.error,
+    })
+  }
+}
+
+/** A TTL in ms; Infinity for never. Zero and negatives are mistakes, not "no cache". */
+export function toTtl(value: Duration, what: string): number {
+  if (value === Number.POSITIVE_INFINITY) return value
+  const ms = toMs(value, what)
+  if (ms <= 0) {
+    throw new CacheError(
+      'CACHE_INVALID_ARGUMENT',
+      `[@rc/cache] ${what} must be positive (use Infinity for no expiry), got ${value}.`,
+    )
+  }
+  return ms
+}
+
+export function validateTags(tags: unknown): string[] | undefined {
+  if (tags === undefined) return undefined
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
+    throw new CacheError(
+      'CACHE_INVALID_ARGUMENT',
+      `[@rc/cache] tags must be an array of non-empty strings, got ${JSON.stringify(tags)}.`,
+    )
+  }
+  return tags.length > 0 ? tags : undefined
+}
+
+/** The value if it passes the schema, else `schemaFailure`. */
+export const schemaFailure: unique symbol = Symbol('schema failure')
+export function checkSchema<T>(schema: Schema<T> | undefined, value: unknown): T | typeof schemaFailure {
+  if (!schema) return value as T
+  if ('safeParse' in schema) {
+    const result = schema.safeParse(value)
+    return result.success ? result.data : schemaFailure
+  }
+  try {
+    return schema.parse(value)
+  } catch {
+    return schemaFailure
+  }
+}

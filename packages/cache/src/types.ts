@@ -1,0 +1,80 @@
+/**
+ * What a storage driver implements. Values are opaque strings (the cache's
+ * envelope); keys are full stored keys, already prefixed and escaped.
+ * `@rc/cache/testing` holds the contract suite every driver must pass.
+ */
+export interface CacheStore {
+  /** Driver name, used in errors and events (`'memory'`, `'redis'`, `'postgres'`). */
+  readonly name: string
+  /** The value, or undefined when missing or physically expired. */
+  get(key: string): Promise<string | undefined>
+  /** Stores a value that the store drops after `ttlMs` (undefined: never). */
+  set(key: string, value: string, ttlMs: number | undefined): Promise<void>
+  /** Deletes keys; resolves to how many existed. */
+  delete(keys: string[]): Promise<number>
+  /** Deletes every key matching a Redis-style glob; resolves to how many. */
+  deletePattern(pattern: string): Promise<number>
+  /** Current versions of tag keys (0 for a tag never bumped). */
+  tagVersions(tagKeys: string[]): Promise<number[]>
+  /** Increments tag versions atomically in the store. */
+  bumpTags(tagKeys: string[]): Promise<void>
+  /** Takes a lock if free; true when taken. Optional: without it locks are local. */
+  lock?(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** Releases a lock only if still held with `token`. */
+  unlock?(key: string, token: string): Promise<void>
+  /** False while a call would queue rather than be sent (disconnected client). */
+  isReady?(): boolean
+  /** A cheap round trip proving the store answers. */
+  ping?(): Promise<void>
+  /** Stops the driver's own timers; never closes a client the caller passed in. */
+  close?(): Promise<void>
+}
+
+/** A message between instances so each keeps its l1 coherent. */
+export type BusMessage =
+  | { type: 'keys'; keys: string[] }
+  | { type: 'pattern'; pattern: string }
+  | { type: 'tags'; tags: string[] }
+
+/** Carries invalidations between cache instances (see `redisBus`). */
+export interface CacheBus {
+  /** Starts listening; `onReconnect` fires when messages may have been missed. */
+  subscribe(onMessage: (message: BusMessage) => void, onReconnect: () => void): Promise<void>
+  /** Best effort, never waits on a disconnected transport. */
+  publish(message: BusMessage): void
+  close(): Promise<void>
+}
+
+/** Turns values into the strings stored, and back. JSON by default. */
+export interface Serializer {
+  serialize(value: unknown): string
+  deserialize(text: string): unknown
+}
+
+/** Anything with zod's `safeParse` or a throwing `parse`. */
+export type Schema<T> =
+  | { safeParse(value: unknown): { success: true; data: T } | { success: false; error: unknown } }
+  | { parse(value: unknown): T }
+
+export type CacheEventType =
+  | 'hit'
+  | 'miss'
+  | 'set'
+  | 'delete'
+  | 'load'
+  | 'stale'
+  | 'error'
+  | 'fallback'
+  | 'recover'
+  | 'invalidate'
+
+/** What `onEvent` receives. `layer` says which tier served a hit. */
+export interface CacheEvent {
+  type: CacheEventType
+  key?: string
+  layer?: 'l1' | 'store' | 'fallback'
+  error?: unknown
+  /** For `stale`: why the stale value was served. */
+  reason?: 'loader-error' | 'soft-timeout' | 'hard-timeout'
+  tags?: string[]
+}

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto'
+import { type RedisServer, startRedis } from '@rc/test-services'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Cache, type CacheEvent, createCache } from '../src/index'
+import { memoryStore } from '../src/memory'
+import { redisStore } from '../src/redis'
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy'
+
+// The guarantee is 100 ms per call during an outage; tests assert 10x that so a
+// busy CI machine cannot flake them. bench/outage.ts measures the real figure.
+const CALL_BOUND_MS = 1_000
+const RECOVERY_BOUND_MS = 20_000
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+let server: RedisServer
+const clients: Redis[] = []
+beforeAll(async () => {
+  server = await startRedis()
+})
+afterAll(async () => {
+  for (const c of clients) c.disconnect()
+  await server?.destroy()
+})
+
+/** A client that reconnects quickly (ioredis's default backoff grows to 2 s). */
+function client(port: number): Redis {
+  const c = new Redis({ port, host: '127.0.0.1', retryStrategy: (times) => Math.min(times * 20, 200) })
+  c.on('error', () => {})
+  clients.push(c)
+  return c
+}
+
+function makeCache(port: number, events: CacheEvent[] = []) {
+  const c = client(port)
+  const cache = createCache({
+    store: redisStore({ client: c }),
+    fallback: memoryStore(),
+    prefix: `outage-${randomBytes(3).toString('hex')}`,
+    grace: '1m',
+    onEvent: (e) => events.push(e),
+  })
+  return { cache, client: c }
+}
+
+/** Runs a call, returning its duration; the call must not throw. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now()
+  const value = await fn()
+  return { ms: performance.now() - started, value }
+}
+
+async function waitForMode(cache: Cache, mode: 'primary' | 'fallback'): Promise<number> {
+  const started = performance.now()
+  while (cache.stats().mode !== mode) {
+    if (performance.now() - started > RECOVERY_BOUND_MS) throw new Error(`cache did not reach ${mode}`)
+    await sleep(10)
+  }
+  return performance.now() - started
+}
+
+/** The calls an app makes during an outage; returns the slowest. */
+async function exerciseDuringOutage(cache: Cache): Promise<number> {
+  const durations: number[] = []
+  const run = async (fn: () => Promise<unknown>) => durations.push((await timed(fn)).ms)
+  await run(() => cache.get('a'))
+  await run(() => cache.set('b', 'during'))
+  await run(() => cache.delete('c'))
+  await run(() => cache.set('d', 'new'))
+  await run(() => cache.invalidateTags(['vendor:1']))
+  await run(() => cache.has('b'))
+  await run(() => cache.getOrSet('e', () => 'loaded during outage'))
+  await run(() => cache.namespace('t1').clear())
+  for (let i = 0; i < 50; i++) await run(() => cache.get(`k${i}`))
+  return Math.max(...durations)
+}
+
+async function seed(cache: Cache): Promise<void> {
+  await cache.set('a', 'before')
+  await cache.set('b', 'before')
+  await cache.set('c', 'before')
+  await cache.set('tagged', 'before', { tags: ['vendor:1'] })
+  await cache.namespace('t1').set('x', 'before')
+}
+
+async function assertNothingStale(cache: Cache): Promise<void> {
+  expect(await cache.get('b')).toBe('during')
+  expect(await cache.get('c')).toBeUndefined()
+  expect(await cache.get('d')).toBe('new')
+  expect(await cache.get('tagged')).toBeUndefined()
+  expect(await cache.namespace('t1').get('x')).toBeUndefined()
+  expect(await cache.get('e')).toBe('loaded during outage')
+}
+
+describe('Redis outage', () => {
+  let proxy: TcpProxy
+  beforeAll(async () => {
+    proxy = await startTcpProxy(server.port)
+  })
+  afterAll(async () => {
+    await proxy.close()
+  })
+
+  it('refused connections: served by the fallback at once, back to primary by itself, nothing stale', async () => {
+    const events: CacheEvent[] = []
+    const { cache } = makeCache(proxy.port, events)
+    await seed(cache)
+    expect(cache.stats().mode).toBe('primary')
+
+    await proxy.cut()
+    const slowest = await exerciseDuringOutage(cache)
+    expect(slowest).toBeLessThan(CALL_BOUND_MS)
+    expect(cache.stats().mode).toBe('fallback')
+    expect(await cache.get('b')).toBe('during')
+    expect(events.some((e) => e.type === 'fallback')).toBe(true)
+
+    await proxy.restore()
+    const recoveredIn = await waitForMode(cache, 'primary')
+    expect(recoveredIn).toBeLessThan(RECOVERY_BOUND_MS)
+    expect(events.some((e) => e.type === 'recover')).toBe(true)
+    await assertNothingStale(cache)
+    // And the primary itself holds the outage's writes (not only this instance).
+    const { cache: other } = makeCache(proxy.port)
+    expect(await other.get('a')).toBeUndefined()
+    await cache.close()
+    await other.close()
+  })
+
+  it('a second outage never serves what the first one left in the fallback', async () => {
+    const { cache } = makeCache(proxy.port)
+    await proxy.cut()
+    await cache.set('k', 'first outage')
+    await proxy.restore()
+    await waitForMode(cache, 'primary')
+    await cache.set('k', 'after recovery')
+    await proxy.cut()
+    expect(await cache.get('k')).toBeUndefined()
+    await proxy.restore()
+    await waitForMode(cache, 'primary')
+    expect(await cache.get('k')).toBe('after recovery')
+    await cache.close()
+  })
+})
+
+describe('Redis frozen with SIGSTOP', () => {
+  it('does not wait on a frozen server: one timeout opens the circuit, later calls skip Redis', async () => {
+    const { cache } = makeCache(server.port)
+    await seed(cache)
+    server.pause()
+    try {
+      const slowest = await exerciseDuringOutage(cache)
+      expect(slowest).toBeLessThan(CALL_BOUND_MS)
+      expect(cache.stats().mode).toBe('fallback')
+      // With the circuit open, 200 calls cost nothing like 200 timeouts (200 x 50 ms = 10 s).
+      const { ms } = await timed(async () => {
+        for (let i = 0; i < 200; i++) await cache.get(`frozen-${i}`)
+      })
+      expect(ms).toBeLessThan(2_000)
+    } finally {
+      server.resume()
+    }
+    const recoveredIn = await waitForMode(cache, 'primary')
+    expect(recoveredIn).toBeLessThan(RECOVERY_BOUND_MS)
+    await assertNothingStale(cache)
+    await cache.close()
+  })
+})
+
+describe('Redis killed and restarted', () => {
+  it('keeps answering while the server is gone and reconnects after a restart', async () => {
+    const own = await startRedis()
+    const { cache } = makeCache(own.port)
+    try {
+      await cache.set('k', 'v')
+      await own.stop()
+      const slowest = await exerciseDuringOutage(cache)
+      expect(slowest).toBeLessThan(CALL_BOUND_MS)
+      expect(cache.stats().mode).toBe('fallback')
+      await own.start()
+      await waitForMode(cache, 'primary')
+      await assertNothingStale(cache)
+    } finally {
+      await cache.close()
+      await own.destroy()
+    }
+  })
+})
