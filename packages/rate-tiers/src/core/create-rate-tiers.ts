@@ -102,9 +102,10 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       windowMs: l.windowMs,
       burst: l.burst,
     }))
-    const outcomes = await decide({ algorithm, limits: storeLimits, cost, charge })
+    const { outcomes, fromStore } = await decide({ algorithm, limits: storeLimits, cost, charge })
     const decision = toDecision(input.tier, limits, outcomes)
-    if (cacheId !== undefined && !decision.allowed && decision.retryAfterMs > 0) {
+    // Only the shared store's denials are cached: a fallback's local view must not outlive the outage.
+    if (cacheId !== undefined && fromStore && !decision.allowed && decision.retryAfterMs > 0) {
       blocked!.set(cacheId, cost, Date.now(), decision)
     }
     return decision

@@ -9,8 +9,14 @@ export interface GuardOptions {
   onEvent: ((event: RateTiersEvent) => void) | undefined
 }
 
+/** Outcomes, and whether they came from the store itself or from the `onStoreError` fallback. */
+export interface Guarded {
+  outcomes: StoreOutcome[]
+  fromStore: boolean
+}
+
 /** A store decision that falls back per `onStoreError` while the store fails (a circuit breaker). */
-export type GuardedDecide = (call: StoreCall) => Promise<StoreOutcome[]>
+export type GuardedDecide = (call: StoreCall) => Promise<Guarded>
 
 export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOptions): GuardedDecide {
   let down = false
@@ -26,7 +32,11 @@ export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOp
     }
   }
 
-  async function degraded(call: StoreCall): Promise<StoreOutcome[]> {
+  async function degraded(call: StoreCall): Promise<Guarded> {
+    return { outcomes: await fallbackOutcomes(call), fromStore: false }
+  }
+
+  async function fallbackOutcomes(call: StoreCall): Promise<StoreOutcome[]> {
     if (mode === 'memory') return fallback.decide(call)
     if (mode === 'allow') {
       return call.limits.map((l) => ({
@@ -59,7 +69,7 @@ export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOp
         down = false
         emit({ type: 'store-recovered', store: store.name, downMs: Date.now() - downSince })
       }
-      return outcomes
+      return { outcomes, fromStore: true }
     } catch (error) {
       markDown(error)
       return degraded(call)
