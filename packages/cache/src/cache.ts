@@ -96,7 +96,7 @@ class CacheCore {
   readonly refreshing = new Map<string, Promise<unknown>>()
   readonly counts = { hits: 0, misses: 0, sets: 0, deletes: 0, errors: 0, loads: 0, staleServed: 0 }
   private readonly onEvent: ((event: CacheEvent) => void) | undefined
-  private closed = false
+  closed = false
 
   constructor(options: CacheOptions) {
     validateOptions(options)
@@ -227,15 +227,17 @@ class CacheCore {
   }
 
   /** Writes a value through the router, then tells other instances. */
-  async write(stored: string, key: string, value: unknown, plan: CallPlan): Promise<void> {
+  async write(space: KeySpace, key: string, value: unknown, plan: CallPlan): Promise<void> {
+    const stored = space.key(key)
     const payload = serializeValue(this.serializer, key, value)
     const now = Date.now()
     const forever = !Number.isFinite(plan.ttlMs)
     const expiresAt = forever ? 0 : now + plan.ttlMs
     const physicalMs = forever ? undefined : plan.ttlMs + plan.graceMs
     if (this.l1) {
-      this.l1.delete([stored])
-      this.l1.set(stored, this.serializer.deserialize(payload), expiresAt, plan.tagKeys, now)
+      // A copy, not the caller's object: later mutations must not reach l1.
+      this.l1.deleteKey(space.base, key)
+      this.l1.set(space.base, key, this.serializer.deserialize(payload), expiresAt, plan.tagKeys)
     }
     await this.router.write(
       (s) => this.storeEntry(s, stored, payload, expiresAt, physicalMs, plan.tagKeys),
@@ -262,15 +264,15 @@ class CacheCore {
     await store.set(stored, encodeEntry(payload, expiresAt, staleUntil, tags), physicalMs)
   }
 
-  fillL1(stored: string, found: Found, epoch: number | undefined): void {
+  fillL1(space: KeySpace, key: string, found: Found, epoch: number | undefined): void {
     if (!this.l1 || epoch !== this.l1.epoch) return
     const tagKeys = found.entry.tags?.map((t) => t[0])
-    this.l1.set(stored, found.entry.value, found.entry.expiresAt, tagKeys, Date.now())
+    this.l1.set(space.base, key, found.entry.value, found.entry.expiresAt, tagKeys)
   }
 
-  hit(key: string, layer: 'l1' | Layer): void {
+  hit(space: KeySpace, key: string, layer: 'l1' | Layer): void {
     this.counts.hits++
-    if (this.onEvent) this.emit({ type: 'hit', key, layer: layer === 'store' ? 'store' : layer })
+    if (this.onEvent) this.emit({ type: 'hit', key: space.key(key), layer })
   }
 
   miss(key: string): void {
@@ -295,8 +297,8 @@ class CacheCore {
     const epoch = this.l1?.epoch
     const found = await this.read(stored, schema)
     if (found?.fresh) {
-      this.hit(stored, found.layer)
-      this.fillL1(stored, found, epoch)
+      this.hit(space, key, found.layer)
+      this.fillL1(space, key, found, epoch)
       return found.entry.value as T
     }
     const stale = found?.entry
@@ -307,17 +309,18 @@ class CacheCore {
     this.miss(stored)
     let release = async () => {}
     if (this.distributed) {
-      const outcome = await this.acquire<T>(stored, space, plan, schema, stale)
+      const outcome = await this.acquire<T>(stored, space, key, plan, schema, stale)
       if ('value' in outcome) return outcome.value
       release = outcome.release
     }
-    return this.runLoader(stored, key, loader, plan, stale, release)
+    return this.runLoader(space, key, loader, plan, stale, release)
   }
 
   /** Takes the distributed lock, or waits until its holder has stored a value. */
   private async acquire<T>(
     stored: string,
     space: KeySpace,
+    key: string,
     plan: CallPlan,
     schema: Schema<unknown> | undefined,
     stale: Entry | undefined,
@@ -338,7 +341,7 @@ class CacheCore {
           this.router.read((s) => s.unlock?.(lockKey, token) ?? Promise.resolve(), undefined).then(() => {})
         if (again?.fresh) {
           await release()
-          this.hit(stored, again.layer)
+          this.hit(space, key, again.layer)
           return { value: again.entry.value as T }
         }
         return { release }
@@ -347,7 +350,7 @@ class CacheCore {
       delay = Math.min(delay * 2, POLL_MAX_MS)
       const found = await this.read(stored, schema)
       if (found?.fresh) {
-        this.hit(stored, found.layer)
+        this.hit(space, key, found.layer)
         return { value: found.entry.value as T }
       }
       const waited = Date.now() - started
@@ -366,20 +369,21 @@ class CacheCore {
   }
 
   private runLoader<T>(
-    stored: string,
+    space: KeySpace,
     key: string,
     loader: (context: LoaderContext<T>) => T | Promise<T>,
     plan: CallPlan,
     stale: Entry | undefined,
     release: () => Promise<void>,
   ): Promise<T> {
+    const stored = space.key(key)
     this.counts.loads++
     this.emit({ type: 'load', key: stored })
     const controller = new AbortController()
     const completion = (async () => {
       try {
         const value = await loader({ signal: controller.signal, stale: stale?.value as T | undefined })
-        if (value !== undefined) await this.write(stored, key, value, plan)
+        if (value !== undefined) await this.write(space, key, value, plan)
         return value
       } finally {
         await release().catch(() => {})
@@ -481,7 +485,7 @@ class CacheCore {
 
   private onBusMessage(message: BusMessage): void {
     if (!this.l1) return
-    if (message.type === 'keys') this.l1.delete(message.keys)
+    if (message.type === 'keys') this.l1.deleteStored(message.keys)
     else if (message.type === 'tags') this.l1.invalidateTags(message.tags)
     else this.l1.deleteMatching(globToRegExp(message.pattern))
   }
@@ -503,34 +507,41 @@ class CacheView implements Cache {
     this.space = space
   }
 
-  async get<T = unknown>(key: string, options: GetOptions<T> = {}): Promise<T | undefined> {
+  get<T = unknown>(key: string, options?: GetOptions<T>): Promise<T | undefined> {
+    // The l1 hit path is kept to a few property reads: it runs millions of times a second.
+    const core = this.core
+    if (core.l1 !== undefined && !core.closed && typeof key === 'string') {
+      const near = core.l1.get(this.space.base, key)
+      if (near !== undefined) {
+        const value = options?.schema === undefined ? near.value : checkSchema(options.schema, near.value)
+        if (value !== schemaFailure) {
+          core.hit(this.space, key, 'l1')
+          return Promise.resolve(value as T)
+        }
+      }
+    }
+    return this.getFromStore(key, options)
+  }
+
+  private async getFromStore<T>(key: string, options: GetOptions<T> = {}): Promise<T | undefined> {
     const core = this.core
     core.assertOpen()
     validateKey(key)
-    const stored = this.space.key(key)
-    const near = core.l1?.get(stored, Date.now())
-    if (near) {
-      const value = checkSchema(options.schema, near.value)
-      if (value !== schemaFailure) {
-        core.hit(stored, 'l1')
-        return value
-      }
-    }
     const epoch = core.l1?.epoch
-    const found = await core.read(stored, options.schema as Schema<unknown> | undefined)
+    const found = await core.read(this.space.key(key), options.schema as Schema<unknown> | undefined)
     if (!found?.fresh) {
-      core.miss(stored)
+      core.miss(this.space.key(key))
       return undefined
     }
-    core.hit(stored, found.layer)
-    core.fillL1(stored, found, epoch)
+    core.hit(this.space, key, found.layer)
+    core.fillL1(this.space, key, found, epoch)
     return found.entry.value as T
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
     this.core.assertOpen()
     validateKey(key)
-    await this.core.write(this.space.key(key), key, value, this.core.plan(this.space, options))
+    await this.core.write(this.space, key, value, this.core.plan(this.space, options))
   }
 
   getOrSet<T>(
@@ -559,11 +570,11 @@ class CacheView implements Cache {
     } catch (error) {
       return Promise.reject(error)
     }
-    const near = core.l1?.get(stored, Date.now())
+    const near = core.l1?.get(this.space.base, key)
     if (near) {
       const value = checkSchema(options.schema, near.value)
       if (value !== schemaFailure) {
-        core.hit(stored, 'l1')
+        core.hit(this.space, key, 'l1')
         return Promise.resolve(value)
       }
     }
@@ -589,9 +600,8 @@ class CacheView implements Cache {
   async has(key: string): Promise<boolean> {
     this.core.assertOpen()
     validateKey(key)
-    const stored = this.space.key(key)
-    if (this.core.l1?.get(stored, Date.now())) return true
-    return (await this.core.read(stored, undefined))?.fresh ?? false
+    if (this.core.l1?.get(this.space.base, key)) return true
+    return (await this.core.read(this.space.key(key), undefined))?.fresh ?? false
   }
 
   async delete(...keys: string[]): Promise<number> {
@@ -600,7 +610,7 @@ class CacheView implements Cache {
     for (const key of keys) validateKey(key)
     if (keys.length === 0) return 0
     const stored = keys.map((k) => this.space.key(k))
-    core.l1?.delete(stored)
+    for (const key of keys) core.l1?.deleteKey(this.space.base, key)
     const count = await core.router.write(
       (s) => s.delete(stored),
       (log) => log.addKeys(stored),

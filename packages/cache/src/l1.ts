@@ -1,4 +1,4 @@
-import { Lru } from './lru'
+import { turnClock } from './clock'
 
 interface NearEntry {
   value: unknown
@@ -6,65 +6,113 @@ interface NearEntry {
   expiresAt: number
   /** Local generation of each tag when the copy was taken. */
   tags: [tagKey: string, generation: number][] | undefined
+  /** Recency stamp (see `touch`). */
+  stamp: number
+  readonly space: string
+  readonly key: string
 }
 
 /**
  * The in-process near cache: deserialized values, so a hit parses nothing.
+ * Entries are kept per key space (`space` -> user key), so a hit looks up the
+ * caller's own key string instead of hashing a freshly built stored key.
  * Coherence across instances comes from the bus; `epoch` moves on every
  * invalidation so a store read that raced one does not refill a stale copy.
  */
 export class NearCache {
-  private readonly lru: Lru<NearEntry>
+  private readonly spaces = new Map<string, Map<string, NearEntry>>()
+  /** Every entry, oldest first: insertion order of a Map. */
+  private readonly order = new Map<NearEntry, true>()
   private readonly tagGenerations = new Map<string, number>()
+  private readonly maxEntries: number
   private readonly ttlMs: number | undefined
+  private clock = 0
   /** Incremented by every invalidation, local or from the bus. */
   epoch = 0
   hits = 0
 
   constructor(maxEntries: number, ttlMs: number | undefined) {
-    this.lru = new Lru(maxEntries)
+    this.maxEntries = maxEntries
     this.ttlMs = ttlMs
   }
 
   get size(): number {
-    return this.lru.size
+    return this.order.size
   }
 
-  /** A fresh, untagged-or-still-valid copy, or undefined. */
-  get(key: string, now: number): { value: unknown } | undefined {
-    const entry = this.lru.get(key)
+  /** A fresh copy whose tags are still current, or undefined. */
+  get(space: string, key: string): NearEntry | undefined {
+    const entry = this.spaces.get(space)?.get(key)
     if (entry === undefined) return undefined
-    if ((entry.expiresAt !== 0 && entry.expiresAt <= now) || !this.tagsValid(entry)) {
-      this.lru.delete(key)
+    if (
+      (entry.expiresAt !== 0 && entry.expiresAt <= turnClock()) ||
+      (entry.tags !== undefined && !this.tagsValid(entry))
+    ) {
+      this.remove(entry)
       return undefined
+    }
+    // Re-inserting on every hit is what makes Map LRUs slow: only entries that
+    // drifted into the older half move, so hot ones never reach eviction.
+    if (this.clock - entry.stamp >= this.maxEntries >> 1) {
+      this.order.delete(entry)
+      this.order.set(entry, true)
+      entry.stamp = ++this.clock
     }
     this.hits++
     return entry
   }
 
   set(
+    space: string,
     key: string,
     value: unknown,
     expiresAt: number,
     tagKeys: readonly string[] | undefined,
-    now: number,
   ): void {
+    const now = Date.now()
     const capped =
-      this.ttlMs === undefined ? expiresAt : Math.min(expiresAt || Number.POSITIVE_INFINITY, now + this.ttlMs)
+      this.ttlMs === undefined
+        ? expiresAt
+        : Math.min(expiresAt === 0 ? Number.POSITIVE_INFINITY : expiresAt, now + this.ttlMs)
     const tags = tagKeys?.length
       ? tagKeys.map((t): [string, number] => [t, this.tagGenerations.get(t) ?? 0])
       : undefined
-    this.lru.set(key, { value, expiresAt: capped, tags })
+    let keys = this.spaces.get(space)
+    if (!keys) {
+      keys = new Map()
+      this.spaces.set(space, keys)
+    }
+    const previous = keys.get(key)
+    if (previous) this.order.delete(previous)
+    const entry: NearEntry = { value, expiresAt: capped, tags, stamp: ++this.clock, space, key }
+    keys.set(key, entry)
+    this.order.set(entry, true)
+    if (this.order.size > this.maxEntries) this.remove(this.order.keys().next().value as NearEntry)
   }
 
-  delete(keys: readonly string[]): void {
+  /** Drops one key of a space. */
+  deleteKey(space: string, key: string): void {
     this.epoch++
-    for (const key of keys) this.lru.delete(key)
+    const entry = this.spaces.get(space)?.get(key)
+    if (entry) this.remove(entry)
   }
 
+  /** Drops entries by stored key (`<space>||<key>`), as the bus names them. */
+  deleteStored(storedKeys: readonly string[]): void {
+    this.epoch++
+    for (const stored of storedKeys) {
+      const split = stored.indexOf('||')
+      if (split < 0) continue
+      const entry = this.spaces.get(stored.slice(0, split))?.get(stored.slice(split + 2))
+      if (entry) this.remove(entry)
+    }
+  }
+
+  /** Drops entries whose stored key matches. */
   deleteMatching(pattern: RegExp): void {
     this.epoch++
-    for (const [key] of [...this.lru.entries()]) if (pattern.test(key)) this.lru.delete(key)
+    for (const entry of [...this.order.keys()])
+      if (pattern.test(`${entry.space}||${entry.key}`)) this.remove(entry)
   }
 
   invalidateTags(tagKeys: readonly string[]): void {
@@ -74,12 +122,20 @@ export class NearCache {
 
   clear(): void {
     this.epoch++
-    this.lru.clear()
+    this.spaces.clear()
+    this.order.clear()
+  }
+
+  private remove(entry: NearEntry): void {
+    this.order.delete(entry)
+    const keys = this.spaces.get(entry.space)
+    if (keys?.get(entry.key) !== entry) return
+    keys.delete(entry.key)
+    if (keys.size === 0) this.spaces.delete(entry.space)
   }
 
   private tagsValid(entry: NearEntry): boolean {
-    if (entry.tags === undefined) return true
-    for (const [tag, generation] of entry.tags)
+    for (const [tag, generation] of entry.tags!)
       if ((this.tagGenerations.get(tag) ?? 0) !== generation) return false
     return true
   }

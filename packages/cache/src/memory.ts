@@ -12,6 +12,7 @@ export interface MemoryStoreOptions {
 }
 
 interface Slot {
+  stamp: number
   value: string
   /** Epoch ms after which the entry is gone (Infinity: never). */
   expiresAt: number
@@ -58,6 +59,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     },
     async set(key, value, ttlMs) {
       slots.set(key, {
+        stamp: 0,
         value,
         expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs,
       })

@@ -29,10 +29,15 @@ class StoreTimeoutError extends Error {
   }
 }
 
-/** Races a store call against a timer; the call itself is left to settle on its own. */
+/**
+ * Races a store call against a timer; the call itself is left to settle on
+ * its own. When the timer fires, the verdict waits one setImmediate: the poll
+ * phase runs first, so a reply that arrived while the event loop was blocked
+ * (GC, CPU starvation) wins instead of passing for a dead store.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number, store: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(store, ms)), ms)
+    const timer = setTimeout(() => setImmediate(() => reject(new StoreTimeoutError(store, ms))), ms)
     promise.then(
       (value) => {
         clearTimeout(timer)
