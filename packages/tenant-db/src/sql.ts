@@ -71,3 +71,9 @@ export function typeName(input: string): string {
   }
   return input.trim()
 }
+
+/** Column names from a catalog `json_agg`: node-postgres parses json, other drivers may hand back text. */
+export function columnList(value: unknown): string[] {
+  const parsed = typeof value === 'string' ? JSON.parse(value) : value
+  return Array.isArray(parsed) ? parsed.map(String) : []
+}

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { z } from 'zod'
-import { asError } from './connection'
 import { TenantNestingError, TenantTxClosedError } from './errors'
-import type { PoolClientLike, PoolLike, Queryable, QueryResultLike } from './queryable'
+import type { PoolLike, Queryable, QueryResultLike } from './queryable'
+import { openSession } from './session'
 import { quoteLiteral, settingName } from './sql'
 import { defaultTenantIdSchema, parseTenantId } from './tenant-id'
 
@@ -49,11 +49,13 @@ interface Scope {
 }
 
 /**
- * Creates the tenant context. Each `withTenant` costs N + 2 round trips for N
- * queries: `BEGIN; SET LOCAL <setting> = '<id>'` travels as one simple-query
- * message, then the queries, then `COMMIT`. A bound `set_config($1, $2, true)`
- * would need its own round trip because node-postgres does not pipeline; the
- * literal is safe because the id is validated first and then quoted.
+ * Creates the tenant context. The tenant is set with
+ * `BEGIN; SET LOCAL <setting> = '<id>'` in one simple-query message: a bound
+ * `set_config($1, $2, true)` would cost a round trip of its own, and the
+ * literal is safe because the id is validated first and then quoted. Round
+ * trips for N queries: N + 2 (BEGIN, queries, COMMIT); on a node-postgres pool
+ * created with `pipeline: true`, N + 1 for `withTenant` and 1 for `query`.
+ * Nothing is sent (and no BEGIN) until the first query.
  */
 export function createTenantDb(options: TenantDbOptions): TenantDb {
   const { pool } = options
@@ -61,72 +63,57 @@ export function createTenantDb(options: TenantDbOptions): TenantDb {
   const schema = options.tenantId ?? defaultTenantIdSchema
   const scopes = new AsyncLocalStorage<Scope>()
 
-  function openTx(client: PoolClientLike, tenantId: string, scope: { open: boolean }): TenantTx {
-    return {
-      tenantId,
-      async query<R>(text: string, params?: unknown[]) {
-        if (!scope.open) throw new TenantTxClosedError(tenantId)
-        return (await client.query(text, params)) as QueryResultLike<R>
-      },
-    }
+  const beginSql = (tenantId: string) => `BEGIN; SET LOCAL ${setting} = ${quoteLiteral(tenantId)}`
+
+  /** The enclosing transaction for the same tenant, if any; another tenant is an error. */
+  function enclosing(tenantId: string): Scope | undefined {
+    const outer = scopes.getStore()
+    if (!outer?.open) return undefined
+    if (outer.tenantId !== tenantId) throw new TenantNestingError(outer.tenantId, tenantId)
+    return outer
   }
 
   async function withTenant<T>(input: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     const tenantId = parseTenantId(schema, input)
-    const outer = scopes.getStore()
-    if (outer?.open) {
-      if (outer.tenantId !== tenantId) throw new TenantNestingError(outer.tenantId, tenantId)
-      return fn(outer.tx)
-    }
+    const outer = enclosing(tenantId)
+    if (outer) return fn(outer.tx)
 
-    const client = await pool.connect()
-    // A dropped connection also rejects the pending query; without a listener the
-    // client's 'error' event would crash the process.
-    let lost: Error | undefined
-    const onError = (error: Error) => {
-      lost = error
+    const session = await openSession(pool, beginSql(tenantId))
+    const scope: Scope = {
+      tenantId,
+      open: true,
+      tx: {
+        tenantId,
+        async query<R>(text: string, params?: unknown[]) {
+          if (!scope.open) throw new TenantTxClosedError(tenantId)
+          return (await session.query(text, params)) as QueryResultLike<R>
+        },
+      },
     }
-    client.on?.('error', onError)
-    const release = (error?: Error) => {
-      const broken = error ?? lost
-      // A destroyed client may still emit its 'error' late: keep the listener on it.
-      if (!broken) client.removeListener?.('error', onError)
-      client.release(broken)
-    }
-    try {
-      await client.query(`BEGIN; SET LOCAL ${setting} = ${quoteLiteral(tenantId)}`)
-    } catch (error) {
-      // The connection's state is unknown (maybe half inside a transaction): never reuse it.
-      release(asError(error))
-      throw error
-    }
-
-    const scope = { tenantId, open: true } as Scope
-    scope.tx = openTx(client, tenantId, scope)
     try {
       const result = await scopes.run(scope, () => fn(scope.tx))
       scope.open = false
-      await client.query('COMMIT')
-      release()
+      await session.commit()
       return result
     } catch (error) {
       scope.open = false
-      try {
-        await client.query('ROLLBACK')
-      } catch (rollbackError) {
-        // A connection that cannot roll back may still hold the tenant: the pool must destroy it.
-        release(asError(rollbackError))
-        throw error
-      }
-      release()
+      await session.abort()
       throw error
     }
+  }
+
+  async function query<R>(input: string, text: string, params?: unknown[]): Promise<QueryResultLike<R>> {
+    const tenantId = parseTenantId(schema, input)
+    const outer = enclosing(tenantId)
+    if (outer) return outer.tx.query<R>(text, params)
+    const session = await openSession(pool, beginSql(tenantId))
+    return (await session.once(text, params)) as QueryResultLike<R>
   }
 
   return {
     setting,
     withTenant,
-    query: (tenantId, text, params) => withTenant(tenantId, (tx) => tx.query(text, params)),
+    query,
     currentTenant: () => {
       const scope = scopes.getStore()
       return scope?.open ? scope.tenantId : undefined

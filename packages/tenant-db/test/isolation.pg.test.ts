@@ -8,31 +8,35 @@ import { runIsolation, runLeak } from './support/isolation-suite'
 const OPS = process.env.RC_FULL === '1' ? 100_000 : 3_000
 
 let fx: TenantFixture
-let app: pg.Pool
-let leakPool: pg.Pool
 
 beforeAll(async () => {
   fx = await createTenantFixture('tenant_isolation')
   await fx.admin.query(SUPPLIERS_SQL)
   await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
-  app = new pg.Pool({ connectionString: fx.appUrl, max: 6 })
-  leakPool = new pg.Pool({ connectionString: fx.appUrl, max: 2 })
 })
 
 afterAll(async () => {
-  await app?.end()
-  await leakPool?.end()
   await fx?.destroy()
 })
 
-describe('isolation, direct to PostgreSQL', () => {
+describe.each([false, true])('isolation, direct to PostgreSQL, pg pipeline: %s', (pipeline) => {
   it(`keeps 20 tenants apart over ${OPS} random operations`, { timeout: 600_000 }, async () => {
-    await runIsolation({ admin: fx.admin, app }, OPS)
+    const app = new pg.Pool({ connectionString: fx.appUrl, max: 6, pipeline })
+    try {
+      await runIsolation({ admin: fx.admin, app }, OPS)
+    } finally {
+      await app.end()
+    }
   })
 
   it('never runs a query under the previous tenant: 1000 calls over 2 connections', {
     timeout: 120_000,
   }, async () => {
-    await runLeak({ admin: fx.admin, app: leakPool })
+    const app = new pg.Pool({ connectionString: fx.appUrl, max: 2, pipeline })
+    try {
+      await runLeak({ admin: fx.admin, app })
+    } finally {
+      await app.end()
+    }
   })
 })

@@ -9,22 +9,20 @@ const OPS = process.env.RC_FULL === '1' ? 100_000 : 3_000
 
 let fx: TenantFixture
 let bouncer: PgBouncer
+let url: string
 let app: pg.Pool
-let leakPool: pg.Pool
 
 beforeAll(async () => {
   fx = await createTenantFixture('tenant_bouncer')
   await fx.admin.query(SUPPLIERS_SQL)
   await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
   bouncer = await startPgBouncer({ target: fx.db.url, users: [fx.role, 'postgres'] })
-  const url = urlAs(fx.db.url, fx.role, { port: bouncer.port })
+  url = urlAs(fx.db.url, fx.role, { port: bouncer.port })
   app = new pg.Pool({ connectionString: url, max: 12 })
-  leakPool = new pg.Pool({ connectionString: url, max: 2 })
 })
 
 afterAll(async () => {
   await app?.end()
-  await leakPool?.end()
   await bouncer?.stop()
   await fx?.destroy()
 })
@@ -42,14 +40,26 @@ describe('isolation behind PgBouncer in transaction pooling mode', () => {
       for (const c of clients) c.release()
     }
   })
+})
 
+describe.each([false, true])('behind PgBouncer (transaction pooling), pg pipeline: %s', (pipeline) => {
   it(`keeps 20 tenants apart over ${OPS} random operations`, { timeout: 600_000 }, async () => {
-    await runIsolation({ admin: fx.admin, app }, OPS)
+    const pool = new pg.Pool({ connectionString: url, max: 12, pipeline })
+    try {
+      await runIsolation({ admin: fx.admin, app: pool }, OPS)
+    } finally {
+      await pool.end()
+    }
   })
 
   it('never runs a query under the previous tenant: 1000 calls over 2 connections', {
     timeout: 120_000,
   }, async () => {
-    await runLeak({ admin: fx.admin, app: leakPool })
+    const pool = new pg.Pool({ connectionString: url, max: 2, pipeline })
+    try {
+      await runLeak({ admin: fx.admin, app: pool })
+    } finally {
+      await pool.end()
+    }
   })
 })

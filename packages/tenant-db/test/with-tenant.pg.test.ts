@@ -5,6 +5,7 @@ import { createTenantDb, TenantNestingError, TenantTxClosedError } from '../src/
 import { applyTenantRls } from '../src/migrate'
 import { countingPool } from './support/counting-pool'
 import { createTenantFixture, SUPPLIERS_SQL, type TenantFixture } from './support/database'
+import { countRoundTrips } from './support/flights'
 
 let fx: TenantFixture
 let pool: pg.Pool
@@ -69,6 +70,57 @@ describe('withTenant', () => {
     expect(counted.queries).toHaveLength(3)
   })
 
+  it('measured on the wire: N + 2 round trips, or N + 1 and 1 for query() with pipeline: true', async () => {
+    for (const pipeline of [false, true]) {
+      const wire = new pg.Pool({ connectionString: fx.appUrl, max: 1, pipeline })
+      const counter = countRoundTrips(wire)
+      try {
+        await wire.query('SELECT 1')
+        const db = createTenantDb({ pool: wire })
+        counter.trips = 0
+        await db.withTenant('w', async (tx) => {
+          await tx.query('SELECT $1::int', [1])
+          await tx.query('SELECT 2')
+          await tx.query('SELECT 3')
+        })
+        expect(counter.trips).toBe(pipeline ? 4 : 5)
+        counter.trips = 0
+        const one = await db.query<{ t: string }>('w', "SELECT current_setting('app.current_tenant') AS t")
+        expect(one.rows).toEqual([{ t: 'w' }])
+        expect(counter.trips).toBe(pipeline ? 1 : 3)
+        counter.trips = 0
+        expect(await db.withTenant('w', async () => 'nothing sent')).toBe('nothing sent')
+        expect(counter.trips).toBe(0)
+      } finally {
+        await wire.end()
+      }
+    }
+  })
+
+  it('with pipeline: true, a failing query() rolls back and leaves a clean connection', async () => {
+    const wire = new pg.Pool({ connectionString: fx.appUrl, max: 1, pipeline: true })
+    try {
+      const db = createTenantDb({ pool: wire })
+      await expect(db.query('p', 'SELECT 1 / 0')).rejects.toMatchObject({ code: '22012' })
+      await expect(
+        db.query('p', "INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES ('other', 1, 'x')"),
+      ).rejects.toMatchObject({ code: '42501' })
+      const client = await wire.connect()
+      try {
+        const { rows } = await client.query("SELECT current_setting('app.current_tenant', true) AS t")
+        expect(rows).toEqual([{ t: '' }])
+        expect(client.getTransactionStatus()).toBe('I')
+      } finally {
+        client.release()
+      }
+      await db.query('p', "INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES ('p', 1, 'kept')")
+      const { rows } = await fx.admin.query("SELECT name FROM suppliers WHERE restaurant_id = 'p'")
+      expect(rows).toEqual([{ name: 'kept' }])
+    } finally {
+      await wire.end()
+    }
+  })
+
   it('leaves no tenant on the connection after commit, rollback or a throw', async () => {
     const db = createTenantDb({ pool: single })
     const before = await settingNow(single)
@@ -108,6 +160,7 @@ describe('withTenant', () => {
     const db = createTenantDb({ pool: counted })
     const { pid } = await settingNow(single)
     const failed = db.withTenant('doomed', async (tx) => {
+      await tx.query('SELECT 1')
       await fx.admin.query('SELECT pg_terminate_backend($1)', [pid])
       await tx.query('SELECT 1')
     })
@@ -127,6 +180,7 @@ describe('withTenant', () => {
     const { pid } = await settingNow(single)
     await expect(
       db.withTenant('dropped', async (tx) => {
+        await tx.query('SELECT 1')
         await fx.admin.query('SELECT pg_terminate_backend($1)', [pid])
         await new Promise((r) => setTimeout(r, 50))
         await tx.query('SELECT 1')

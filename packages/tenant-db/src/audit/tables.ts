@@ -1,3 +1,4 @@
+import { tenantGrantsSql } from '../migrate/rls-sql'
 import type { PoolClientLike } from '../queryable'
 import { quoteIdent } from '../sql'
 import { type AuditContext, type Finding, finding, type TenantTable } from './types'
@@ -10,7 +11,7 @@ export async function loadTenantTables(client: PoolClientLike, ctx: AuditContext
             a.attnotnull AS column_not_null,
             EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS has_tenant_index,
             pg_catalog.pg_get_userbyid(c.relowner) AS owner,
-            COALESCE((SELECT pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE')
+            COALESCE((SELECT pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AND NOT r.rolsuper
                         FROM pg_catalog.pg_roles r WHERE r.rolname = $3), false) AS owned_by_role
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -92,7 +93,7 @@ export function tableFindings(tables: TenantTable[], ctx: AuditContext): Finding
     }
     if (t.ownedByRole) {
       const fix = t.ownedDirectly
-        ? `ALTER TABLE ${t.sql} OWNER TO ${quoteIdent(ctx.owner)};\nGRANT SELECT, INSERT, UPDATE, DELETE ON ${t.sql} TO ${role};`
+        ? `ALTER TABLE ${t.sql} OWNER TO ${quoteIdent(ctx.owner)};\n${tenantGrantsSql(t.display, ctx.role)}`
         : `REVOKE ${quoteIdent(t.owner)} FROM ${role};`
       out.push(
         finding(

@@ -1,5 +1,5 @@
 import type { PoolClientLike } from '../queryable'
-import { quoteIdent } from '../sql'
+import { columnList, quoteIdent } from '../sql'
 import { type AuditContext, type Finding, finding, type TenantTable } from './types'
 
 interface UniqueRow {
@@ -8,7 +8,7 @@ interface UniqueRow {
   index_name: string
   constraint_name: string | null
   is_primary: boolean
-  columns: string | null
+  columns: unknown
   plain: boolean
 }
 
@@ -27,7 +27,7 @@ export async function uniqueFindings(
   const { rows } = await client.query(
     `SELECT i.indrelid::int AS table_oid, n.nspname AS index_schema, ic.relname AS index_name,
             con.conname AS constraint_name, i.indisprimary AS is_primary,
-            (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord)
+            (SELECT pg_catalog.json_agg(a.attname ORDER BY k.ord)
                FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns,
             (i.indexprs IS NULL AND i.indpred IS NULL) AS plain
@@ -46,7 +46,8 @@ export async function uniqueFindings(
     const t = byOid.get(Number(r.table_oid))
     if (!t) return []
     const name = r.constraint_name ?? r.index_name
-    const columns = r.columns ? `${column}, ${r.columns}` : column
+    const names = columnList(r.columns)
+    const columns = [column, ...names.map(quoteIdent)].join(', ')
     const kind = r.is_primary ? 'primary key' : r.constraint_name ? 'unique constraint' : 'unique index'
     let fix: string
     if (r.constraint_name) {
@@ -62,7 +63,7 @@ export async function uniqueFindings(
         'UNIQUE_WITHOUT_TENANT',
         'error',
         `${t.display}.${name}`,
-        `${kind} ${name} on ${t.display} (${r.columns ?? 'expressions'}) does not include ${ctx.column}: two tenants cannot hold the same value, and an upsert on it overwrites another tenant's row. Foreign keys that reference it must be rebuilt first.`,
+        `${kind} ${name} on ${t.display} (${names.join(', ') || 'expressions'}) does not include ${ctx.column}: two tenants cannot hold the same value, and an upsert on it overwrites another tenant's row. Foreign keys that reference it must be rebuilt first.`,
         fix,
       ),
     ]

@@ -42,27 +42,42 @@ export function tenantPredicate(options: Omit<TenantRlsSqlOptions, 'table' | 'ro
  */
 export function tenantRlsSql(options: TenantRlsSqlOptions): string {
   const table = parseTableName(options.table)
-  const role = identifier(options.role, 'role')
+  identifier(options.role, 'role')
   const policy = identifier(options.policy ?? 'tenant_isolation', 'policy')
   const predicate = tenantPredicate(options)
   const regclass = `${quoteLiteral(table.sql)}::regclass`
   return `ALTER TABLE ${table.sql} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ${table.sql} FORCE ROW LEVEL SECURITY;
 DO $rc_tenant_db$
-DECLARE seq regclass;
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${quoteLiteral(options.policy ?? 'tenant_isolation')}) THEN
     ALTER POLICY ${policy} ON ${table.sql} TO PUBLIC USING (${predicate}) WITH CHECK (${predicate});
   ELSE
     CREATE POLICY ${policy} ON ${table.sql} AS PERMISSIVE FOR ALL TO PUBLIC USING (${predicate}) WITH CHECK (${predicate});
   END IF;
+END
+$rc_tenant_db$;
+${tenantGrantsSql(options.table, options.role)}`
+}
+
+/**
+ * What the app role needs on a tenant table: the schema, the four DML
+ * privileges, and the sequences the table owns (serial columns). Idempotent.
+ */
+export function tenantGrantsSql(tableName: string, roleName: string): string {
+  const table = parseTableName(tableName)
+  const role = identifier(roleName, 'role')
+  const regclass = `${quoteLiteral(table.sql)}::regclass`
+  return `GRANT USAGE ON SCHEMA ${identifier(table.schema, 'schema')} TO ${role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${table.sql} TO ${role};
+DO $rc_tenant_db$
+DECLARE seq regclass;
+BEGIN
   FOR seq IN SELECT d.objid::regclass FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
     WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refobjid = ${regclass} AND s.relkind = 'S' LOOP
-    EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO %I', seq, ${quoteLiteral(options.role)});
+    EXECUTE pg_catalog.format('GRANT USAGE, SELECT ON SEQUENCE %s TO %I', seq, ${quoteLiteral(roleName)});
   END LOOP;
 END
 $rc_tenant_db$;
-GRANT USAGE ON SCHEMA ${identifier(table.schema, 'schema')} TO ${role};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ${table.sql} TO ${role};
 `
 }

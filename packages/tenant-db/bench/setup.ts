@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto'
+import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '@rc/test-services'
+import pg from 'pg'
+import { applyTenantRls } from '../src/migrate'
+
+/** A throwaway database with a random app role, dropped (role included) by `destroy`. */
+export interface BenchDatabase {
+  db: TestDatabase
+  admin: pg.Pool
+  role: string
+  appUrl: string
+  destroy(): Promise<void>
+}
+
+export async function benchDatabase(label: string): Promise<BenchDatabase> {
+  const db = await createTestDatabase(label)
+  const admin = new pg.Pool({ connectionString: db.url, max: 16 })
+  const role = `rc_bench_${randomBytes(5).toString('hex')}`
+  await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS`)
+  const url = new URL(db.url)
+  url.username = role
+  return {
+    db,
+    admin,
+    role,
+    appUrl: url.toString(),
+    async destroy() {
+      await admin.query(`DROP OWNED BY ${role}`)
+      await admin.end()
+      await db.drop()
+      const root = new pg.Client({ connectionString: TEST_PG_URL })
+      await root.connect()
+      await root.query(`DROP ROLE IF EXISTS ${role}`)
+      await root.end()
+    },
+  }
+}
+
+/** `rows` rows spread over `tenants` tenants, indexed by tenant, under tenant RLS. */
+export async function seedTable(
+  bench: BenchDatabase,
+  table: string,
+  rows: number,
+  tenants: number,
+): Promise<void> {
+  await bench.admin.query(`
+    CREATE TABLE ${table} (restaurant_id bigint NOT NULL, id bigint NOT NULL, amount int NOT NULL,
+                           PRIMARY KEY (restaurant_id, id));
+    INSERT INTO ${table} SELECT (i % ${tenants}) + 1, i, i % 97 FROM generate_series(1, ${rows}) AS i;
+    ANALYZE ${table};`)
+  await applyTenantRls(bench.admin, { tables: [table], column: 'restaurant_id', role: bench.role })
+}

@@ -1,0 +1,113 @@
+import { asError } from './connection'
+import type { PoolLike, QueryResultLike } from './queryable'
+
+/** One checked-out connection carrying one tenant transaction, begun lazily. */
+export interface TenantSession {
+  /** Runs a query inside the transaction, sending BEGIN first if nothing ran yet. */
+  query(text: string, params?: unknown[]): Promise<QueryResultLike<unknown>>
+  /** BEGIN, one query and COMMIT as a single unit; the connection is released afterwards. */
+  once(text: string, params?: unknown[]): Promise<QueryResultLike<unknown>>
+  /** Commits what ran and releases the connection. */
+  commit(): Promise<void>
+  /** Rolls back and releases; a connection that cannot roll back is destroyed. */
+  abort(): Promise<void>
+}
+
+/**
+ * Checks out a connection for one tenant transaction. `beginSql` opens the
+ * transaction and sets the tenant in one message. On a node-postgres client
+ * created with `pipeline: true`, BEGIN travels together with the first query
+ * and `once` sends BEGIN, the query and COMMIT in one flight; otherwise each
+ * statement waits for the previous answer.
+ */
+export async function openSession(pool: PoolLike, beginSql: string): Promise<TenantSession> {
+  const client = await pool.connect()
+  const pipelined = (client as { pipeline?: unknown }).pipeline === true
+  // A dropped connection also rejects the pending query; without a listener the
+  // client's 'error' event would crash the process.
+  let lost: Error | undefined
+  const onError = (error: Error) => {
+    lost = error
+  }
+  client.on?.('error', onError)
+  let released = false
+  const release = (error?: Error) => {
+    if (released) return
+    released = true
+    const broken = error ?? lost
+    // A destroyed client may still emit its 'error' late: keep the listener on it.
+    if (!broken) client.removeListener?.('error', onError)
+    client.release(broken)
+  }
+
+  let begun: Promise<unknown> | undefined
+  const begin = () => {
+    begun ??= client.query(beginSql)
+    return begun
+  }
+
+  async function rollback(): Promise<void> {
+    try {
+      await client.query('ROLLBACK')
+    } catch (error) {
+      // A connection that cannot roll back may still hold the tenant: the pool must destroy it.
+      release(asError(error))
+      return
+    }
+    release()
+  }
+
+  async function query(text: string, params?: unknown[]): Promise<QueryResultLike<unknown>> {
+    if (!pipelined) {
+      await begin()
+      return client.query(text, params)
+    }
+    const started = begin()
+    const pending = client.query(text, params)
+    try {
+      await started
+    } catch (error) {
+      // The query went out behind a failed BEGIN, so it ran with no tenant and saw
+      // nothing; BEGIN's error is the one that explains it.
+      pending.catch(() => undefined)
+      throw error
+    }
+    return pending
+  }
+
+  return {
+    query,
+    async once(text, params) {
+      if (!pipelined) {
+        try {
+          const result = await query(text, params)
+          await client.query('COMMIT')
+          release()
+          return result
+        } catch (error) {
+          await rollback()
+          throw error
+        }
+      }
+      const settled = await Promise.allSettled([begin(), client.query(text, params), client.query('COMMIT')])
+      const [, result, commit] = settled
+      const failed = settled.find((s) => s.status === 'rejected')
+      if (!failed && result.status === 'fulfilled') {
+        release()
+        return result.value
+      }
+      // COMMIT after a failed statement rolls back by itself; only a failed COMMIT needs more.
+      if (commit.status === 'rejected') await rollback()
+      else release()
+      throw (failed as PromiseRejectedResult).reason
+    },
+    async commit() {
+      if (begun) await client.query('COMMIT')
+      release()
+    },
+    async abort() {
+      if (begun) await rollback()
+      else release()
+    },
+  }
+}
