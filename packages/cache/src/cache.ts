@@ -131,11 +131,14 @@ class CacheCore {
       maxOutageKeys: 100_000,
       emit: (e) => this.emit(e),
       replay: (log, primary, fallback) => this.replay(log, primary, fallback, rootPattern),
-      onTrip: () => {
-        // What the fallback holds from an earlier outage is stale by now.
-        this.fallback?.deletePattern(rootPattern).catch((error) => this.emit({ type: 'error', error }))
+      // The fallback only ever serves the current outage: emptied when one
+      // starts and when it ends (after the final replay pass, before any
+      // write can reach it again).
+      onTrip: () => this.resetFallback(rootPattern),
+      onRecovered: () => {
+        this.resetFallback(rootPattern)
+        this.l1?.clear()
       },
-      onRecovered: () => this.l1?.clear(),
     })
     this.bus
       ?.subscribe(
@@ -143,6 +146,10 @@ class CacheCore {
         () => this.l1?.clear(),
       )
       .catch((error) => this.emit({ type: 'error', error }))
+  }
+
+  private resetFallback(rootPattern: string): void {
+    this.fallback?.deletePattern(rootPattern).catch((error) => this.emit({ type: 'error', error }))
   }
 
   emit(event: CacheEvent): void {

@@ -60,6 +60,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, store: string): Promise
  */
 export class StoreRouter {
   mode: 'primary' | 'fallback' = 'primary'
+  /** A read timed out and a probe is checking whether the primary is really down. */
+  private suspect = false
   private log: OutageLog
   private probeTimer: NodeJS.Timeout | undefined
   private probing = false
@@ -79,11 +81,16 @@ export class StoreRouter {
     if (this.mode === 'primary') {
       if (this.primaryReady()) {
         try {
-          return {
-            value: await withTimeout(op(this.o.primary), this.o.commandTimeoutMs, this.o.primary.name),
-            layer: 'store',
-          }
+          const value = await withTimeout(op(this.o.primary), this.o.commandTimeoutMs, this.o.primary.name)
+          return { value, layer: 'store' }
         } catch (error) {
+          // A lone read timeout may be a blip: this call misses (the fallback
+          // only holds outage data) and a probe decides. Another timeout while
+          // the probe runs opens the circuit.
+          if (error instanceof StoreTimeoutError && !this.suspect) {
+            this.suspectPrimary()
+            return { value: none, layer: undefined }
+          }
           this.trip(error)
         }
       } else {
@@ -150,21 +157,42 @@ export class StoreRouter {
     }
   }
 
+  private suspectPrimary(): void {
+    this.suspect = true
+    const { primary } = this.o
+    withTimeout(
+      primary.ping ? primary.ping() : Promise.resolve(),
+      this.o.commandTimeoutMs,
+      primary.name,
+    ).then(
+      () => {
+        this.suspect = false
+      },
+      (error) => {
+        this.suspect = false
+        this.trip(error)
+      },
+    )
+  }
+
   private trip(error: unknown): void {
     if (this.mode === 'primary') {
       this.mode = 'fallback'
       this.o.onTrip()
       this.o.emit({ type: 'fallback', error })
+      // First probe at once: a spurious trip heals within a round trip.
+      this.scheduleProbe(0)
+    } else {
+      this.scheduleProbe()
     }
-    this.scheduleProbe()
   }
 
-  private scheduleProbe(): void {
+  private scheduleProbe(delayMs = this.o.probeIntervalMs): void {
     if (this.probeTimer || this.closed) return
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined
       void this.probe()
-    }, this.o.probeIntervalMs)
+    }, delayMs)
     this.probeTimer.unref()
   }
 

@@ -26,7 +26,7 @@ describe('memoryStore', () => {
 
   it('sweeps expired entries on its timer', async () => {
     const store = memoryStore({ maxEntries: 10, sweepInterval: 20 })
-    const cache = createCache({ store, prefix: 'sweep' })
+    const cache = createCache({ store, prefix: 'sweep', storeTimeout: '5s' })
     for (let i = 0; i < 5; i++) await cache.set(`k${i}`, i, { ttl: 10 })
     await new Promise((r) => setTimeout(r, 100))
     // Entries past TTL are gone without being read: a new write evicts nothing live.

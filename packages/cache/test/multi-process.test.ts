@@ -19,7 +19,13 @@ const now = () => Number(process.hrtime.bigint()) / 1e6
 describe('l1 kept coherent by the bus across two processes', () => {
   it('never serves the old value once the bus has delivered a set, delete or tag invalidation', async () => {
     const client = new Redis(TEST_REDIS_URL)
-    const cache = createCache({ store: redisStore({ client }), bus: redisBus({ client }), l1: true, prefix })
+    const cache = createCache({
+      store: redisStore({ client }),
+      bus: redisBus({ client }),
+      l1: true,
+      prefix,
+      storeTimeout: '5s',
+    })
     const other = await startWorker({ redisUrl: TEST_REDIS_URL, prefix, l1: true })
     workers.push(other)
     await new Promise((r) => setTimeout(r, 100)) // both bus subscriptions are live

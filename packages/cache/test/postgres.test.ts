@@ -36,7 +36,7 @@ describe('postgresStore', () => {
 
   it('removes expired rows on its own', async () => {
     const store = postgresStore({ pool, table: 'sweep_check', cleanupInterval: 50 })
-    const cache = createCache({ store, prefix: 'sweep' })
+    const cache = createCache({ store, prefix: 'sweep', storeTimeout: '5s' })
     for (let i = 0; i < 20; i++) await cache.set(`k${i}`, i, { ttl: 20 })
     await cache.set('keep', 'yes', { ttl: '1h' })
     await new Promise((r) => setTimeout(r, 400))

@@ -36,21 +36,24 @@ describe('redisStore', () => {
     const monitor = await connect().monitor()
     const seen: string[] = []
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (String(args[1] ?? '').startsWith(prefix)) seen.push(String(args[0]).toLowerCase())
+      const command = String(args[0]).toLowerCase()
+      if (String(args[1] ?? '').startsWith(prefix) && command.endsWith('get')) seen.push(command)
     })
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.set(`${prefix}|k${i}`, `v${i}`, undefined)))
     seen.length = 0
     const values = await Promise.all(Array.from({ length: 20 }, (_, i) => store.get(`${prefix}|k${i}`)))
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`))
     expect(await store.get(`${prefix}|k3`)).toBe('v3')
-    await new Promise((r) => setTimeout(r, 50))
+    // MONITOR delivers asynchronously.
+    for (let waited = 0; seen.length < 2 && waited < 5_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20))
     expect(seen).toEqual(['mget', 'get'])
     monitor.disconnect()
   })
 
   it('deletes by pattern with SCAN, never KEYS', async () => {
     const client = connect()
-    const cache = createCache({ store: redisStore({ client }), prefix })
+    const cache = createCache({ store: redisStore({ client }), prefix, storeTimeout: '5s' })
     for (let i = 0; i < 1200; i++) await cache.set(`restaurant:${i}`, i)
     const monitor = await connect().monitor()
     const commands = new Set<string>()
