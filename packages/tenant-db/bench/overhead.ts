@@ -1,11 +1,11 @@
 import pg from 'pg'
-import { Bench } from 'tinybench'
 import { createTenantDb } from '../src/index'
-import { closedLoop } from './closed-loop'
+import { concurrentRounds, sequentialRounds, type Task } from './rounds'
 import { type BenchDatabase, seedTable } from './setup'
 
 const TENANTS = 100
-const TIME_MS = 3000
+const ROUNDS = 6
+const ROUND_MS = 500
 
 export interface OverheadRow {
   name: string
@@ -16,11 +16,17 @@ export interface OverheadRow {
   roundTrips: number
 }
 
+const ROUND_TRIPS: Record<string, number> = {
+  'raw pool.query': 1,
+  'withTenant + 1 query': 3,
+  'withTenant + 1 query, pipeline: true': 1,
+}
+
 /**
  * `withTenant` + one point query (`db.query`) vs the same query (with an
- * explicit tenant filter) on a raw pooled client, at 1 caller (tinybench) and
- * 16 concurrent callers (closed loop), each with a pool as large as the
- * concurrency; the tenant side with a default pool and with `pipeline: true`.
+ * explicit tenant filter) on a raw pooled client, at 1 caller and 16
+ * concurrent callers, each with a pool as large as the concurrency; the tenant
+ * side with a default pool and with `pipeline: true`.
  */
 export async function benchOverhead(bench: BenchDatabase): Promise<OverheadRow[]> {
   await seedTable(bench, 'suppliers', 10_000, TENANTS)
@@ -35,10 +41,10 @@ export async function benchOverhead(bench: BenchDatabase): Promise<OverheadRow[]
       const tenant = 1 + Math.floor(Math.random() * TENANTS)
       return { tenant, id: tenant + TENANTS * Math.floor(Math.random() * 99) }
     }
-    const tasks: [string, number, () => Promise<unknown>][] = [
+    const point = 'SELECT * FROM suppliers WHERE id = $1'
+    const tasks: Task[] = [
       [
         'raw pool.query',
-        1,
         () => {
           const { tenant, id } = pick()
           return raw.query('SELECT * FROM suppliers WHERE restaurant_id = $1 AND id = $2', [tenant, id])
@@ -46,42 +52,32 @@ export async function benchOverhead(bench: BenchDatabase): Promise<OverheadRow[]
       ],
       [
         'withTenant + 1 query',
-        3,
         () => {
           const { tenant, id } = pick()
-          return db.query(String(tenant), 'SELECT * FROM suppliers WHERE id = $1', [id])
+          return db.query(String(tenant), point, [id])
         },
       ],
       [
         'withTenant + 1 query, pipeline: true',
-        1,
         () => {
           const { tenant, id } = pick()
-          return dbPiped.query(String(tenant), 'SELECT * FROM suppliers WHERE id = $1', [id])
+          return dbPiped.query(String(tenant), point, [id])
         },
       ],
     ]
-    if (concurrency === 1) {
-      const b = new Bench({ time: TIME_MS, warmupTime: 300 })
-      for (const [name, , fn] of tasks) b.add(name, fn)
-      await b.run()
-      for (const [i, task] of b.tasks.entries()) {
-        const r = task.result
-        if (r.state !== 'completed') throw new Error(`${task.name} did not complete: ${r.state}`)
-        const opsPerSec = 1000 / r.latency.mean
-        rows.push({
-          name: task.name,
-          concurrency,
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          opsPerSec,
-          roundTrips: tasks[i]![1],
-        })
-      }
-    } else {
-      for (const [name, roundTrips, fn] of tasks) {
-        rows.push({ name, concurrency, roundTrips, ...(await closedLoop(concurrency, TIME_MS, fn)) })
-      }
+    const results =
+      concurrency === 1
+        ? await sequentialRounds(tasks, ROUNDS, ROUND_MS)
+        : await concurrentRounds(tasks, concurrency, ROUNDS, ROUND_MS)
+    for (const [name, r] of results) {
+      rows.push({
+        name,
+        concurrency,
+        p50: r.p50,
+        p99: r.p99,
+        opsPerSec: r.opsPerSec,
+        roundTrips: ROUND_TRIPS[name]!,
+      })
     }
     await app.end()
     await piped.end()

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { Bench } from 'tinybench'
+import { sequentialRounds } from './rounds'
 import type { BenchDatabase } from './setup'
 import { seedTable } from './setup'
 
@@ -29,7 +29,7 @@ export async function benchRlsVsWhere(bench: BenchDatabase): Promise<RlsRow[]> {
   try {
     const rls = 'SELECT count(*), sum(amount) FROM events'
     const where = 'SELECT count(*), sum(amount) FROM events WHERE restaurant_id = $1'
-    // Session-level on this dedicated benchmark connection only, so each sample is one round trip.
+    // Session-level, on this dedicated benchmark connection only (never on a pooled one).
     const setTenant = (t: number) =>
       app.query("SELECT set_config('app.current_tenant', $1, false)", [String(t)])
     await setTenant(1)
@@ -37,35 +37,47 @@ export async function benchRlsVsWhere(bench: BenchDatabase): Promise<RlsRow[]> {
     const wherePlan = (await owner.query(`EXPLAIN ${where.replace('$1', '1')}`)).rows
       .map((r) => r['QUERY PLAN'])
       .join('\n')
-    const b = new Bench({ time: 4000, warmupTime: 500 })
-    // Only the query is timed (overriddenDuration): choosing the tenant is not part of it.
-    const timed = async (run: () => Promise<unknown>) => {
+    // Each sample times the query alone; choosing the tenant happens outside the timer.
+    const timed = async (before: () => Promise<unknown>, run: () => Promise<unknown>) => {
+      await before()
       const start = performance.now()
       await run()
       return { overriddenDuration: performance.now() - start }
     }
     let n = 0
-    b.add('RLS policy only', async () => {
-      await setTenant(1 + (n++ % TENANTS))
-      return timed(() => app.query(rls))
-    })
     let m = 0
-    b.add('explicit WHERE restaurant_id = $1', async () => {
-      const tenant = 1 + (m++ % TENANTS)
-      return timed(() => owner.query(where, [tenant]))
-    })
-    await b.run()
-    return b.tasks.map((task) => {
-      const r = task.result
-      if (r.state !== 'completed') throw new Error(`${task.name} did not complete: ${r.state}`)
-      return {
-        name: task.name,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        mean: r.latency.mean,
-        plan: task.name.startsWith('RLS') ? rlsPlan : wherePlan,
-      }
-    })
+    let tenant = 1
+    const results = await sequentialRounds(
+      [
+        [
+          'RLS policy only',
+          () =>
+            timed(
+              () => setTenant(1 + (n++ % TENANTS)),
+              () => app.query(rls),
+            ),
+        ],
+        [
+          'explicit WHERE restaurant_id = $1',
+          () =>
+            timed(
+              async () => {
+                tenant = 1 + (m++ % TENANTS)
+              },
+              () => owner.query(where, [tenant]),
+            ),
+        ],
+      ],
+      8,
+      500,
+    )
+    return [...results].map(([name, r]) => ({
+      name,
+      p50: r.p50,
+      p99: r.p99,
+      mean: r.mean,
+      plan: name.startsWith('RLS') ? rlsPlan : wherePlan,
+    }))
   } finally {
     await app.end()
     await owner.end()
