@@ -38,12 +38,14 @@ export class UnknownTierError extends RateTiersError {
 /** `consume` named a bucket that the tier does not define. */
 export class UnknownBucketError extends RateTiersError {
   override readonly name = 'UnknownBucketError'
-  readonly tier: string
+  /** The tier asked about; undefined when no tier at all defines the bucket (`reset`). */
+  readonly tier: string | undefined
   readonly bucket: string
-  constructor(tier: string, bucket: string, known: readonly string[]) {
+  constructor(tier: string | undefined, bucket: string, known: readonly string[]) {
+    const where = tier === undefined ? 'no tier has' : `tier ${JSON.stringify(tier)} has no`
     super(
       'RATE_TIERS_UNKNOWN_BUCKET',
-      `[@rc/rate-tiers] tier ${JSON.stringify(tier)} has no bucket ${JSON.stringify(bucket)}; it defines ${known.join(', ')}. Add the bucket to every tier that may use it.`,
+      `[@rc/rate-tiers] ${where} bucket ${JSON.stringify(bucket)}; known buckets are ${known.join(', ')}. Add the bucket to every tier that may use it.`,
     )
     this.tier = tier
     this.bucket = bucket

@@ -1,9 +1,10 @@
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, toMs } from './duration'
 import { RateStoreError } from './errors'
+import { createBatcher } from './redis/batcher'
 import { runScript, type Script, script } from './redis/run-script'
 import { scriptSource } from './redis/scripts'
-import type { Algorithm, RateStore, StoreCall, StoreOutcome } from './types'
+import type { Algorithm, RateStore, StoreCall } from './types'
 
 /** Options of `redisRateStore`. */
 export interface RedisRateStoreOptions {
@@ -19,24 +20,19 @@ export interface RedisRateStoreOptions {
 }
 
 const STORE = 'redis'
+const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
 
 /**
- * Usage in Redis: one Lua script per decision (EVALSHA, reloaded on NOSCRIPT), time from Redis
- * `TIME`, and all keys of one rate-limited key in one Cluster slot.
+ * Usage in Redis: one Lua script run per decision (or per batch of decisions made in the same
+ * tick), EVALSHA reloaded on NOSCRIPT, time from Redis `TIME`, and all keys of one rate-limited
+ * key in one Cluster slot through the `{key}` hash tag.
  */
 export function redisRateStore(options: RedisRateStoreOptions): RateStore {
   const { client } = options
   const prefix = options.prefix ?? 'rt:'
   const timeoutMs = toMs(options.timeout ?? '500ms', 'redisRateStore timeout')
-  const scripts = new Map<Algorithm, Script>()
-  const scriptFor = (algorithm: Algorithm): Script => {
-    let found = scripts.get(algorithm)
-    if (!found) {
-      found = script(scriptSource(algorithm))
-      scripts.set(algorithm, found)
-    }
-    return found
-  }
+  const scripts = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, script(scriptSource(a))]))
+  const storageKey = (key: string, name: string) => `${prefix}{${key}}${name}`
 
   // ioredis queues commands while it reconnects; a limiter must answer now, so it never waits on that queue.
   function guarded<T>(work: () => Promise<T>): Promise<T> {
@@ -79,32 +75,32 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
     })
   }
 
-  async function decide({ algorithm, limits, cost, charge }: StoreCall): Promise<StoreOutcome[]> {
+  function send(calls: readonly StoreCall[]): Promise<number[]> {
     const keys: string[] = []
-    const args: (string | number)[] = [charge ? '1' : '0', cost]
-    for (const l of limits) {
-      keys.push(prefix + l.id)
-      args.push(l.limit, l.windowMs, l.burst)
+    const args: (string | number)[] = [calls.length]
+    for (const { key, limits, cost, charge } of calls) {
+      args.push(charge ? '1' : '0', cost, limits.length)
+      for (const l of limits) {
+        keys.push(storageKey(key, l.name))
+        args.push(l.limit, l.windowMs, l.burst)
+      }
     }
-    const reply = (await guarded(() => runScript(client, scriptFor(algorithm), keys, args))) as number[]
-    const outcomes: StoreOutcome[] = []
-    for (let i = 0; i < limits.length; i++) {
-      outcomes.push({
-        allowed: reply[i * 4] === 1,
-        remaining: reply[i * 4 + 1]!,
-        resetMs: reply[i * 4 + 2]!,
-        retryAfterMs: reply[i * 4 + 3]!,
-      })
-    }
-    return outcomes
+    const run = scripts.get(calls[0]!.algorithm)!
+    return guarded(() => runScript(client, run, keys, args) as Promise<number[]>)
   }
+
+  // A Cluster run must stay within one slot: only calls for the same key share it there.
+  const decide = createBatcher(
+    client.isCluster ? (call) => `${call.algorithm}\u0000${call.key}` : (call) => call.algorithm,
+    send,
+  )
 
   return {
     name: STORE,
     decide,
-    async delete(ids) {
-      if (ids.length === 0) return
-      await guarded(() => client.del(...ids.map((id) => prefix + id)))
+    async delete(key, names) {
+      if (names.length === 0) return
+      await guarded(() => client.del(...names.map((name) => storageKey(key, name))))
     },
   }
 }

@@ -64,17 +64,20 @@ export interface RateDecision {
   nextTier?: NextTierLimit
 }
 
-/** One limit as a store sees it: a storage id (already hash-tagged) and its numbers. */
+/** One limit as a store sees it: a name unique per bucket, window and algorithm, and its numbers. */
 export interface StoreLimit {
-  id: string
+  /** `:bucket:windowMs:algorithm`; a store keeps this limit's usage of `key` under key + name. */
+  name: string
   limit: number
   windowMs: number
   burst: number
 }
 
-/** One atomic decision over one or more limits. */
+/** One atomic decision over one or more limits of one key. */
 export interface StoreCall {
   algorithm: Algorithm
+  /** The rate-limited key, as the caller gave it. */
+  key: string
   limits: readonly StoreLimit[]
   cost: number
   /** false for `peek`: decide without charging. */
@@ -97,8 +100,8 @@ export interface RateStore {
   /** Shown in errors and events. */
   readonly name: string
   decide(call: StoreCall): Promise<StoreOutcome[]> | StoreOutcome[]
-  /** Forget the usage of these storage ids. */
-  delete(ids: readonly string[]): Promise<void> | void
+  /** Forget the usage of `key` under these limit names. */
+  delete(key: string, names: readonly string[]): Promise<void> | void
 }
 
 /** Emitted when the store starts failing and when it answers again. */

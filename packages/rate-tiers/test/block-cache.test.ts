@@ -28,7 +28,7 @@ function counted(): { store: RateStore; calls: () => number } {
         calls++
         return inner.decide(call)
       },
-      delete: (ids) => inner.delete(ids),
+      delete: (key, names) => inner.delete(key, names),
     },
     calls: () => calls,
   }

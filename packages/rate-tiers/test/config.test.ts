@@ -120,5 +120,8 @@ describe('bad input at consume is a typed error, never an allow', () => {
       expect((await rejection(limiter.consume(input))).code).toBe('RATE_TIERS_INVALID_ARGUMENT')
     }
     expect((await rejection(limiter.reset({ key: '' }))).code).toBe('RATE_TIERS_INVALID_ARGUMENT')
+    expect((await rejection(limiter.reset({ key: 'k', bucket: 'export' }))).code).toBe(
+      'RATE_TIERS_UNKNOWN_BUCKET',
+    )
   })
 })

@@ -24,6 +24,29 @@ afterAll(async () => {
 describeRateStore('redis', () => redisRateStore({ client, prefix }))
 
 describe('redis store specifics', () => {
+  it('decides calls made in the same tick one by one, each atomic, whatever their keys and algorithms', async () => {
+    const store = redisRateStore({ client, prefix })
+    const tiers = { free: { api: '25/1m', analysis: '7/1m' } }
+    const log = createRateTiers({ store, tiers })
+    const gcra = createRateTiers({ store, tiers, algorithm: 'gcra' })
+    const key = `tick-${randomBytes(4).toString('hex')}`
+    const calls = [
+      ...Array.from({ length: 40 }, () => log.consume({ key, tier: 'free', bucket: 'api' })),
+      ...Array.from({ length: 10 }, () => log.consume({ key, tier: 'free', buckets: ['api', 'analysis'] })),
+      ...Array.from({ length: 12 }, () => gcra.consume({ key, tier: 'free', bucket: 'analysis' })),
+    ]
+    const decisions = await Promise.all(calls)
+    const single = decisions.slice(0, 40)
+    expect(single.filter((d) => d.allowed)).toHaveLength(25)
+    expect(single.filter((d) => d.allowed).map((d) => d.remaining)).toEqual(
+      Array.from({ length: 25 }, (_, i) => 24 - i),
+    )
+    // api is exhausted by the first 25, so every two-bucket call is denied and charges nothing.
+    expect(decisions.slice(40, 50).every((d) => !d.allowed && d.bucket === 'api')).toBe(true)
+    expect((await log.peek({ key, tier: 'free', bucket: 'analysis' })).remaining).toBe(7)
+    expect(decisions.slice(50).filter((d) => d.allowed)).toHaveLength(7)
+  })
+
   it('keeps every bucket of one key under one {key} hash tag', async () => {
     const tiers = createRateTiers({
       store: redisRateStore({ client, prefix }),

@@ -10,8 +10,8 @@ export interface ResolvedLimit {
   limit: number
   windowMs: number
   burst: number
-  /** `:bucket:window:algorithm`, appended to the hash-tagged key. */
-  suffix: string
+  /** `:bucket:window:algorithm`: where a store keeps this limit's usage, after the key. */
+  name: string
   /** The same bucket (same window when it has one) in the next tier. */
   next?: NextTierLimit
 }
@@ -124,6 +124,6 @@ function resolveLimit(tier: string, bucket: string, spec: LimitSpec, algorithm: 
     limit,
     windowMs,
     burst: burst ?? limit,
-    suffix: `:${bucket}:${windowMs}:${ALGORITHM_CODE[algorithm]}`,
+    name: `:${bucket}:${windowMs}:${ALGORITHM_CODE[algorithm]}`,
   }
 }

@@ -1,5 +1,5 @@
 import { type Duration, toMs } from '../duration'
-import { RateTiersError } from '../errors'
+import { RateTiersError, UnknownBucketError } from '../errors'
 import { memoryRateStore } from '../memory/store'
 import type {
   Algorithm,
@@ -8,12 +8,11 @@ import type {
   RateStore,
   RateTiersEvent,
   StoreErrorMode,
-  StoreLimit,
   TiersConfig,
 } from '../types'
 import { BlockCache } from './block-cache'
 import { type ResolvedLimit, resolveTiers } from './config'
-import { createGuard } from './guard'
+import { createGuard, type Guarded } from './guard'
 import { type ConsumeInput, resolveCall } from './input'
 
 /** Options of `createRateTiers`. */
@@ -84,31 +83,35 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
   const blocked = blockCacheSize > 0 ? new BlockCache(blockCacheSize) : undefined
   const gcra = algorithm === 'gcra'
 
-  async function run(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
-    const limits = resolveCall(tiers, input, gcra)
-    const cost = input.cost ?? 1
-    const cacheId =
-      blocked && charge
-        ? `${input.key}\u0000${input.tier}\u0000${input.bucket ?? input.buckets?.join('\u0000')}`
-        : undefined
-    if (cacheId !== undefined) {
-      const hit = blocked!.get(cacheId, cost, Date.now())
-      if (hit) return hit
-    }
-    const tag = `{${input.key}}`
-    const storeLimits: StoreLimit[] = limits.map((l) => ({
-      id: tag + l.suffix,
-      limit: l.limit,
-      windowMs: l.windowMs,
-      burst: l.burst,
-    }))
-    const { outcomes, fromStore } = await decide({ algorithm, limits: storeLimits, cost, charge })
-    const decision = toDecision(input.tier, limits, outcomes)
+  const bucketNames = () => [...new Set([...tiers.values()].flatMap((buckets) => [...buckets.keys()]))]
+  const cacheIdOf = (input: ConsumeInput) =>
+    `${input.key}\u0000${input.tier}\u0000${input.bucket ?? input.buckets?.join('\u0000')}`
+
+  function finish(input: ConsumeInput, limits: readonly ResolvedLimit[], charge: boolean, guarded: Guarded) {
+    const decision = toDecision(input.tier, limits, guarded.outcomes)
     // Only the shared store's denials are cached: a fallback's local view must not outlive the outage.
-    if (cacheId !== undefined && fromStore && !decision.allowed && decision.retryAfterMs > 0) {
-      blocked!.set(cacheId, cost, Date.now(), decision)
+    if (blocked && charge && guarded.fromStore && !decision.allowed && decision.retryAfterMs > 0) {
+      blocked.set(cacheIdOf(input), input.cost ?? 1, Date.now(), decision)
     }
     return decision
+  }
+
+  // Not async: with a synchronous store the whole decision happens before the promise is made.
+  function run(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
+    let limits: readonly ResolvedLimit[]
+    try {
+      limits = resolveCall(tiers, input, gcra)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const cost = input.cost ?? 1
+    if (blocked && charge && blocked.size > 0) {
+      const hit = blocked.get(cacheIdOf(input), cost, Date.now())
+      if (hit) return Promise.resolve(hit)
+    }
+    const guarded = decide({ algorithm, key: input.key, limits, cost, charge })
+    if (guarded instanceof Promise) return guarded.then((g) => finish(input, limits, charge, g))
+    return Promise.resolve(finish(input, limits, charge, guarded as Guarded))
   }
 
   return {
@@ -122,14 +125,15 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
           '[@rc/rate-tiers] reset needs a non-empty key.',
         )
       }
-      const ids = new Set<string>()
+      const names = new Set<string>()
       for (const buckets of tiers.values()) {
         for (const [name, limits] of buckets) {
-          if (bucket === undefined || bucket === name) for (const l of limits) ids.add(`{${key}}${l.suffix}`)
+          if (bucket === undefined || bucket === name) for (const l of limits) names.add(l.name)
         }
       }
+      if (names.size === 0) throw new UnknownBucketError(undefined, String(bucket), bucketNames())
       blocked?.deletePrefix(`${key}\u0000`)
-      await store.delete([...ids])
+      await store.delete(key, [...names])
     },
   }
 }

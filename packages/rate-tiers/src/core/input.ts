@@ -26,7 +26,11 @@ function invalid(message: string, key?: string): RateTiersError {
 }
 
 /** Checks a call and returns its limits in order; every problem is a typed error, never an allow. */
-export function resolveCall(tiers: ResolvedTiers, input: ConsumeInput, gcra: boolean): ResolvedLimit[] {
+export function resolveCall(
+  tiers: ResolvedTiers,
+  input: ConsumeInput,
+  gcra: boolean,
+): readonly ResolvedLimit[] {
   if (typeof input !== 'object' || input === null)
     throw invalid('consume/peek take an object { key, tier, bucket }.')
   const { key, tier, bucket, buckets, cost = 1 } = input
@@ -37,34 +41,51 @@ export function resolveCall(tiers: ResolvedTiers, input: ConsumeInput, gcra: boo
   }
   const tierLimits = typeof tier === 'string' ? tiers.get(tier) : undefined
   if (!tierLimits) throw new UnknownTierError(String(tier), [...tiers.keys()])
-  const names = buckets ?? (bucket === undefined ? undefined : [bucket])
-  if (!names || names.length === 0 || (bucket !== undefined && buckets !== undefined)) {
-    throw invalid('give exactly one of `bucket` or a non-empty `buckets` array.', key)
-  }
   if (!Number.isInteger(cost) || cost <= 0) {
     throw new RateTiersError(
       'RATE_TIERS_INVALID_COST',
       `[@rc/rate-tiers] cost must be a positive integer, got ${cost}.`,
-      { key },
+      {
+        key,
+      },
     )
   }
+  if (bucket !== undefined && buckets === undefined) {
+    const only = tierLimits.get(bucket)
+    if (!only) throw new UnknownBucketError(tier, String(bucket), [...tierLimits.keys()])
+    checkCost(only, tier, key, cost, gcra)
+    return only
+  }
+  if (bucket !== undefined || !Array.isArray(buckets) || buckets.length === 0) {
+    throw invalid('give exactly one of `bucket` or a non-empty `buckets` array.', key)
+  }
   const limits: ResolvedLimit[] = []
-  for (const name of names) {
+  for (const name of buckets as readonly string[]) {
     const found = tierLimits.get(name)
     if (!found) throw new UnknownBucketError(tier, String(name), [...tierLimits.keys()])
     if (limits.some((l) => l.bucket === name))
       throw invalid(`bucket ${JSON.stringify(name)} is listed twice.`, key)
-    for (const limit of found) {
-      const capacity = gcra ? limit.burst : limit.limit
-      if (cost > capacity) {
-        throw new RateTiersError(
-          'RATE_TIERS_INVALID_COST',
-          `[@rc/rate-tiers] cost ${cost} exceeds the ${tier} tier's ${limit.policy} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
-          { key },
-        )
-      }
-      limits.push(limit)
-    }
+    checkCost(found, tier, key, cost, gcra)
+    limits.push(...found)
   }
   return limits
+}
+
+function checkCost(
+  limits: readonly ResolvedLimit[],
+  tier: string,
+  key: string,
+  cost: number,
+  gcra: boolean,
+): void {
+  for (const limit of limits) {
+    const capacity = gcra ? limit.burst : limit.limit
+    if (cost > capacity) {
+      throw new RateTiersError(
+        'RATE_TIERS_INVALID_COST',
+        `[@rc/rate-tiers] cost ${cost} exceeds the ${tier} tier's ${limit.policy} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
+        { key },
+      )
+    }
+  }
 }

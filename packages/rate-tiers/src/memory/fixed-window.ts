@@ -1,24 +1,27 @@
-import type { MemoryAlgorithm } from './algorithm'
+import { type Expiring, type MemoryAlgorithm, verdict } from './algorithm'
 
-export interface FixedState {
+export interface FixedState extends Expiring {
   start: number
   count: number
 }
 
 /** Counts per window aligned to the epoch: at most `limit` per aligned window. */
 export const fixedWindow: MemoryAlgorithm<FixedState> = {
-  check(state, { limit, windowMs }, cost, now) {
-    const start = Math.floor(now / windowMs) * windowMs
-    const count = state && state.start === start ? state.count : 0
+  check(state, { limit, windowMs }, cost, now, out) {
+    const start = now - (now % windowMs)
+    const count = state !== undefined && state.start === start ? state.count : 0
     const left = limit - count
     const untilEnd = start + windowMs - now
-    if (cost <= left) return { allowed: true, left, resetMs: count > 0 ? untilEnd : 0, retryAfterMs: 0 }
-    return { allowed: false, left: Math.max(0, left), resetMs: untilEnd, retryAfterMs: Math.max(1, untilEnd) }
+    if (cost <= left) verdict(out, true, left, count > 0 ? untilEnd : 0, 0)
+    else verdict(out, false, Math.max(0, left), untilEnd, Math.max(1, untilEnd))
   },
-  charge(state, { windowMs }, cost, now) {
-    const start = Math.floor(now / windowMs) * windowMs
-    const next = state && state.start === start ? state : { start, count: 0 }
-    next.count += cost
-    return { state: next, expiresAt: start + windowMs, resetMs: start + windowMs - now }
+  charge(state, { windowMs }, cost, now, out) {
+    const start = now - (now % windowMs)
+    out.resetMs = start + windowMs - now
+    if (state !== undefined && state.start === start) {
+      state.count += cost
+      return state
+    }
+    return { start, count: cost, expiresAt: start + windowMs }
   },
 }

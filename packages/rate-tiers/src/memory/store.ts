@@ -1,5 +1,5 @@
 import type { Algorithm, RateStore, StoreCall, StoreOutcome } from '../types'
-import type { Check, MemoryAlgorithm } from './algorithm'
+import type { Expiring, MemoryAlgorithm, Verdict } from './algorithm'
 import { fixedWindow } from './fixed-window'
 import { gcra } from './gcra'
 import { slidingLog } from './sliding-log'
@@ -18,10 +18,7 @@ const ALGORITHMS: Record<Algorithm, MemoryAlgorithm<any>> = {
   'fixed-window': fixedWindow,
 }
 
-interface Entry {
-  state: unknown
-  expiresAt: number
-}
+const newVerdict = (): Verdict => ({ allowed: false, left: 0, resetMs: 0, retryAfterMs: 0 })
 
 /**
  * Usage in this process only: exact for one instance, N instances each allow the full limit.
@@ -29,55 +26,86 @@ interface Entry {
  */
 export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore {
   const now = options.now ?? Date.now
-  const entries = new Map<string, Entry>()
+  // key → limit name → state: no concatenated id to hash, and a key's string hash is cached by V8.
+  const states = new Map<string, Map<string, Expiring>>()
+  // Decisions are synchronous, so one scratch verdict serves every single-limit call.
+  const scratch = newVerdict()
   let opsUntilSweep = 1000
 
   // Amortised O(1): a full pass every max(1000, size) decisions drops drained keys.
   function sweep(at: number): void {
-    for (const [id, entry] of entries) if (entry.expiresAt <= at) entries.delete(id)
-    opsUntilSweep = Math.max(1000, entries.size)
+    for (const [key, limits] of states) {
+      for (const [name, state] of limits) if (state.expiresAt <= at) limits.delete(name)
+      if (limits.size === 0) states.delete(key)
+    }
+    opsUntilSweep = Math.max(1000, states.size)
   }
 
-  function decide({ algorithm, limits, cost, charge }: StoreCall): StoreOutcome[] {
+  function limitsOf(key: string): Map<string, Expiring> {
+    let limits = states.get(key)
+    if (limits === undefined) {
+      limits = new Map()
+      states.set(key, limits)
+    }
+    return limits
+  }
+
+  function decideOne(impl: MemoryAlgorithm<Expiring>, call: StoreCall, at: number): StoreOutcome[] {
+    const limit = call.limits[0]!
+    const limits = states.get(call.key)
+    const state = limits?.get(limit.name)
+    impl.check(state, limit, call.cost, at, scratch)
+    if (!scratch.allowed || !call.charge) {
+      return [
+        {
+          allowed: scratch.allowed,
+          remaining: scratch.left,
+          resetMs: scratch.resetMs,
+          retryAfterMs: scratch.retryAfterMs,
+        },
+      ]
+    }
+    const next = impl.charge(state, limit, call.cost, at, scratch)
+    if (next !== state) (limits ?? limitsOf(call.key)).set(limit.name, next)
+    return [{ allowed: true, remaining: scratch.left - call.cost, resetMs: scratch.resetMs, retryAfterMs: 0 }]
+  }
+
+  function decide(call: StoreCall): StoreOutcome[] {
     const at = now()
     if (--opsUntilSweep <= 0) sweep(at)
-    const impl = ALGORITHMS[algorithm]
-    const checks: Check[] = []
-    let allowed = true
-    for (const limit of limits) {
-      const check = impl.check(entries.get(limit.id)?.state, limit, cost, at)
-      if (!check.allowed) allowed = false
-      checks.push(check)
+    const impl = ALGORITHMS[call.algorithm]
+    if (call.limits.length === 1) return decideOne(impl, call, at)
+    const { key, limits, cost } = call
+    const held = states.get(key)
+    const verdicts = limits.map((limit) => {
+      const out = newVerdict()
+      impl.check(held?.get(limit.name), limit, cost, at, out)
+      return out
+    })
+    if (!call.charge || verdicts.some((v) => !v.allowed)) {
+      return verdicts.map((v) => ({
+        allowed: v.allowed,
+        remaining: v.left,
+        resetMs: v.resetMs,
+        retryAfterMs: v.retryAfterMs,
+      }))
     }
-    const outcomes: StoreOutcome[] = []
-    for (let i = 0; i < limits.length; i++) {
-      const check = checks[i]!
-      if (allowed && charge) {
-        const limit = limits[i]!
-        const entry = entries.get(limit.id)
-        const next = impl.charge(entry?.state, limit, cost, at)
-        if (entry) {
-          entry.state = next.state
-          entry.expiresAt = next.expiresAt
-        } else entries.set(limit.id, { state: next.state, expiresAt: next.expiresAt })
-        outcomes.push({ allowed: true, remaining: check.left - cost, resetMs: next.resetMs, retryAfterMs: 0 })
-      } else {
-        outcomes.push({
-          allowed: check.allowed,
-          remaining: check.left,
-          resetMs: check.resetMs,
-          retryAfterMs: check.retryAfterMs,
-        })
-      }
-    }
-    return outcomes
+    const own = held ?? limitsOf(key)
+    return verdicts.map((v, i) => {
+      const limit = limits[i]!
+      const state = own.get(limit.name)
+      const next = impl.charge(state, limit, cost, at, v)
+      if (next !== state) own.set(limit.name, next)
+      return { allowed: true, remaining: v.left - cost, resetMs: v.resetMs, retryAfterMs: 0 }
+    })
   }
 
   return {
     name: 'memory',
     decide,
-    delete(ids) {
-      for (const id of ids) entries.delete(id)
+    delete(key, names) {
+      const limits = states.get(key)
+      for (const name of names) limits?.delete(name)
     },
   }
 }

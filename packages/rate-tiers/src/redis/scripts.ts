@@ -1,10 +1,12 @@
 import type { Algorithm } from '../types'
 
 /*
- * One Lua script per algorithm, run once per decision. KEYS are the limits' storage keys (all
- * hash-tagged with the same `{key}`, so one slot on a Cluster). ARGV: charge ('1' | '0'), cost,
- * then limit, window ms and burst per key. Returns allowed, remaining, resetMs, retryAfterMs per key.
- * Every limit is checked before anything is written, so a call is charged all or nothing.
+ * One Lua script per algorithm. One run decides a batch of decisions in order, each atomic: every
+ * limit of a decision is checked before anything is written, so it is charged all or nothing.
+ * KEYS: the storage keys of every decision, in order (a decision's keys share its `{key}` hash tag).
+ * ARGV: the number of decisions, then per decision charge ('1' | '0'), cost and its number of
+ * limits, then limit, window ms and burst per limit. Returns allowed, remaining, resetMs and
+ * retryAfterMs per limit, flattened. Time is Redis TIME, read once per run.
  * Numbers sent back to Redis go through string.format: Lua's default %.14g would drop the
  * sub-millisecond digits of an epoch timestamp.
  */
@@ -12,20 +14,25 @@ import type { Algorithm } from '../types'
 const PRELUDE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local charge = ARGV[1] == '1'
-local cost = tonumber(ARGV[2])
-local n = #KEYS
-local L, W, B, A, left, reset, retry = {}, {}, {}, {}, {}, {}, {}
-for i = 1, n do
-  local a = 3 + (i - 1) * 3
-  L[i] = tonumber(ARGV[a]); W[i] = tonumber(ARGV[a + 1]); B[i] = tonumber(ARGV[a + 2])
-end
-local ok = true
 local function ms(x) return string.format('%.3f', x) end
+local out = {}
+local ki, ai = 0, 2
+for _ = 1, tonumber(ARGV[1]) do
+local charge = ARGV[ai] == '1'
+local cost = tonumber(ARGV[ai + 1])
+local n = tonumber(ARGV[ai + 2])
+ai = ai + 3
+local K, L, W, B, A, left, reset, retry = {}, {}, {}, {}, {}, {}, {}, {}
+for i = 1, n do
+  K[i] = KEYS[ki + i]
+  L[i] = tonumber(ARGV[ai]); W[i] = tonumber(ARGV[ai + 1]); B[i] = tonumber(ARGV[ai + 2])
+  ai = ai + 3
+end
+ki = ki + n
+local ok = true
 `
 
 const EPILOGUE = `
-local out = {}
 for i = 1, n do
   local rem = left[i]
   if ok and charge then rem = rem - cost end
@@ -34,13 +41,14 @@ for i = 1, n do
   out[#out + 1] = math.ceil(reset[i])
   out[#out + 1] = math.ceil(retry[i])
 end
+end
 return out
 `
 
 const SLIDING_LOG = `
 local used = {}
 for i = 1, n do
-  local k = KEYS[i]
+  local k = K[i]
   redis.call('ZREMRANGEBYSCORE', k, '-inf', ms(now - W[i]))
   local c = redis.call('ZCARD', k)
   used[i] = c
@@ -66,16 +74,16 @@ if ok and charge then
       while j < stop do
         args[#args + 1] = score; args[#args + 1] = stamp .. (used[i] + j); j = j + 1
       end
-      redis.call('ZADD', KEYS[i], unpack(args))
+      redis.call('ZADD', K[i], unpack(args))
     end
-    redis.call('PEXPIRE', KEYS[i], W[i])
+    redis.call('PEXPIRE', K[i], W[i])
     reset[i] = W[i]
   end
 else
   for i = 1, n do
     reset[i] = 0
     if used[i] > 0 then
-      local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
+      local newest = redis.call('ZRANGE', K[i], -1, -1, 'WITHSCORES')
       reset[i] = tonumber(newest[2]) + W[i] - now
     end
   end
@@ -86,7 +94,7 @@ const FIXED_WINDOW = `
 local start, count = {}, {}
 for i = 1, n do
   start[i] = math.floor(now / W[i]) * W[i]
-  local h = redis.call('HMGET', KEYS[i], 's', 'c')
+  local h = redis.call('HMGET', K[i], 's', 'c')
   count[i] = 0
   if tonumber(h[1]) == start[i] then count[i] = tonumber(h[2]) end
   left[i] = L[i] - count[i]
@@ -103,8 +111,8 @@ for i = 1, n do
 end
 if ok and charge then
   for i = 1, n do
-    redis.call('HSET', KEYS[i], 's', start[i], 'c', count[i] + cost)
-    redis.call('PEXPIREAT', KEYS[i], start[i] + W[i])
+    redis.call('HSET', K[i], 's', start[i], 'c', count[i] + cost)
+    redis.call('PEXPIREAT', K[i], start[i] + W[i])
     reset[i] = start[i] + W[i] - now
   end
 end
@@ -115,7 +123,7 @@ local start, cur = {}, {}
 for i = 1, n do
   local w = W[i]
   local s = math.floor(now / w) * w
-  local h = redis.call('HMGET', KEYS[i], 's', 'p', 'c')
+  local h = redis.call('HMGET', K[i], 's', 'p', 'c')
   local hs, p, c = tonumber(h[1]), 0, 0
   if hs == s then p = tonumber(h[2]); c = tonumber(h[3])
   elseif hs == s - w then p = tonumber(h[3]) end
@@ -140,8 +148,8 @@ end
 if ok and charge then
   for i = 1, n do
     local w = W[i]
-    redis.call('HSET', KEYS[i], 's', start[i], 'p', B[i], 'c', cur[i] + cost)
-    redis.call('PEXPIREAT', KEYS[i], start[i] + 2 * w)
+    redis.call('HSET', K[i], 's', start[i], 'p', B[i], 'c', cur[i] + cost)
+    redis.call('PEXPIREAT', K[i], start[i] + 2 * w)
     reset[i] = start[i] + 2 * w - now
   end
 end
@@ -151,7 +159,7 @@ const GCRA = `
 local level = {}
 for i = 1, n do
   local interval = W[i] / L[i]
-  local h = redis.call('HMGET', KEYS[i], 'l', 'a')
+  local h = redis.call('HMGET', K[i], 'l', 'a')
   local lv = 0
   if h[1] then lv = math.max(0, tonumber(h[1]) - (now - tonumber(h[2])) / interval) end
   level[i] = lv
@@ -168,8 +176,8 @@ if ok and charge then
   for i = 1, n do
     local interval = W[i] / L[i]
     local lv = level[i] + cost
-    redis.call('HSET', KEYS[i], 'l', string.format('%.9f', lv), 'a', ms(now))
-    redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil(lv * interval)))
+    redis.call('HSET', K[i], 'l', string.format('%.9f', lv), 'a', ms(now))
+    redis.call('PEXPIRE', K[i], math.max(1, math.ceil(lv * interval)))
     reset[i] = lv * interval
   end
 end

@@ -1,0 +1,112 @@
+/*
+ * @rc/rate-tiers vs rate-limiter-flexible, side by side in one run, on one redis-server started
+ * for the bench (so nothing else's keys or scripts share it). 500 keys, round robin; limits high
+ * enough that every call is admitted, so both libraries do their full write path.
+ * The machine is shared, so the cases of a group take turns over several rounds and the report
+ * keeps each case's median round.
+ * Imports the built package (the `bench` script builds it first), as users run it.
+ * Writes bench/README.md.
+ */
+import { writeFileSync } from 'node:fs'
+import { type Algorithm, createRateTiers } from '@rc/rate-tiers'
+import { redisRateStore } from '@rc/rate-tiers/redis'
+import { startRedis } from '@rc/test-services'
+import Redis from 'ioredis'
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible'
+import { measure, type Row } from './harness'
+import { renderReport } from './report'
+
+const KEYS = Array.from({ length: 500 }, (_, i) => `tenant-${i}`)
+const HIGH = 1_000_000
+const CONCURRENCY = [1, 64]
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+
+type Case = { name: string; call: (key: string) => Promise<unknown> }
+
+const redis = await startRedis()
+const client = new Redis(redis.url, { lazyConnect: true })
+await client.connect()
+
+const limiter = (algorithm: Algorithm, store?: ReturnType<typeof redisRateStore>) =>
+  createRateTiers({
+    algorithm,
+    tiers: { pro: { api: `${HIGH}/1m`, analysis: `${HIGH}/1h` } },
+    ...(store ? { store } : {}),
+  })
+const onRedis = (algorithm: Algorithm, prefix: string) =>
+  limiter(algorithm, redisRateStore({ client, prefix }))
+const rlfRedis = (prefix: string, duration: number) =>
+  new RateLimiterRedis({ storeClient: client, points: HIGH, duration, keyPrefix: prefix })
+
+function groups(): Record<string, Case[]> {
+  const rlf = rlfRedis('rlf', 60)
+  const union = new RateLimiterUnion(rlfRedis('u1', 60), rlfRedis('u2', 3600))
+  const memory = new RateLimiterMemory({ points: HIGH, duration: 60 })
+  const one = (algorithm: Algorithm, store: 'redis' | 'memory'): Case => {
+    const tiers = store === 'redis' ? onRedis(algorithm, 'b:') : limiter(algorithm)
+    return {
+      name: `rate-tiers ${algorithm}`,
+      call: (key) => tiers.consume({ key, tier: 'pro', bucket: 'api' }),
+    }
+  }
+  const two = (algorithm: Algorithm): Case => {
+    const tiers = onRedis(algorithm, 'u:')
+    return {
+      name: `rate-tiers ${algorithm} (api + analysis)`,
+      call: (key) => tiers.consume({ key, tier: 'pro', buckets: ['api', 'analysis'] }),
+    }
+  }
+  const algorithms: Algorithm[] = ['sliding-log', 'gcra', 'fixed-window', 'sliding-window']
+  return {
+    redis: [
+      { name: 'rate-limiter-flexible RateLimiterRedis', call: (key) => rlf.consume(key) },
+      ...algorithms.map((a) => one(a, 'redis')),
+    ],
+    'two buckets': [
+      { name: 'rate-limiter-flexible RateLimiterUnion', call: (key) => union.consume(key) },
+      two('sliding-log'),
+      two('gcra'),
+    ],
+    memory: [
+      { name: 'rate-limiter-flexible RateLimiterMemory', call: (key) => memory.consume(key) },
+      ...algorithms.map((a) => one(a, 'memory')),
+    ],
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+const rows: Row[] = []
+
+try {
+  for (const [group, cases] of Object.entries(groups())) {
+    for (const concurrency of CONCURRENCY) {
+      const rounds = new Map<string, Row[]>(cases.map((c) => [c.name, []]))
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const { name, call } of cases) {
+          let i = 0
+          rounds
+            .get(name)!
+            .push(await measure(group, name, concurrency, () => call(KEYS[i++ % KEYS.length]!)))
+        }
+      }
+      for (const { name } of cases) {
+        const measured = rounds.get(name)!
+        rows.push({
+          group,
+          name,
+          concurrency,
+          opsPerSec: median(measured.map((r) => r.opsPerSec)),
+          p99Us: median(measured.map((r) => r.p99Us)),
+        })
+      }
+      console.error(`done: ${group} c${concurrency}`)
+    }
+  }
+} finally {
+  client.disconnect()
+  await redis.destroy()
+}
+
+const report = renderReport(rows, ROUNDS)
+console.log(report)
+writeFileSync(new URL('./README.md', import.meta.url), report)
