@@ -67,8 +67,9 @@ export async function openSession(pool: PoolLike, beginSql: string): Promise<Ten
     try {
       await started
     } catch (error) {
-      // The query went out behind a failed BEGIN, so it ran with no tenant and saw
-      // nothing; BEGIN's error is the one that explains it.
+      // BEGIN and SET LOCAL share one message: if SET LOCAL failed, BEGIN had already
+      // opened the block, so the query behind it was refused (25P02) instead of
+      // running without a tenant. The BEGIN message's error is the one that explains it.
       pending.catch(() => undefined)
       throw error
     }

@@ -121,6 +121,28 @@ describe('withTenant', () => {
     }
   })
 
+  it('when setting the tenant fails, the pipelined query is refused, not run without a transaction', async () => {
+    await fx.admin.query(
+      `CREATE TABLE audit_log (line text); GRANT INSERT, SELECT ON audit_log TO ${fx.role}`,
+    )
+    const wire = new pg.Pool({ connectionString: fx.appUrl, max: 1, pipeline: true })
+    try {
+      // Once plpgsql is loaded, its prefix is reserved: SET LOCAL plpgsql.tenant fails on the server.
+      await wire.query('DO $$ BEGIN END $$')
+      const db = createTenantDb({ pool: wire, setting: 'plpgsql.tenant' })
+      await expect(db.query('t', "INSERT INTO audit_log VALUES ('once')")).rejects.toThrow(
+        /invalid configuration parameter/,
+      )
+      await expect(
+        db.withTenant('t', (tx) => tx.query("INSERT INTO audit_log VALUES ('twice')")),
+      ).rejects.toThrow(/invalid configuration parameter/)
+      const { rows } = await fx.admin.query('SELECT count(*)::int AS n FROM audit_log')
+      expect(rows[0].n).toBe(0)
+    } finally {
+      await wire.end()
+    }
+  })
+
   it('leaves no tenant on the connection after commit, rollback or a throw', async () => {
     const db = createTenantDb({ pool: single })
     const before = await settingNow(single)

@@ -1,0 +1,39 @@
+// Compile-time checks of the public surface, run by `pnpm typecheck`.
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import { expectTypeOf } from 'vitest'
+import { z } from 'zod'
+import { type AuditResult, auditTenancy, type Finding } from '../src/audit'
+import { createTenantDb, type PoolLike, type QueryResultLike, type TenantTx } from '../src/index'
+import { applyTenantRls, type MigrationsResult, runMigrations, tenantRlsSql } from '../src/migrate'
+import { pglitePool } from '../src/pglite'
+
+// Both drivers fit the structural pool interface without adapters of our own making.
+const pool = new pg.Pool()
+expectTypeOf(pool).toExtend<PoolLike>()
+expectTypeOf(pglitePool(new PGlite(), { role: 'app' })).toExtend<PoolLike>()
+
+const db = createTenantDb({ pool, setting: 'app.current_tenant', tenantId: z.uuid() })
+expectTypeOf(db.withTenant('1', async (tx) => tx.tenantId)).resolves.toEqualTypeOf<string>()
+expectTypeOf(db.withTenant('1', async (tx) => tx)).resolves.toEqualTypeOf<TenantTx>()
+expectTypeOf(db.query<{ id: number }>('1', 'SELECT 1 AS id')).resolves.toEqualTypeOf<
+  QueryResultLike<{ id: number }>
+>()
+expectTypeOf(db.currentTenant()).toEqualTypeOf<string | undefined>()
+expectTypeOf(
+  runMigrations(pool, { dir: './m', lockTimeout: '30s' }),
+).resolves.toEqualTypeOf<MigrationsResult>()
+expectTypeOf(tenantRlsSql({ table: 't', column: 'c', role: 'r' })).toEqualTypeOf<string>()
+expectTypeOf(auditTenancy(pool, { column: 'c', role: 'r' })).resolves.toEqualTypeOf<AuditResult>()
+expectTypeOf<Finding['severity']>().toEqualTypeOf<'error' | 'warning'>()
+
+// @ts-expect-error a pool is required
+createTenantDb({})
+// @ts-expect-error the tenant id schema must produce strings
+createTenantDb({ pool, tenantId: z.number() })
+// @ts-expect-error the callback receives the transaction and must return a promise
+db.withTenant('1', (tx: TenantTx) => tx.tenantId)
+// @ts-expect-error durations are numbers or '<n><unit>' strings
+runMigrations(pool, { dir: './m', lockTimeout: '5 minutes' })
+// @ts-expect-error tables is a list
+applyTenantRls(pool, { tables: 'orders', column: 'c', role: 'r' })
