@@ -1,0 +1,7 @@
+/** Events a client emits; URLs are redacted, the token never appears. */
+export type PosterClientEvent =
+  | { type: 'request'; method: string; httpMethod: 'GET' | 'POST'; url: string; attempt: number }
+  | { type: 'response'; method: string; status: number; durationMs: number; attempt: number }
+  | { type: 'throttled'; method: string; waitedMs: number }
+  | { type: 'retry'; method: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'error'; method: string; code: string; message: string }

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto'
+import type { Cluster, Redis } from 'ioredis'
+import { LIMITER_SCRIPT } from './limiter/redis-script'
+import type { AcquireResult, RateLimitPolicy, RateLimitStore } from './limiter/store'
+
+/** Options of {@link redisRateLimitStore}. */
+export interface RedisRateLimitStoreOptions {
+  /** Your ioredis client (standalone or Cluster); the store never connects or quits it. */
+  client: Redis | Cluster
+  /** Key prefix. Default `'rc:poster:rl:'`; the key of an account is `{prefix}{account}` (one hash slot). */
+  prefix?: string
+  /** How soon to ask again while the blocking request is in flight in another process. Default 25 ms. */
+  pollMs?: number
+}
+
+const SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex')
+
+/**
+ * A rate limit store shared by every process using the same Redis: one Lua script takes and
+ * releases slots atomically against Redis's clock, so four workers on one account stay within
+ * one account's limit.
+ */
+export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
+  const { client } = options
+  const prefix = options.prefix ?? 'rc:poster:rl:'
+  const pollMs = options.pollMs ?? 25
+
+  async function run(key: string, args: Array<string | number>): Promise<unknown> {
+    const redisKey = `${prefix}{${key}}`
+    try {
+      return await client.evalsha(SHA, 1, redisKey, ...args)
+    } catch (error) {
+      // After a restart or SCRIPT FLUSH the script is gone: send it in full, which caches it again.
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return client.eval(LIMITER_SCRIPT, 1, redisKey, ...args)
+    }
+  }
+
+  return {
+    async tryAcquire(key: string, leaseId: string, policy: RateLimitPolicy): Promise<AcquireResult> {
+      const args: Array<string | number> = ['acquire', leaseId, policy.leaseMs, policy.maxConcurrent, pollMs]
+      for (const { windowMs, limit } of policy.windows) args.push(windowMs, limit)
+      const [granted, wait] = (await run(key, args)) as [number, number]
+      return granted === 1 ? { granted: true } : { granted: false, retryInMs: Number(wait) }
+    },
+    async release(key: string, leaseId: string): Promise<void> {
+      await run(key, ['release', leaseId])
+    },
+  }
+}

@@ -1,0 +1,5 @@
+export * from './access'
+export { listOf, num, text } from './coerce'
+export * from './menu'
+export * from './settings'
+export * from './storage'

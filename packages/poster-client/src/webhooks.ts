@@ -1,0 +1,11 @@
+export type { WebhookRejection } from './errors'
+export { PosterWebhookError } from './errors'
+export type { WebhookBody } from './webhooks/body'
+export {
+  type PosterWebhookEvent,
+  parseWebhook,
+  verifyWebhook,
+  type WebhookOptions,
+  webhookActions,
+} from './webhooks/parse'
+export { type SignedWebhookFields, webhookSignature } from './webhooks/signature'
