@@ -52,7 +52,7 @@ describe.each(Object.keys(outages) as (keyof typeof outages)[])('Redis %s mid-ru
       const key = `${outage}-${mode}`
       const storageKey = `rt:{${key}}:api:60000:sl`
       expect((await tiers.consume({ key, tier: 'free', bucket: 'api' })).remaining).toBe(2)
-      expect(await redis.cli('ZCARD', storageKey)).toBe('1')
+      expect(await redis.cli('LLEN', storageKey)).toBe('1')
 
       await outages[outage].begin()
       const during: RateDecision[] = []
@@ -82,7 +82,7 @@ describe.each(Object.keys(outages) as (keyof typeof outages)[])('Redis %s mid-ru
       expect(events.map((e) => e.type)).toEqual(['store-error', 'store-recovered'])
       await tiers.reset({ key })
       expect((await tiers.consume({ key, tier: 'free', bucket: 'api' })).remaining).toBe(2)
-      expect(await redis.cli('ZCARD', storageKey)).toBe('1')
+      expect(await redis.cli('LLEN', storageKey)).toBe('1')
     },
   )
 })

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { startRedis, TEST_REDIS_URL } from '@rc/test-services'
+import fc from 'fast-check'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRateTiers } from '../src/index'
 import { redisRateStore } from '../src/redis'
 import { script } from '../src/redis/run-script'
 import { scriptSource } from '../src/redis/scripts'
-import { describeRateStore } from './contract'
+import { ALGORITHMS, describeRateStore } from './contract'
 
 const prefix = `rt-test:${randomBytes(4).toString('hex')}:`
 let client: Redis
@@ -22,6 +23,50 @@ afterAll(async () => {
 })
 
 describeRateStore('redis', () => redisRateStore({ client, prefix }))
+
+describe('Lua scripts against the memory implementation', () => {
+  it.each(ALGORITHMS)(
+    '%s: the same calls get the same decisions on Redis and in memory',
+    async (algorithm) => {
+      // Day-long windows: the few milliseconds a run takes cannot change a decision.
+      const tiers = { t: { a: '9/1d', b: ['6/1d', '14/2d'] } }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              buckets: fc.constantFrom(['a'], ['b'], ['a', 'b']),
+              cost: fc.integer({ min: 1, max: 6 }),
+            }),
+            {
+              minLength: 1,
+              maxLength: 25,
+            },
+          ),
+          async (calls) => {
+            const key = `model-${randomBytes(6).toString('hex')}`
+            const onRedis = createRateTiers({
+              store: redisRateStore({ client, prefix }),
+              tiers,
+              algorithm,
+              blockCacheSize: 0,
+            })
+            const inMemory = createRateTiers({ tiers, algorithm, blockCacheSize: 0 })
+            for (const { buckets, cost } of calls) {
+              const [r, m] = await Promise.all([
+                onRedis.consume({ key, tier: 't', buckets, cost }),
+                inMemory.consume({ key, tier: 't', buckets, cost }),
+              ])
+              expect(r.limits.map((l) => [l.policy, l.allowed, l.remaining])).toEqual(
+                m.limits.map((l) => [l.policy, l.allowed, l.remaining]),
+              )
+            }
+          },
+        ),
+        { numRuns: 20 },
+      )
+    },
+  )
+})
 
 describe('redis store specifics', () => {
   it('decides calls made in the same tick one by one, each atomic, whatever their keys and algorithms', async () => {

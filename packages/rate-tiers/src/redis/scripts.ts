@@ -15,6 +15,15 @@ const PRELUDE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local function ms(x) return string.format('%.3f', x) end
+local function fields(v)
+  local f, from = {}, 1
+  while true do
+    local sp = string.find(v, ' ', from, true)
+    if not sp then f[#f + 1] = tonumber(string.sub(v, from)); return f end
+    f[#f + 1] = tonumber(string.sub(v, from, sp - 1))
+    from = sp + 1
+  end
+end
 local out = {}
 local ki, ai = 0, 2
 for _ = 1, tonumber(ARGV[1]) do
@@ -45,36 +54,44 @@ end
 return out
 `
 
+// A list of admission times, oldest first: pushes and pops at the ends are O(1), where a sorted
+// set pays an O(n) listpack insert for every unit while it is small.
 const SLIDING_LOG = `
 local used = {}
 for i = 1, n do
   local k = K[i]
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', ms(now - W[i]))
-  local c = redis.call('ZCARD', k)
+  local edge = now - W[i]
+  local oldest = redis.call('LINDEX', k, 0)
+  if oldest and tonumber(oldest) <= edge then
+    local m
+    repeat
+      local head = redis.call('LRANGE', k, 0, 63)
+      m = 0
+      while m < #head and tonumber(head[m + 1]) <= edge do m = m + 1 end
+      if m > 0 then redis.call('LPOP', k, m) end
+    until m < 64
+  end
+  local c = redis.call('LLEN', k)
   used[i] = c
   left[i] = L[i] - c
   if cost <= left[i] then
     A[i] = true; retry[i] = 0
   else
     A[i] = false; ok = false
-    local idx = cost - left[i] - 1
-    local e = redis.call('ZRANGE', k, idx, idx, 'WITHSCORES')
-    retry[i] = math.max(1, tonumber(e[2]) + W[i] - now)
+    local freed = redis.call('LINDEX', k, cost - left[i] - 1)
+    retry[i] = math.max(1, tonumber(freed) + W[i] - now)
     if left[i] < 0 then left[i] = 0 end
   end
 end
 if ok and charge then
-  local score = ms(now)
-  local stamp = t[1] .. '.' .. t[2] .. ':'
+  local stamp = ms(now)
   for i = 1, n do
     local j = 0
     while j < cost do
       local args = {}
-      local stop = math.min(cost, j + 500)
-      while j < stop do
-        args[#args + 1] = score; args[#args + 1] = stamp .. (used[i] + j); j = j + 1
-      end
-      redis.call('ZADD', K[i], unpack(args))
+      local stop = math.min(cost, j + 1000)
+      while j < stop do j = j + 1; args[#args + 1] = stamp end
+      redis.call('RPUSH', K[i], unpack(args))
     end
     redis.call('PEXPIRE', K[i], W[i])
     reset[i] = W[i]
@@ -82,21 +99,22 @@ if ok and charge then
 else
   for i = 1, n do
     reset[i] = 0
-    if used[i] > 0 then
-      local newest = redis.call('ZRANGE', K[i], -1, -1, 'WITHSCORES')
-      reset[i] = tonumber(newest[2]) + W[i] - now
-    end
+    if used[i] > 0 then reset[i] = tonumber(redis.call('LINDEX', K[i], -1)) + W[i] - now end
   end
 end
 `
 
+// Value: "start count" of the current aligned window.
 const FIXED_WINDOW = `
 local start, count = {}, {}
 for i = 1, n do
-  start[i] = math.floor(now / W[i]) * W[i]
-  local h = redis.call('HMGET', K[i], 's', 'c')
+  start[i] = now - (now % W[i])
   count[i] = 0
-  if tonumber(h[1]) == start[i] then count[i] = tonumber(h[2]) end
+  local v = redis.call('GET', K[i])
+  if v then
+    local f = fields(v)
+    if f[1] == start[i] then count[i] = f[2] end
+  end
   left[i] = L[i] - count[i]
   local untilEnd = start[i] + W[i] - now
   if cost <= left[i] then
@@ -111,27 +129,29 @@ for i = 1, n do
 end
 if ok and charge then
   for i = 1, n do
-    redis.call('HSET', K[i], 's', start[i], 'c', count[i] + cost)
-    redis.call('PEXPIREAT', K[i], start[i] + W[i])
+    redis.call('SET', K[i], string.format('%d %d', start[i], count[i] + cost), 'PXAT', start[i] + W[i])
     reset[i] = start[i] + W[i] - now
   end
 end
 `
 
+// Value: "start prev cur": the current aligned window's start and the counts of it and the one before.
 const SLIDING_WINDOW = `
-local start, cur = {}, {}
+local start, prev, cur = {}, {}, {}
 for i = 1, n do
   local w = W[i]
-  local s = math.floor(now / w) * w
-  local h = redis.call('HMGET', K[i], 's', 'p', 'c')
-  local hs, p, c = tonumber(h[1]), 0, 0
-  if hs == s then p = tonumber(h[2]); c = tonumber(h[3])
-  elseif hs == s - w then p = tonumber(h[3]) end
-  start[i] = s; cur[i] = c
+  local s = now - (now % w)
+  local p, c = 0, 0
+  local v = redis.call('GET', K[i])
+  if v then
+    local f = fields(v)
+    if f[1] == s then p = f[2]; c = f[3]
+    elseif f[1] == s - w then p = f[3] end
+  end
+  start[i] = s; prev[i] = p; cur[i] = c
   local estimate = (p * (w - (now - s))) / w + c
   left[i] = math.max(0, math.floor(L[i] - estimate))
   if c > 0 then reset[i] = s + 2 * w - now elseif p > 0 then reset[i] = s + w - now else reset[i] = 0 end
-  B[i] = p
   if cost <= left[i] then
     A[i] = true; retry[i] = 0
   else
@@ -148,20 +168,24 @@ end
 if ok and charge then
   for i = 1, n do
     local w = W[i]
-    redis.call('HSET', K[i], 's', start[i], 'p', B[i], 'c', cur[i] + cost)
-    redis.call('PEXPIREAT', K[i], start[i] + 2 * w)
+    redis.call('SET', K[i], string.format('%d %d %d', start[i], prev[i], cur[i] + cost), 'PXAT', start[i] + 2 * w)
     reset[i] = start[i] + 2 * w - now
   end
 end
 `
 
+// Value: "level at": units in the bucket at time `at`. Units rather than a theoretical arrival
+// time, so a plan change keeps the usage.
 const GCRA = `
 local level = {}
 for i = 1, n do
   local interval = W[i] / L[i]
-  local h = redis.call('HMGET', K[i], 'l', 'a')
   local lv = 0
-  if h[1] then lv = math.max(0, tonumber(h[1]) - (now - tonumber(h[2])) / interval) end
+  local v = redis.call('GET', K[i])
+  if v then
+    local f = fields(v)
+    lv = math.max(0, f[1] - (now - f[2]) / interval)
+  end
   level[i] = lv
   left[i] = math.max(0, math.floor(B[i] - lv + 1e-9))
   reset[i] = lv * interval
@@ -176,8 +200,7 @@ if ok and charge then
   for i = 1, n do
     local interval = W[i] / L[i]
     local lv = level[i] + cost
-    redis.call('HSET', K[i], 'l', string.format('%.9f', lv), 'a', ms(now))
-    redis.call('PEXPIRE', K[i], math.max(1, math.ceil(lv * interval)))
+    redis.call('SET', K[i], string.format('%.9f %.3f', lv, now), 'PX', math.max(1, math.ceil(lv * interval)))
     reset[i] = lv * interval
   end
 end
