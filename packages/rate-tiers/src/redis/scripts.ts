@@ -11,27 +11,20 @@ import type { Algorithm } from '../types'
  * sub-millisecond digits of an epoch timestamp.
  */
 
+// Per-limit tables are made once per run and overwritten by each decision (entries past its n are
+// never read): allocation and garbage dominate the cost of a small Lua script.
 const PRELUDE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local function ms(x) return string.format('%.3f', x) end
-local function fields(v)
-  local f, from = {}, 1
-  while true do
-    local sp = string.find(v, ' ', from, true)
-    if not sp then f[#f + 1] = tonumber(string.sub(v, from)); return f end
-    f[#f + 1] = tonumber(string.sub(v, from, sp - 1))
-    from = sp + 1
-  end
-end
-local out = {}
+local stamp = string.format('%.3f', now)
+local out, o = {}, 0
+local K, L, W, B, A, left, reset, retry, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
 local ki, ai = 0, 2
 for _ = 1, tonumber(ARGV[1]) do
 local charge = ARGV[ai] == '1'
 local cost = tonumber(ARGV[ai + 1])
 local n = tonumber(ARGV[ai + 2])
 ai = ai + 3
-local K, L, W, B, A, left, reset, retry = {}, {}, {}, {}, {}, {}, {}, {}
 for i = 1, n do
   K[i] = KEYS[ki + i]
   L[i] = tonumber(ARGV[ai]); W[i] = tonumber(ARGV[ai + 1]); B[i] = tonumber(ARGV[ai + 2])
@@ -45,10 +38,11 @@ const EPILOGUE = `
 for i = 1, n do
   local rem = left[i]
   if ok and charge then rem = rem - cost end
-  out[#out + 1] = A[i] and 1 or 0
-  out[#out + 1] = rem
-  out[#out + 1] = math.ceil(reset[i])
-  out[#out + 1] = math.ceil(retry[i])
+  out[o + 1] = A[i] and 1 or 0
+  out[o + 2] = rem
+  out[o + 3] = math.ceil(reset[i])
+  out[o + 4] = math.ceil(retry[i])
+  o = o + 4
 end
 end
 return out
@@ -57,7 +51,7 @@ return out
 // A list of admission times, oldest first: pushes and pops at the ends are O(1), where a sorted
 // set pays an O(n) listpack insert for every unit while it is small.
 const SLIDING_LOG = `
-local used = {}
+local used = S1
 for i = 1, n do
   local k = K[i]
   local edge = now - W[i]
@@ -84,7 +78,6 @@ for i = 1, n do
   end
 end
 if ok and charge then
-  local stamp = ms(now)
   for i = 1, n do
     local j = 0
     while j < cost do
@@ -106,14 +99,14 @@ end
 
 // Value: "start count" of the current aligned window.
 const FIXED_WINDOW = `
-local start, count = {}, {}
+local start, count = S1, S2
 for i = 1, n do
   start[i] = now - (now % W[i])
   count[i] = 0
   local v = redis.call('GET', K[i])
   if v then
-    local f = fields(v)
-    if f[1] == start[i] then count[i] = f[2] end
+    local vs, vc = string.match(v, '^(%S+) (%S+)$')
+    if tonumber(vs) == start[i] then count[i] = tonumber(vc) end
   end
   left[i] = L[i] - count[i]
   local untilEnd = start[i] + W[i] - now
@@ -137,16 +130,17 @@ end
 
 // Value: "start prev cur": the current aligned window's start and the counts of it and the one before.
 const SLIDING_WINDOW = `
-local start, prev, cur = {}, {}, {}
+local start, prev, cur = S1, S2, S3
 for i = 1, n do
   local w = W[i]
   local s = now - (now % w)
   local p, c = 0, 0
   local v = redis.call('GET', K[i])
   if v then
-    local f = fields(v)
-    if f[1] == s then p = f[2]; c = f[3]
-    elseif f[1] == s - w then p = f[3] end
+    local vs, vp, vc = string.match(v, '^(%S+) (%S+) (%S+)$')
+    vs = tonumber(vs)
+    if vs == s then p = tonumber(vp); c = tonumber(vc)
+    elseif vs == s - w then p = tonumber(vc) end
   end
   start[i] = s; prev[i] = p; cur[i] = c
   local estimate = (p * (w - (now - s))) / w + c
@@ -177,14 +171,14 @@ end
 // Value: "level at": units in the bucket at time `at`. Units rather than a theoretical arrival
 // time, so a plan change keeps the usage.
 const GCRA = `
-local level = {}
+local level = S1
 for i = 1, n do
   local interval = W[i] / L[i]
   local lv = 0
   local v = redis.call('GET', K[i])
   if v then
-    local f = fields(v)
-    lv = math.max(0, f[1] - (now - f[2]) / interval)
+    local vl, va = string.match(v, '^(%S+) (%S+)$')
+    lv = math.max(0, tonumber(vl) - (now - tonumber(va)) / interval)
   end
   level[i] = lv
   left[i] = math.max(0, math.floor(B[i] - lv + 1e-9))
@@ -200,7 +194,7 @@ if ok and charge then
   for i = 1, n do
     local interval = W[i] / L[i]
     local lv = level[i] + cost
-    redis.call('SET', K[i], string.format('%.9f %.3f', lv, now), 'PX', math.max(1, math.ceil(lv * interval)))
+    redis.call('SET', K[i], string.format('%.9f ', lv) .. stamp, 'PX', math.max(1, math.ceil(lv * interval)))
     reset[i] = lv * interval
   end
 end
