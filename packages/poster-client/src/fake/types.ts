@@ -1,0 +1,93 @@
+import type { AccountData } from './data'
+import type { FakeFault, FakeFaultRates } from './faults'
+
+/** One account to create; a bare string is its name. */
+export type FakeAccountInput =
+  | string
+  | { account: string; accountNumber?: number; token?: string; sections?: string[] }
+
+/** Options of {@link createFakePoster}. */
+export interface FakePosterOptions {
+  /** How many accounts (named `demo1`, `demo2`...) or the accounts themselves. Default 3. */
+  accounts?: number | FakeAccountInput[]
+  /** Enforce a per-account limit like Poster might: a sliding second, answering 429 with Retry-After. */
+  rateLimit?: { perSecond: number }
+  /** Fault probabilities from the start; change them later with `setFaults`. */
+  faults?: FakeFaultRates
+  /** Seed of generated data and fault draws. Default 1. */
+  seed?: number
+  /** The OAuth application the fake accepts. Default `{ id: '1000', secret: 'fake-app-secret' }`. */
+  application?: { id: string; secret: string }
+  /** Port to listen on. Default: a free one. */
+  port?: number
+}
+
+/** A fake account as tests use it. */
+export interface FakeAccount {
+  account: string
+  accountNumber: number
+  token: string
+  sections: string[]
+  /** The live data the fake serves (mutated by createSupply). */
+  data: AccountData
+}
+
+/** A request the fake received; the token is not recorded. */
+export interface FakeRequest {
+  /** Arrival time, epoch milliseconds with sub-millisecond precision. */
+  at: number
+  httpMethod: string
+  /** `section.method`, or the path for non-API routes. */
+  method: string
+  account: string | undefined
+  params: Record<string, string>
+  body: unknown
+  /** HTTP status sent; 0 while unanswered or when the connection was dropped. */
+  status: number
+  /** `ok`, `poster-error`, `rate-limited`, or the injected fault. */
+  outcome: string
+}
+
+/** A running fake Poster. */
+export interface FakePoster {
+  /** Base URL for `createPosterClient({ baseUrl })`. */
+  readonly url: string
+  readonly accounts: FakeAccount[]
+  /** Every request received, in arrival order. */
+  readonly requests: FakeRequest[]
+  readonly application: { id: string; secret: string }
+  /** Replace the fault probabilities. */
+  setFaults(faults: FakeFaultRates): void
+  /** Inject `fault` into the next `times` calls (of `method` only, if given). */
+  failNext(fault: FakeFault, options?: { times?: number; method?: string }): void
+  /** Drop queued faults and set every probability to 0. */
+  resetFaults(): void
+  /** Make the account's token answer 12 (expired) from now on. */
+  expireToken(account: string): void
+  /** Make the account's token answer 11 (invalid) from now on. */
+  revokeToken(account: string): void
+  /** A one-time OAuth code for the account, to pass to exchangeCode. */
+  authorize(account: string): string
+  /** POSTs a signed webhook to `url`, as Poster would. */
+  sendWebhook(
+    url: string,
+    event: FakeWebhookEvent,
+    secret?: string,
+  ): Promise<{ status: number; body: string; payload: Record<string, unknown> }>
+  /** Forget recorded requests. */
+  clearRequests(): void
+  close(): Promise<void>
+}
+
+/** What to send with {@link FakePoster.sendWebhook}. */
+export interface FakeWebhookEvent {
+  /** Default: the first account. */
+  account?: string
+  object: string
+  object_id: number
+  action: 'added' | 'changed' | 'removed' | 'transformed'
+  /** Objects are JSON-encoded into the string Poster sends; strings go as they are. */
+  data?: unknown
+  /** Unix seconds. Default now. */
+  time?: number
+}
