@@ -199,6 +199,19 @@ describe('the token never leaks', () => {
     expect(JSON.stringify(events)).not.toContain(secretPart)
   })
 
+  it('rejects bad options before any request', () => {
+    for (const options of [
+      { account: 'cafe', token: 't', baseUrl: 'not a url' },
+      { account: 'cafe', token: 't', timeout: 'soon' as '1s' },
+      { account: 'cafe', token: 't', rateLimit: { perSecond: 0 } },
+      { account: '', token: 't' },
+    ]) {
+      expect(() => createPosterClient(options)).toThrowError(
+        expect.objectContaining({ code: 'POSTER_INVALID_ARGUMENT' }),
+      )
+    }
+  })
+
   it('rejects a missing token before any request', () => {
     expect(() => createPosterClient({ account: 'cafe', token: '' })).toThrowError(
       expect.objectContaining({ code: 'POSTER_INVALID_ARGUMENT' }),

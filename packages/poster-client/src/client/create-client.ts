@@ -34,6 +34,16 @@ function invalid(message: string): PosterError {
   return new PosterError('POSTER_INVALID_ARGUMENT', `[@rc/poster-client] ${message}`)
 }
 
+function parseBaseUrl(value: string): URL {
+  try {
+    return new URL(value)
+  } catch {
+    throw invalid(
+      `baseUrl must be an absolute URL such as https://mycafe.joinposter.com, got ${JSON.stringify(value)}.`,
+    )
+  }
+}
+
 function positive(value: number | undefined, fallback: number, what: string): number {
   const n = value ?? fallback
   if (!(n > 0)) throw invalid(`${what} must be a positive number, got ${n}.`)
@@ -53,7 +63,7 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
       `token for account "${account}" must be a non-empty string; pass the token saved at OAuth time.`,
     )
   }
-  const baseUrl = new URL(options.baseUrl ?? `https://${account}.joinposter.com`)
+  const baseUrl = parseBaseUrl(options.baseUrl ?? `https://${account}.joinposter.com`)
   const fetchImpl = options.fetch ?? globalThis.fetch
   const timeoutMs = toMs(options.timeout ?? '20s', 'timeout')
   const retry: RetryPolicy =
