@@ -27,11 +27,24 @@ export async function benchDatabase(label: string): Promise<BenchDatabase> {
     async destroy() {
       await admin.query(`DROP OWNED BY ${role}`)
       await admin.end()
-      await db.drop()
       const root = new pg.Client({ connectionString: TEST_PG_URL })
       await root.connect()
-      await root.query(`DROP ROLE IF EXISTS ${role}`)
-      await root.end()
+      try {
+        // pg.Pool#end resolves before its sockets close: let them go before DROP DATABASE ... FORCE.
+        const deadline = Date.now() + 5_000
+        while (Date.now() < deadline) {
+          const { rows } = await root.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [db.name],
+          )
+          if (rows[0].n === 0) break
+          await new Promise((r) => setTimeout(r, 20))
+        }
+        await db.drop()
+        await root.query(`DROP ROLE IF EXISTS ${role}`)
+      } finally {
+        await root.end()
+      }
     },
   }
 }

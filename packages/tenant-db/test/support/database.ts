@@ -50,15 +50,30 @@ export async function createTenantFixture(label: string): Promise<TenantFixture>
     async destroy() {
       for (const r of roles) await admin.query(`DROP OWNED BY ${r}`)
       await admin.end()
-      await db.drop()
       const root = new pg.Client({ connectionString: TEST_PG_URL })
       await root.connect()
       try {
+        // pg.Pool#end resolves before its sockets close; DROP DATABASE ... FORCE would then
+        // kill a closing client whose error nobody listens to any more.
+        await closed(root, db.name)
+        await db.drop()
         for (const r of roles) await root.query(`DROP ROLE IF EXISTS ${r}`)
       } finally {
         await root.end()
       }
     },
+  }
+}
+
+/** Waits (up to 5 s) until no session is connected to `database`. */
+export async function closed(root: pg.Client, database: string): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (Date.now() < deadline) {
+    const { rows } = await root.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+      database,
+    ])
+    if (rows[0].n === 0) return
+    await new Promise((r) => setTimeout(r, 20))
   }
 }
 
