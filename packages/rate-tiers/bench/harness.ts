@@ -10,7 +10,7 @@ export interface Row {
 }
 
 /** Measured time per case and round. */
-export const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1000)
+export const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 600)
 const WARMUP_MS = 300
 
 /**

@@ -19,7 +19,7 @@ import { renderReport } from './report'
 const KEYS = Array.from({ length: 500 }, (_, i) => `tenant-${i}`)
 const HIGH = 1_000_000
 const CONCURRENCY = [1, 64]
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 
 type Case = { name: string; call: (key: string) => Promise<unknown> }
 

@@ -8,11 +8,12 @@ import type {
   RateStore,
   RateTiersEvent,
   StoreErrorMode,
+  StoreOutcome,
   TiersConfig,
 } from '../types'
 import { BlockCache } from './block-cache'
 import { type ResolvedLimit, resolveTiers } from './config'
-import { createGuard, type Guarded } from './guard'
+import { createGuard } from './guard'
 import { type ConsumeInput, resolveCall } from './input'
 
 /** Options of `createRateTiers`. */
@@ -72,7 +73,7 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
   }
   const tiers = resolveTiers(options.tiers, algorithm)
   const store = options.store ?? memoryRateStore()
-  const decide = createGuard({
+  const guard = createGuard({
     store,
     mode,
     retryMs: toMs(options.storeRetry ?? '1s', 'storeRetry'),
@@ -87,10 +88,15 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
   const cacheIdOf = (input: ConsumeInput) =>
     `${input.key}\u0000${input.tier}\u0000${input.bucket ?? input.buckets?.join('\u0000')}`
 
-  function finish(input: ConsumeInput, limits: readonly ResolvedLimit[], charge: boolean, guarded: Guarded) {
-    const decision = toDecision(input.tier, limits, guarded.outcomes)
+  function finish(
+    input: ConsumeInput,
+    limits: readonly ResolvedLimit[],
+    charge: boolean,
+    outcomes: StoreOutcome[],
+  ) {
+    const decision = toDecision(input.tier, limits, outcomes)
     // Only the shared store's denials are cached: a fallback's local view must not outlive the outage.
-    if (blocked && charge && guarded.fromStore && !decision.allowed && decision.retryAfterMs > 0) {
+    if (blocked && charge && !decision.allowed && decision.retryAfterMs > 0 && !guard.isFallback(outcomes)) {
       blocked.set(cacheIdOf(input), input.cost ?? 1, Date.now(), decision)
     }
     return decision
@@ -109,9 +115,9 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       const hit = blocked.get(cacheIdOf(input), cost, Date.now())
       if (hit) return Promise.resolve(hit)
     }
-    const guarded = decide({ algorithm, key: input.key, limits, cost, charge })
-    if (guarded instanceof Promise) return guarded.then((g) => finish(input, limits, charge, g))
-    return Promise.resolve(finish(input, limits, charge, guarded as Guarded))
+    const outcomes = guard.decide({ algorithm, key: input.key, limits, cost, charge })
+    if (outcomes instanceof Promise) return outcomes.then((o) => finish(input, limits, charge, o))
+    return Promise.resolve(finish(input, limits, charge, outcomes))
   }
 
   return {
@@ -141,7 +147,7 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
 function toDecision(
   tier: string,
   limits: readonly ResolvedLimit[],
-  outcomes: readonly { allowed: boolean; remaining: number; resetMs: number; retryAfterMs: number }[],
+  outcomes: readonly StoreOutcome[],
 ): RateDecision {
   const results: LimitResult[] = []
   let allowed = true
@@ -171,7 +177,7 @@ function toDecision(
     if (better) pick = i
   }
   const chosen = results[pick]!
-  const decision: RateDecision = {
+  return {
     allowed,
     tier,
     bucket: chosen.bucket,
@@ -182,8 +188,7 @@ function toDecision(
     policy: chosen.policy,
     windowMs: chosen.windowMs,
     limits: results,
+    // Always present (maybe undefined) so every decision has one object shape.
+    nextTier: limits[pick]!.next,
   }
-  const next = limits[pick]!.next
-  if (next) decision.nextTier = next
-  return decision
 }

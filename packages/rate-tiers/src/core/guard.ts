@@ -9,23 +9,23 @@ export interface GuardOptions {
   onEvent: ((event: RateTiersEvent) => void) | undefined
 }
 
-/** Outcomes, and whether they came from the store itself or from the `onStoreError` fallback. */
-export interface Guarded {
-  outcomes: StoreOutcome[]
-  fromStore: boolean
-}
-
 /**
  * A store decision that falls back per `onStoreError` while the store fails (a circuit breaker).
  * Synchronous stores (memory) get a synchronous answer, so the hot path allocates no promises.
  */
-export type GuardedDecide = (call: StoreCall) => Guarded | Promise<Guarded>
+export interface Guard {
+  decide(call: StoreCall): StoreOutcome[] | Promise<StoreOutcome[]>
+  /** Whether these outcomes came from the fallback rather than the store (checked on denials only). */
+  isFallback(outcomes: StoreOutcome[]): boolean
+}
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function'
 }
 
-export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOptions): GuardedDecide {
+export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOptions): Guard {
+  // Marks fallback answers without wrapping every store answer in an object.
+  const fromFallback = new WeakSet<StoreOutcome[]>()
   let down = false
   let downSince = 0
   let nextProbeAt = 0
@@ -39,32 +39,32 @@ export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOp
     }
   }
 
-  function degraded(call: StoreCall): Guarded | Promise<Guarded> {
-    if (mode === 'memory') {
-      const outcomes = fallback.decide(call)
-      return isThenable(outcomes)
-        ? Promise.resolve(outcomes).then((o) => ({ outcomes: o, fromStore: false }))
-        : { outcomes, fromStore: false }
-    }
-    if (mode === 'allow') {
-      const outcomes = call.limits.map((l) => ({
-        allowed: true,
-        remaining: Math.max(0, l.limit - (call.charge ? call.cost : 0)),
-        resetMs: 0,
-        retryAfterMs: 0,
-      }))
-      return { outcomes, fromStore: false }
-    }
-    const outcomes = call.limits.map(() => ({
-      allowed: false,
-      remaining: 0,
-      resetMs: retryMs,
-      retryAfterMs: retryMs,
-    }))
-    return { outcomes, fromStore: false }
+  function marked(outcomes: StoreOutcome[]): StoreOutcome[] {
+    fromFallback.add(outcomes)
+    return outcomes
   }
 
-  function failed(error: unknown, call: StoreCall): Guarded | Promise<Guarded> {
+  function degraded(call: StoreCall): StoreOutcome[] | Promise<StoreOutcome[]> {
+    if (mode === 'memory') {
+      const outcomes = fallback.decide(call)
+      return isThenable(outcomes) ? Promise.resolve(outcomes).then(marked) : marked(outcomes)
+    }
+    if (mode === 'allow') {
+      return marked(
+        call.limits.map((l) => ({
+          allowed: true,
+          remaining: Math.max(0, l.limit - (call.charge ? call.cost : 0)),
+          resetMs: 0,
+          retryAfterMs: 0,
+        })),
+      )
+    }
+    return marked(
+      call.limits.map(() => ({ allowed: false, remaining: 0, resetMs: retryMs, retryAfterMs: retryMs })),
+    )
+  }
+
+  function failed(error: unknown, call: StoreCall): StoreOutcome[] | Promise<StoreOutcome[]> {
     nextProbeAt = Date.now() + retryMs
     if (!down) {
       down = true
@@ -74,25 +74,29 @@ export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOp
     return degraded(call)
   }
 
-  function answered(outcomes: StoreOutcome[]): Guarded {
+  function answered(outcomes: StoreOutcome[]): StoreOutcome[] {
     if (down) {
       down = false
       emit({ type: 'store-recovered', store: store.name, downMs: Date.now() - downSince })
     }
-    return { outcomes, fromStore: true }
+    return outcomes
   }
 
-  function settled(probe: boolean, outcomes: StoreOutcome[]): Guarded {
+  function settled(probe: boolean, outcomes: StoreOutcome[]): StoreOutcome[] {
     if (probe) probing = false
     return answered(outcomes)
   }
 
-  function rejected(probe: boolean, error: unknown, call: StoreCall): Guarded | Promise<Guarded> {
+  function rejected(
+    probe: boolean,
+    error: unknown,
+    call: StoreCall,
+  ): StoreOutcome[] | Promise<StoreOutcome[]> {
     if (probe) probing = false
     return failed(error, call)
   }
 
-  return function decide(call) {
+  function decide(call: StoreCall): StoreOutcome[] | Promise<StoreOutcome[]> {
     const probe = down
     if (probe) {
       if (probing || Date.now() < nextProbeAt) return degraded(call)
@@ -110,4 +114,6 @@ export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOp
       (error: unknown) => rejected(probe, error, call),
     )
   }
+
+  return { decide, isFallback: (outcomes) => fromFallback.has(outcomes) }
 }
