@@ -8,7 +8,7 @@ for (const dir of readdirSync('packages')) {
   const root = join('packages', dir)
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   const tsup = readFileSync(join(root, 'tsup.config.ts'), 'utf8')
-  const entries = new Set([...tsup.matchAll(/'([\w-]+)': 'src\/([\w-]+)\.ts'/g)].map((m) => m[1]))
+  const entries = new Set([...tsup.matchAll(/'?([\w-]+)'?: 'src\/([\w-]+)\.ts'/g)].map((m) => m[1]))
   const wanted = new Set()
   for (const [subpath, target] of Object.entries(pkg.exports)) {
     if (subpath === './package.json') continue
