@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTenantDb } from '../src/index'
-import { applyTenantRls, runMigrations } from '../src/migrate'
+import { applyTenantRls, runMigrations, tenantRlsSql } from '../src/migrate'
 import { createTenantFixture, type TenantFixture } from './support/database'
 
 let fx: TenantFixture
@@ -62,6 +62,22 @@ describe('applyTenantRls', () => {
     })
     expect(applied[0]!.columnType).toBe('bigint')
     expect(await rlsState('checklists')).toEqual(first)
+  })
+
+  it('tenantRlsSql output runs as is: the cast type comes from the catalog', async () => {
+    await fx.admin.query('CREATE TABLE invoices (restaurant_id bigint NOT NULL, total numeric)')
+    await fx.admin.query(tenantRlsSql({ table: 'invoices', column: 'restaurant_id', role: fx.role }))
+    const { rows } = await fx.admin.query(
+      "SELECT qual, with_check FROM pg_policies WHERE tablename = 'invoices'",
+    )
+    expect(rows[0].qual).toMatch(/::bigint/)
+    expect(rows[0].with_check).toBe(rows[0].qual)
+    await fx.admin.query('INSERT INTO invoices VALUES (3, 10), (4, 20)')
+    const db = createTenantDb({ pool: app })
+    expect((await db.query('4', 'SELECT total FROM invoices')).rows).toEqual([{ total: '20' }])
+    await expect(
+      fx.admin.query(tenantRlsSql({ table: 'invoices', column: 'tenant', role: fx.role })),
+    ).rejects.toThrow('table public.invoices has no column tenant')
   })
 
   it('grants the sequences the table owns, so the app role can insert into serial tables', async () => {

@@ -10,7 +10,7 @@ export interface TenantRlsSqlOptions {
   role: string
   /** The setting `withTenant` sets. Default `'app.current_tenant'`. */
   setting?: string
-  /** The tenant column's type, used to cast the setting. Default `'text'` (`applyTenantRls` reads it). */
+  /** The tenant column's type, used to cast the setting. Default: read from the catalog when the DDL runs. */
   columnType?: string
   /** Policy name. Default `'tenant_isolation'`. */
   policy?: string
@@ -21,7 +21,7 @@ export interface TenantRlsSqlOptions {
   citus?: boolean
 }
 
-/** The predicate both USING and WITH CHECK use. */
+/** The predicate both USING and WITH CHECK use (`columnType` defaults to `text` here). */
 export function tenantPredicate(options: Omit<TenantRlsSqlOptions, 'table' | 'role'>): string {
   const column = identifier(options.column, 'column')
   const setting = quoteLiteral(settingName(options.setting ?? 'app.current_tenant'))
@@ -36,24 +36,46 @@ export function tenantPredicate(options: Omit<TenantRlsSqlOptions, 'table' | 'ro
 /**
  * Idempotent DDL that puts one table under tenant row level security: ENABLE
  * and FORCE RLS, one permissive policy for every command with USING and WITH
- * CHECK, and grants to the app role (including sequences the table owns).
- * Running it twice changes nothing; an existing policy of that name is
- * altered in place to the expected expressions.
+ * CHECK (`tenantPredicate`), and grants to the app role (including sequences
+ * the table owns). Without `columnType` the cast type is read from the catalog
+ * when the DDL runs, so the output can be run as is. Running it twice changes
+ * nothing; an existing policy of that name is altered in place.
  */
 export function tenantRlsSql(options: TenantRlsSqlOptions): string {
   const table = parseTableName(options.table)
   identifier(options.role, 'role')
-  const policy = identifier(options.policy ?? 'tenant_isolation', 'policy')
-  const predicate = tenantPredicate(options)
+  identifier(options.column, 'column')
+  const policy = options.policy ?? 'tenant_isolation'
+  identifier(policy, 'policy')
+  const setting = settingName(options.setting ?? 'app.current_tenant')
   const regclass = `${quoteLiteral(table.sql)}::regclass`
+  const columnType =
+    options.columnType === undefined
+      ? `(SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
+     WHERE attrelid = ${regclass} AND attname = ${quoteLiteral(options.column)} AND attnum > 0 AND NOT attisdropped)`
+      : quoteLiteral(typeName(options.columnType))
+  // The same text tenantPredicate() returns, with the type filled in by the server.
+  const template = options.citus
+    ? '%I = NULLIF(pg_catalog.current_setting(%L, true), %L)::%s'
+    : '%I = (SELECT NULLIF(pg_catalog.current_setting(%L, true), %L))::%s'
+  const q = quoteLiteral
   return `ALTER TABLE ${table.sql} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ${table.sql} FORCE ROW LEVEL SECURITY;
 DO $rc_tenant_db$
+DECLARE
+  column_type text := ${columnType};
+  predicate text;
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${quoteLiteral(options.policy ?? 'tenant_isolation')}) THEN
-    ALTER POLICY ${policy} ON ${table.sql} TO PUBLIC USING (${predicate}) WITH CHECK (${predicate});
+  IF column_type IS NULL THEN
+    RAISE EXCEPTION 'table % has no column %', ${q(table.display)}, ${q(options.column)};
+  END IF;
+  predicate := pg_catalog.format(${q(template)}, ${q(options.column)}, ${q(setting)}, '', column_type);
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${q(policy)}) THEN
+    EXECUTE pg_catalog.format('ALTER POLICY %I ON %s TO PUBLIC USING (%s) WITH CHECK (%s)',
+      ${q(policy)}, ${q(table.sql)}, predicate, predicate);
   ELSE
-    CREATE POLICY ${policy} ON ${table.sql} AS PERMISSIVE FOR ALL TO PUBLIC USING (${predicate}) WITH CHECK (${predicate});
+    EXECUTE pg_catalog.format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (%s) WITH CHECK (%s)',
+      ${q(policy)}, ${q(table.sql)}, predicate, predicate);
   END IF;
 END
 $rc_tenant_db$;
