@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, toMs } from './duration'
-import { RateStoreError } from './errors'
 import { createBatcher } from './redis/batcher'
+import { commandGuard } from './redis/command-guard'
 import { runScript, type Script, script } from './redis/run-script'
 import { scriptSource } from './redis/scripts'
 import type { Algorithm, RateStore, StoreCall } from './types'
@@ -18,8 +18,6 @@ export interface RedisRateStoreOptions {
    */
   timeout?: Duration
 }
-
-const STORE = 'redis'
 const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
 
 /**
@@ -34,46 +32,7 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
   const scripts = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, script(scriptSource(a))]))
   const storageKey = (key: string, name: string) => `${prefix}{${key}}${name}`
 
-  // ioredis queues commands while it reconnects; a limiter must answer now, so it never waits on that queue.
-  function guarded<T>(work: () => Promise<T>): Promise<T> {
-    if (client.status !== 'ready') {
-      return Promise.reject(
-        new RateStoreError(
-          'RATE_TIERS_STORE_UNAVAILABLE',
-          STORE,
-          `the client is ${client.status}, not ready; check that Redis is reachable.`,
-        ),
-      )
-    }
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new RateStoreError(
-            'RATE_TIERS_STORE_TIMEOUT',
-            STORE,
-            `no answer within ${timeoutMs} ms; Redis may be overloaded or frozen (raise \`timeout\` if it is merely slow).`,
-          ),
-        )
-      }, timeoutMs)
-      work().then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(
-            new RateStoreError(
-              'RATE_TIERS_STORE_UNAVAILABLE',
-              STORE,
-              `command failed: ${error instanceof Error ? error.message : String(error)}`,
-              error,
-            ),
-          )
-        },
-      )
-    })
-  }
+  const guarded = commandGuard(client, timeoutMs)
 
   function send(calls: readonly StoreCall[]): Promise<number[]> {
     const keys: string[] = []
@@ -96,7 +55,7 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
   )
 
   return {
-    name: STORE,
+    name: 'redis',
     decide,
     async delete(key, names) {
       if (names.length === 0) return

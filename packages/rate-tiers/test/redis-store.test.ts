@@ -3,7 +3,7 @@ import { startRedis, TEST_REDIS_URL } from '@rc/test-services'
 import fc from 'fast-check'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createRateTiers } from '../src/index'
+import { createRateTiers, type RateTiersEvent } from '../src/index'
 import { redisRateStore } from '../src/redis'
 import { script } from '../src/redis/run-script'
 import { scriptSource } from '../src/redis/scripts'
@@ -69,6 +69,27 @@ describe('Lua scripts against the memory implementation', () => {
 })
 
 describe('redis store specifics', () => {
+  it.each([
+    ['still connecting', {}],
+    ['lazyConnect, never connected', { lazyConnect: true }],
+  ])('decides on Redis with a client that is %s, without falling back', async (_, options) => {
+    const fresh = new Redis(TEST_REDIS_URL, options)
+    try {
+      const events: RateTiersEvent[] = []
+      const tiers = createRateTiers({
+        store: redisRateStore({ client: fresh, prefix }),
+        tiers: { free: { api: '5/1m' } },
+        onEvent: (e) => events.push(e),
+      })
+      const key = `fresh-${randomBytes(4).toString('hex')}`
+      expect((await tiers.consume({ key, tier: 'free', bucket: 'api' })).remaining).toBe(4)
+      expect(events).toEqual([])
+      expect(await client.llen(`${prefix}{${key}}:api:60000:sl`)).toBe(1)
+    } finally {
+      fresh.disconnect()
+    }
+  })
+
   it('decides calls made in the same tick one by one, each atomic, whatever their keys and algorithms', async () => {
     const store = redisRateStore({ client, prefix })
     const tiers = { free: { api: '25/1m', analysis: '7/1m' } }
