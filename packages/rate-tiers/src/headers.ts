@@ -1,3 +1,4 @@
+import { seconds, sfString } from './core/policy'
 import { formatWindow } from './duration'
 import type { RateDecision } from './types'
 
@@ -7,12 +8,6 @@ export interface RateLimitHeadersOptions {
   ietf?: boolean
   /** Emit the `X-RateLimit-*` set. Default true. */
   legacy?: boolean
-}
-
-const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
-
-function sfString(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 }
 
 /**
@@ -26,11 +21,9 @@ export function rateLimitHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {}
   if (options.ietf !== false) {
-    headers['RateLimit-Policy'] = decision.limits
-      .map((l) => `${sfString(l.policy)};q=${l.limit};w=${seconds(l.windowMs)}`)
-      .join(', ')
+    headers['RateLimit-Policy'] = decision.limits.map((l) => l.policy).join(', ')
     headers.RateLimit = decision.limits
-      .map((l) => `${sfString(l.policy)};r=${Math.max(0, l.remaining)};t=${seconds(l.resetMs)}`)
+      .map((l) => `${sfString(l.name)};r=${Math.max(0, l.remaining)};t=${seconds(l.resetMs)}`)
       .join(', ')
   }
   if (options.legacy !== false) {

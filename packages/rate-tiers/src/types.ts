@@ -27,6 +27,8 @@ export type TiersConfig = Record<string, Record<string, LimitSpec | readonly Lim
 export interface LimitResult {
   bucket: string
   /** Policy name in headers: the bucket, or `bucket:window` when a bucket has several limits. */
+  name: string
+  /** This limit's `RateLimit-Policy` item, e.g. `"api";q=100;w=60`. */
   policy: string
   allowed: boolean
   limit: number
@@ -55,7 +57,7 @@ export interface RateDecision {
   remaining: number
   resetMs: number
   retryAfterMs: number
-  /** The IETF policy name of the limit the top-level fields describe. */
+  /** The `RateLimit-Policy` item of the limit the top-level fields describe, e.g. `"api";q=100;w=60`. */
   policy: string
   windowMs: number
   /** Every limit that was checked, in request order (one per bucket, or more for multi-limit buckets). */

@@ -67,7 +67,7 @@ describe('tier config validation', () => {
       tiers: { t: { a: '10/s', b: '5 / 2m', c: { limit: 3, window: 1000, burst: 2 }, d: ['2/1s', '5/1m'] } },
     })
     const d = await limiter.consume({ key: 'k', tier: 't', buckets: ['a', 'b', 'c', 'd'] })
-    expect(d.limits.map((l) => [l.policy, l.limit, l.windowMs])).toEqual([
+    expect(d.limits.map((l) => [l.name, l.limit, l.windowMs])).toEqual([
       ['a', 10, 1000],
       ['b', 5, 120_000],
       ['c', 3, 1000],

@@ -27,7 +27,7 @@ export function describeRateStore(label: string, getStore: () => RateStore): voi
         tier: 'free',
         bucket: 'api',
         limit: 5,
-        policy: 'api',
+        policy: '"api";q=5;w=86400',
         windowMs: 86_400_000,
       })
       expect(denied.retryAfterMs).toBeGreaterThan(0)

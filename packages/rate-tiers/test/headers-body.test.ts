@@ -19,7 +19,8 @@ describe('rateLimitHeaders', () => {
     await limiter.consume({ key: 'k', tier: 'pro', bucket: 'api', cost: 57 })
     const d = await limiter.consume({ key: 'k', tier: 'pro', bucket: 'api' })
     const h = rateLimitHeaders(d)
-    expect(h['RateLimit-Policy']).toBe('"api";q=100;w=60')
+    expect(d.policy).toBe('"api";q=100;w=60')
+    expect(h['RateLimit-Policy']).toBe(d.policy)
     expect(h.RateLimit).toMatch(/^"api";r=42;t=(59|60)$/)
     expect(h).toMatchObject({
       'X-RateLimit-Limit': '100',

@@ -2,10 +2,14 @@ import { z } from 'zod'
 import { formatWindow, toMs } from '../duration'
 import { RateTiersError } from '../errors'
 import type { Algorithm, LimitSpec, NextTierLimit, TiersConfig } from '../types'
+import { policyItem } from './policy'
 
 /** One limit after parsing, with the storage suffix every key of it shares. */
 export interface ResolvedLimit {
   bucket: string
+  /** Name in headers: the bucket, or `bucket:window` when the bucket has several limits. */
+  policyName: string
+  /** Its `RateLimit-Policy` item, e.g. `"api";q=100;w=60`. */
   policy: string
   limit: number
   windowMs: number
@@ -73,7 +77,12 @@ export function resolveTiers(config: TiersConfig, algorithm: Algorithm): Resolve
           `[@rc/rate-tiers] tiers.${tier}.${bucket} has two limits with the same window; keep one limit per window.`,
         )
       }
-      if (limits.length > 1) for (const l of limits) l.policy = `${bucket}:${formatWindow(l.windowMs)}`
+      if (limits.length > 1) {
+        for (const l of limits) {
+          l.policyName = `${bucket}:${formatWindow(l.windowMs)}`
+          l.policy = policyItem(l.policyName, l.limit, l.windowMs)
+        }
+      }
       resolved.set(bucket, limits)
     }
     tiers.set(tier, resolved)
@@ -120,7 +129,8 @@ function resolveLimit(tier: string, bucket: string, spec: LimitSpec, algorithm: 
   }
   return {
     bucket,
-    policy: bucket,
+    policyName: bucket,
+    policy: policyItem(bucket, limit, windowMs),
     limit,
     windowMs,
     burst: burst ?? limit,

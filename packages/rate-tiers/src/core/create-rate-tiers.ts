@@ -157,6 +157,7 @@ function toDecision(
     const o = outcomes[i]!
     results.push({
       bucket: l.bucket,
+      name: l.policyName,
       policy: l.policy,
       allowed: o.allowed,
       limit: l.limit,

@@ -83,7 +83,7 @@ function checkCost(
     if (cost > capacity) {
       throw new RateTiersError(
         'RATE_TIERS_INVALID_COST',
-        `[@rc/rate-tiers] cost ${cost} exceeds the ${tier} tier's ${limit.policy} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
+        `[@rc/rate-tiers] cost ${cost} exceeds the ${tier} tier's ${limit.policyName} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
         { key },
       )
     }
