@@ -35,6 +35,19 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   return {
     name,
     url: url.toString(),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      admin(async (c) => {
+        // pg.Pool#end() resolves before its sockets close; FORCE would then kill a
+        // closing client, which surfaces as an unhandled 57P01 in the test run.
+        for (let waited = 0; waited < 5_000; waited += 50) {
+          const { rows } = await c.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          )
+          if (rows[0].n === 0) break
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      }),
   }
 }
