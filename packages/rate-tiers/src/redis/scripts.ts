@@ -97,13 +97,16 @@ else
 end
 `
 
+// The string-valued algorithms read every limit of a decision with one MGET (one slot: one hash tag).
+
 // Value: "start count" of the current aligned window.
 const FIXED_WINDOW = `
 local start, count = S1, S2
+local V = redis.call('MGET', unpack(K, 1, n))
 for i = 1, n do
   start[i] = now - (now % W[i])
   count[i] = 0
-  local v = redis.call('GET', K[i])
+  local v = V[i]
   if v then
     local vs, vc = string.match(v, '^(%S+) (%S+)$')
     if tonumber(vs) == start[i] then count[i] = tonumber(vc) end
@@ -131,11 +134,12 @@ end
 // Value: "start prev cur": the current aligned window's start and the counts of it and the one before.
 const SLIDING_WINDOW = `
 local start, prev, cur = S1, S2, S3
+local V = redis.call('MGET', unpack(K, 1, n))
 for i = 1, n do
   local w = W[i]
   local s = now - (now % w)
   local p, c = 0, 0
-  local v = redis.call('GET', K[i])
+  local v = V[i]
   if v then
     local vs, vp, vc = string.match(v, '^(%S+) (%S+) (%S+)$')
     vs = tonumber(vs)
@@ -172,10 +176,11 @@ end
 // time, so a plan change keeps the usage.
 const GCRA = `
 local level = S1
+local V = redis.call('MGET', unpack(K, 1, n))
 for i = 1, n do
   local interval = W[i] / L[i]
   local lv = 0
-  local v = redis.call('GET', K[i])
+  local v = V[i]
   if v then
     local vl, va = string.match(v, '^(%S+) (%S+)$')
     lv = math.max(0, tonumber(vl) - (now - tonumber(va)) / interval)
