@@ -11,39 +11,28 @@ import type { Algorithm } from '../types'
  * sub-millisecond digits of an epoch timestamp.
  */
 
-// Per-limit tables are made once per run and overwritten by each decision (entries past its n are
-// never read): allocation and garbage dominate the cost of a small Lua script.
+// No per-limit tables: each limit's outcome is written straight into its four slots of the reply
+// (out[j + 1..4]) and its arguments are read where they sit in ARGV. Allocation and garbage
+// dominate the cost of a small Lua script (a dozen tables cost as much as a write command).
+// Per limit i of a decision: key KEYS[k0 + i], limit ARGV[a], window ARGV[a + 1], burst ARGV[a + 2]
+// with a = a0 + 3 * i, and reply slots j = o + 4 * (i - 1).
 const PRELUDE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local stamp = string.format('%.3f', now)
 local out, o = {}, 0
-local K, L, W, B, A, left, reset, retry, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
 local ki, ai = 0, 2
 for _ = 1, tonumber(ARGV[1]) do
 local charge = ARGV[ai] == '1'
 local cost = tonumber(ARGV[ai + 1])
 local n = tonumber(ARGV[ai + 2])
-ai = ai + 3
-for i = 1, n do
-  K[i] = KEYS[ki + i]
-  L[i] = tonumber(ARGV[ai]); W[i] = tonumber(ARGV[ai + 1]); B[i] = tonumber(ARGV[ai + 2])
-  ai = ai + 3
-end
+local k0, a0 = ki, ai
 ki = ki + n
+ai = ai + 3 + 3 * n
 local ok = true
 `
 
 const EPILOGUE = `
-for i = 1, n do
-  local rem = left[i]
-  if ok and charge then rem = rem - cost end
-  out[o + 1] = A[i] and 1 or 0
-  out[o + 2] = rem
-  out[o + 3] = math.ceil(reset[i])
-  out[o + 4] = math.ceil(retry[i])
-  o = o + 4
-end
+o = o + 4 * n
 end
 return out
 `
@@ -51,10 +40,10 @@ return out
 // A list of admission times, oldest first: pushes and pops at the ends are O(1), where a sorted
 // set pays an O(n) listpack insert for every unit while it is small.
 const SLIDING_LOG = `
-local used = S1
 for i = 1, n do
-  local k = K[i]
-  local edge = now - W[i]
+  local k, a, j = KEYS[k0 + i], a0 + 3 * i, o + 4 * (i - 1)
+  local w = tonumber(ARGV[a + 1])
+  local edge = now - w
   local oldest = redis.call('LINDEX', k, 0)
   if oldest and tonumber(oldest) <= edge then
     local m
@@ -65,34 +54,44 @@ for i = 1, n do
       if m > 0 then redis.call('LPOP', k, m) end
     until m < 64
   end
-  local c = redis.call('LLEN', k)
-  used[i] = c
-  left[i] = L[i] - c
-  if cost <= left[i] then
-    A[i] = true; retry[i] = 0
+  local used = redis.call('LLEN', k)
+  local left = tonumber(ARGV[a]) - used
+  if cost <= left then
+    out[j + 1] = 1; out[j + 2] = left; out[j + 4] = 0
   else
-    A[i] = false; ok = false
-    local freed = redis.call('LINDEX', k, cost - left[i] - 1)
-    retry[i] = math.max(1, tonumber(freed) + W[i] - now)
-    if left[i] < 0 then left[i] = 0 end
+    ok = false
+    local freed = redis.call('LINDEX', k, cost - left - 1)
+    out[j + 1] = 0; out[j + 2] = math.max(0, left)
+    out[j + 4] = math.ceil(math.max(1, tonumber(freed) + w - now))
   end
+  out[j + 3] = 0
+  if used > 0 then out[j + 3] = used end
 end
 if ok and charge then
+  local stamp = string.format('%.3f', now)
   for i = 1, n do
-    local j = 0
-    while j < cost do
-      local args = {}
-      local stop = math.min(cost, j + 1000)
-      while j < stop do j = j + 1; args[#args + 1] = stamp end
-      redis.call('RPUSH', K[i], unpack(args))
+    local k, w, j = KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i + 1]), o + 4 * (i - 1)
+    if cost == 1 then
+      redis.call('RPUSH', k, stamp)
+    else
+      local c = 0
+      while c < cost do
+        local args = {}
+        local stop = math.min(cost, c + 1000)
+        while c < stop do c = c + 1; args[#args + 1] = stamp end
+        redis.call('RPUSH', k, unpack(args))
+      end
     end
-    redis.call('PEXPIRE', K[i], W[i])
-    reset[i] = W[i]
+    redis.call('PEXPIRE', k, w)
+    out[j + 2] = out[j + 2] - cost; out[j + 3] = w
   end
 else
   for i = 1, n do
-    reset[i] = 0
-    if used[i] > 0 then reset[i] = tonumber(redis.call('LINDEX', K[i], -1)) + W[i] - now end
+    local j = o + 4 * (i - 1)
+    if out[j + 3] > 0 then
+      local k, w = KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i + 1])
+      out[j + 3] = math.ceil(tonumber(redis.call('LINDEX', k, -1)) + w - now)
+    end
   end
 end
 `
@@ -101,42 +100,48 @@ end
 
 // Value: "start count" of the current aligned window.
 const FIXED_WINDOW = `
-local start, count = S1, S2
-local V = redis.call('MGET', unpack(K, 1, n))
+local V = redis.call('MGET', unpack(KEYS, k0 + 1, k0 + n))
 for i = 1, n do
-  start[i] = now - (now % W[i])
-  count[i] = 0
+  local a, j = a0 + 3 * i, o + 4 * (i - 1)
+  local w = tonumber(ARGV[a + 1])
+  local start = now - (now % w)
+  local count = 0
   local v = V[i]
   if v then
     local vs, vc = string.match(v, '^(%S+) (%S+)$')
-    if tonumber(vs) == start[i] then count[i] = tonumber(vc) end
+    if tonumber(vs) == start then count = tonumber(vc) end
   end
-  left[i] = L[i] - count[i]
-  local untilEnd = start[i] + W[i] - now
-  if cost <= left[i] then
-    A[i] = true; retry[i] = 0
-    reset[i] = 0
-    if count[i] > 0 then reset[i] = untilEnd end
+  local left = tonumber(ARGV[a]) - count
+  local untilEnd = math.ceil(start + w - now)
+  if cost <= left then
+    out[j + 1] = 1; out[j + 2] = left; out[j + 4] = 0
+    out[j + 3] = 0
+    if count > 0 then out[j + 3] = untilEnd end
   else
-    A[i] = false; ok = false
-    retry[i] = math.max(1, untilEnd); reset[i] = untilEnd
-    if left[i] < 0 then left[i] = 0 end
+    ok = false
+    out[j + 1] = 0; out[j + 2] = math.max(0, left)
+    out[j + 3] = untilEnd; out[j + 4] = math.max(1, untilEnd)
   end
 end
 if ok and charge then
   for i = 1, n do
-    redis.call('SET', K[i], string.format('%d %d', start[i], count[i] + cost), 'PXAT', start[i] + W[i])
-    reset[i] = start[i] + W[i] - now
+    local j = o + 4 * (i - 1)
+    local w = tonumber(ARGV[a0 + 3 * i + 1])
+    local start = now - (now % w)
+    local count = tonumber(ARGV[a0 + 3 * i]) - out[j + 2] + cost
+    redis.call('SET', KEYS[k0 + i], string.format('%d %d', start, count), 'PXAT', start + w)
+    out[j + 2] = out[j + 2] - cost; out[j + 3] = math.ceil(start + w - now)
   end
 end
 `
 
 // Value: "start prev cur": the current aligned window's start and the counts of it and the one before.
 const SLIDING_WINDOW = `
-local start, prev, cur = S1, S2, S3
-local V = redis.call('MGET', unpack(K, 1, n))
+local V = redis.call('MGET', unpack(KEYS, k0 + 1, k0 + n))
+local P, C = {}, {}
 for i = 1, n do
-  local w = W[i]
+  local a, j = a0 + 3 * i, o + 4 * (i - 1)
+  local l, w = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   local s = now - (now % w)
   local p, c = 0, 0
   local v = V[i]
@@ -146,28 +151,34 @@ for i = 1, n do
     if vs == s then p = tonumber(vp); c = tonumber(vc)
     elseif vs == s - w then p = tonumber(vc) end
   end
-  start[i] = s; prev[i] = p; cur[i] = c
+  P[i] = p; C[i] = c
   local estimate = (p * (w - (now - s))) / w + c
-  left[i] = math.max(0, math.floor(L[i] - estimate))
-  if c > 0 then reset[i] = s + 2 * w - now elseif p > 0 then reset[i] = s + w - now else reset[i] = 0 end
-  if cost <= left[i] then
-    A[i] = true; retry[i] = 0
+  local left = math.max(0, math.floor(l - estimate))
+  out[j + 2] = left
+  if c > 0 then out[j + 3] = math.ceil(s + 2 * w - now)
+  elseif p > 0 then out[j + 3] = math.ceil(s + w - now)
+  else out[j + 3] = 0 end
+  if cost <= left then
+    out[j + 1] = 1; out[j + 4] = 0
   else
-    A[i] = false; ok = false
+    ok = false
+    out[j + 1] = 0
     local at
-    if c + cost <= L[i] then
-      at = s + w * (1 - (L[i] - c - cost) / p)
+    if c + cost <= l then
+      at = s + w * (1 - (l - c - cost) / p)
     else
-      at = s + w + math.max(0, w * (1 - (L[i] - cost) / c))
+      at = s + w + math.max(0, w * (1 - (l - cost) / c))
     end
-    retry[i] = math.max(1, at - now)
+    out[j + 4] = math.ceil(math.max(1, at - now))
   end
 end
 if ok and charge then
   for i = 1, n do
-    local w = W[i]
-    redis.call('SET', K[i], string.format('%d %d %d', start[i], prev[i], cur[i] + cost), 'PXAT', start[i] + 2 * w)
-    reset[i] = start[i] + 2 * w - now
+    local j = o + 4 * (i - 1)
+    local w = tonumber(ARGV[a0 + 3 * i + 1])
+    local s = now - (now % w)
+    redis.call('SET', KEYS[k0 + i], string.format('%d %d %d', s, P[i], C[i] + cost), 'PXAT', s + 2 * w)
+    out[j + 2] = out[j + 2] - cost; out[j + 3] = math.ceil(s + 2 * w - now)
   end
 end
 `
@@ -175,10 +186,12 @@ end
 // Value: "level at": units in the bucket at time `at`. Units rather than a theoretical arrival
 // time, so a plan change keeps the usage.
 const GCRA = `
-local level = S1
-local V = redis.call('MGET', unpack(K, 1, n))
+local V = redis.call('MGET', unpack(KEYS, k0 + 1, k0 + n))
+local level = {}
 for i = 1, n do
-  local interval = W[i] / L[i]
+  local a, j = a0 + 3 * i, o + 4 * (i - 1)
+  local interval = tonumber(ARGV[a + 1]) / tonumber(ARGV[a])
+  local burst = tonumber(ARGV[a + 2])
   local lv = 0
   local v = V[i]
   if v then
@@ -186,21 +199,24 @@ for i = 1, n do
     lv = math.max(0, tonumber(vl) - (now - tonumber(va)) / interval)
   end
   level[i] = lv
-  left[i] = math.max(0, math.floor(B[i] - lv + 1e-9))
-  reset[i] = lv * interval
-  if cost <= left[i] then
-    A[i] = true; retry[i] = 0
+  local left = math.max(0, math.floor(burst - lv + 1e-9))
+  out[j + 2] = left; out[j + 3] = math.ceil(lv * interval)
+  if cost <= left then
+    out[j + 1] = 1; out[j + 4] = 0
   else
-    A[i] = false; ok = false
-    retry[i] = math.max(1, (lv + cost - B[i]) * interval)
+    ok = false
+    out[j + 1] = 0; out[j + 4] = math.ceil(math.max(1, (lv + cost - burst) * interval))
   end
 end
 if ok and charge then
+  local stamp = string.format(' %.3f', now)
   for i = 1, n do
-    local interval = W[i] / L[i]
+    local a, j = a0 + 3 * i, o + 4 * (i - 1)
+    local interval = tonumber(ARGV[a + 1]) / tonumber(ARGV[a])
     local lv = level[i] + cost
-    redis.call('SET', K[i], string.format('%.9f ', lv) .. stamp, 'PX', math.max(1, math.ceil(lv * interval)))
-    reset[i] = lv * interval
+    local drain = math.ceil(lv * interval)
+    redis.call('SET', KEYS[k0 + i], string.format('%.9f', lv) .. stamp, 'PX', math.max(1, drain))
+    out[j + 2] = out[j + 2] - cost; out[j + 3] = drain
   end
 end
 `
