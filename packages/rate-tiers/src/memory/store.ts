@@ -1,4 +1,4 @@
-import type { Algorithm, RateStore, StoreCall, StoreOutcome } from '../types'
+import type { Algorithm, RateStore, StoreCall, StoreLimit, StoreOutcome } from '../types'
 import type { Expiring, MemoryAlgorithm, Verdict } from './algorithm'
 import { fixedWindow } from './fixed-window'
 import { gcra } from './gcra'
@@ -21,6 +21,52 @@ const ALGORITHMS: Record<Algorithm, MemoryAlgorithm<any>> = {
 // Rare enough that a key which drains between its calls (a GCRA bucket far from its limit drains in
 // a fraction of a millisecond) is not dropped and rebuilt over and over: that churn cost ~10%.
 const SWEEP_EVERY = 10_000
+
+// The single-limit hot path calls each algorithm from its own call site: through `ALGORITHMS[a]`
+// one call site would serve all four in a process that uses several, and V8 stops inlining it.
+function check(
+  algorithm: Algorithm,
+  state: any,
+  limit: StoreLimit,
+  cost: number,
+  now: number,
+  out: Verdict,
+): void {
+  switch (algorithm) {
+    case 'gcra':
+      gcra.check(state, limit, cost, now, out)
+      return
+    case 'fixed-window':
+      fixedWindow.check(state, limit, cost, now, out)
+      return
+    case 'sliding-window':
+      slidingWindow.check(state, limit, cost, now, out)
+      return
+    default:
+      slidingLog.check(state, limit, cost, now, out)
+      return
+  }
+}
+
+function charge(
+  algorithm: Algorithm,
+  state: any,
+  limit: StoreLimit,
+  cost: number,
+  now: number,
+  out: Verdict,
+): Expiring {
+  switch (algorithm) {
+    case 'gcra':
+      return gcra.charge(state, limit, cost, now, out)
+    case 'fixed-window':
+      return fixedWindow.charge(state, limit, cost, now, out)
+    case 'sliding-window':
+      return slidingWindow.charge(state, limit, cost, now, out)
+    default:
+      return slidingLog.charge(state, limit, cost, now, out)
+  }
+}
 
 const newVerdict = (): Verdict => ({ allowed: false, left: 0, resetMs: 0, retryAfterMs: 0 })
 
@@ -54,11 +100,11 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
     return limits
   }
 
-  function decideOne(impl: MemoryAlgorithm<Expiring>, call: StoreCall, at: number): StoreOutcome[] {
+  function decideOne(call: StoreCall, at: number): StoreOutcome[] {
     const limit = call.limits[0]!
     const limits = states.get(call.key)
     const state = limits?.get(limit.name)
-    impl.check(state, limit, call.cost, at, scratch)
+    check(call.algorithm, state, limit, call.cost, at, scratch)
     if (!scratch.allowed || !call.charge) {
       return [
         {
@@ -69,7 +115,7 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
         },
       ]
     }
-    const next = impl.charge(state, limit, call.cost, at, scratch)
+    const next = charge(call.algorithm, state, limit, call.cost, at, scratch)
     if (next !== state) (limits ?? limitsOf(call.key)).set(limit.name, next)
     return [{ allowed: true, remaining: scratch.left - call.cost, resetMs: scratch.resetMs, retryAfterMs: 0 }]
   }
@@ -77,8 +123,8 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
   function decide(call: StoreCall): StoreOutcome[] {
     const at = now()
     if (--opsUntilSweep <= 0) sweep(at)
+    if (call.limits.length === 1) return decideOne(call, at)
     const impl = ALGORITHMS[call.algorithm]
-    if (call.limits.length === 1) return decideOne(impl, call, at)
     const { key, limits, cost } = call
     const held = states.get(key)
     const verdicts = limits.map((limit) => {
