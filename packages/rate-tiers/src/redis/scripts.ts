@@ -38,7 +38,8 @@ return out
 `
 
 // A list of admission times, oldest first: pushes and pops at the ends are O(1), where a sorted
-// set pays an O(n) listpack insert for every unit while it is small.
+// set pays an O(n) listpack insert for every unit while it is small. Until the charge decides it,
+// a limit's reset slot (out[j + 3]) holds its entry count: the no-charge branch reads it.
 const SLIDING_LOG = `
 for i = 1, n do
   local k, a, j = KEYS[k0 + i], a0 + 3 * i, o + 4 * (i - 1)
