@@ -62,11 +62,6 @@ export class KeySpace {
     return `${this.base}${SEP}${SEP}${key}`
   }
 
-  /** User key back from a stored key of this space. */
-  userKey(stored: string): string {
-    return stored.slice(this.base.length + 2)
-  }
-
   /** Glob over this space's own keys, the user's glob applied to the key part. */
   pattern(userGlob: string): string {
     return `${escapeGlob(this.base)}${SEP}${SEP}${userGlob}`

@@ -129,11 +129,6 @@ export class StoreRouter {
     return (await this.onFallback(op, none)).value
   }
 
-  /** The store that serves now (for locks and other optional capabilities). */
-  current(): CacheStore | undefined {
-    return this.mode === 'primary' ? this.o.primary : this.o.fallback
-  }
-
   close(): void {
     this.closed = true
     if (this.probeTimer) clearTimeout(this.probeTimer)
