@@ -11,6 +11,7 @@ import {
   type GetOptions,
   type GetOrSetOptions,
   type LoaderContext,
+  loaderTimeouts,
   type SetOptions,
   schemaFailure,
   toTtl,
@@ -111,8 +112,7 @@ class CacheCore {
       ttlMs: toTtl(options.ttl ?? '5m', 'ttl'),
       graceMs: toMs(options.grace ?? 0, 'grace'),
       jitter: options.jitter ?? 0,
-      softMs: options.timeout?.soft === undefined ? undefined : toMs(options.timeout.soft, 'timeout.soft'),
-      hardMs: options.timeout?.hard === undefined ? undefined : toMs(options.timeout.hard, 'timeout.hard'),
+      ...loaderTimeouts(options.timeout, {}),
     }
     this.distributed = options.lock === 'distributed'
     this.lockTtlMs = toMs(options.lockTtl ?? '10s', 'lockTtl')
@@ -176,14 +176,7 @@ class CacheCore {
       ttlMs,
       graceMs: options.grace === undefined ? this.defaults.graceMs : toMs(options.grace, 'grace'),
       tagKeys: tags?.map((t) => space.tagKey(t)),
-      softMs:
-        options.timeout?.soft === undefined
-          ? this.defaults.softMs
-          : toMs(options.timeout.soft, 'timeout.soft'),
-      hardMs:
-        options.timeout?.hard === undefined
-          ? this.defaults.hardMs
-          : toMs(options.timeout.hard, 'timeout.hard'),
+      ...loaderTimeouts(options.timeout, this.defaults),
     }
   }
 
@@ -505,6 +498,8 @@ class CacheCore {
   }
 }
 
+const notInL1: unique symbol = Symbol('not in l1')
+
 class CacheView implements Cache {
   private readonly core: CacheCore
   private readonly space: KeySpace
@@ -515,19 +510,24 @@ class CacheView implements Cache {
   }
 
   get<T = unknown>(key: string, options?: GetOptions<T>): Promise<T | undefined> {
-    // The l1 hit path is kept to a few property reads: it runs millions of times a second.
-    const core = this.core
-    if (core.l1 !== undefined && !core.closed && typeof key === 'string') {
-      const near = core.l1.get(this.space.base, key)
-      if (near !== undefined) {
-        const value = options?.schema === undefined ? near.value : checkSchema(options.schema, near.value)
-        if (value !== schemaFailure) {
-          core.hit(this.space, key, 'l1')
-          return Promise.resolve(value as T)
-        }
-      }
+    if (!this.core.closed && typeof key === 'string') {
+      const near = this.fromL1(key, options?.schema)
+      if (near !== notInL1) return Promise.resolve(near)
     }
     return this.getFromStore(key, options)
+  }
+
+  /**
+   * An l1 copy that passes the schema, counted as a hit, or `notInL1`. Kept to
+   * a few property reads: it runs millions of times a second.
+   */
+  private fromL1<T>(key: string, schema: Schema<T> | undefined): T | typeof notInL1 {
+    const near = this.core.l1?.get(this.space.base, key)
+    if (near === undefined) return notInL1
+    const value = schema === undefined ? (near.value as T) : checkSchema(schema, near.value)
+    if (value === schemaFailure) return notInL1
+    this.core.hit(this.space, key, 'l1')
+    return value
   }
 
   private async getFromStore<T>(key: string, options: GetOptions<T> = {}): Promise<T | undefined> {
@@ -557,6 +557,7 @@ class CacheView implements Cache {
     options: GetOrSetOptions<T> = {},
   ): Promise<T> {
     const core = this.core
+    let plan: CallPlan
     try {
       core.assertOpen()
       validateKey(key)
@@ -567,24 +568,13 @@ class CacheView implements Cache {
           { key },
         )
       }
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    const stored = this.space.key(key)
-    let plan: CallPlan
-    try {
       plan = core.plan(this.space, options as GetOrSetOptions<unknown>)
     } catch (error) {
       return Promise.reject(error)
     }
-    const near = core.l1?.get(this.space.base, key)
-    if (near) {
-      const value = checkSchema(options.schema, near.value)
-      if (value !== schemaFailure) {
-        core.hit(this.space, key, 'l1')
-        return Promise.resolve(value)
-      }
-    }
+    const near = this.fromL1(key, options.schema)
+    if (near !== notInL1) return Promise.resolve(near)
+    const stored = this.space.key(key)
     let flight = core.inflight.get(stored) as Promise<T> | undefined
     if (!flight) {
       flight = core.fetchOrLoad(

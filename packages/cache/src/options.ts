@@ -110,6 +110,17 @@ export function validateOptions(options: CacheOptions): void {
   }
 }
 
+/** Loader timeouts in ms; a bound not given keeps its default. */
+export function loaderTimeouts(
+  timeout: { soft?: Duration; hard?: Duration } | undefined,
+  defaults: { softMs?: number; hardMs?: number },
+): { softMs: number | undefined; hardMs: number | undefined } {
+  return {
+    softMs: timeout?.soft === undefined ? defaults.softMs : toMs(timeout.soft, 'timeout.soft'),
+    hardMs: timeout?.hard === undefined ? defaults.hardMs : toMs(timeout.hard, 'timeout.hard'),
+  }
+}
+
 /** A TTL in ms; Infinity for never. Zero and negatives are mistakes, not "no cache". */
 export function toTtl(value: Duration, what: string): number {
   if (value === Number.POSITIVE_INFINITY) return value
