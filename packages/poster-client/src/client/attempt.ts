@@ -30,6 +30,23 @@ export type AttemptResult = { ok: true; response: unknown } | { ok: false; failu
 
 const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
 
+function fail(
+  error: AttemptFailure['error'],
+  transient: boolean,
+  mayHaveReachedServer = true,
+  retryAfterMs?: number,
+): AttemptResult {
+  return {
+    ok: false,
+    failure: {
+      error,
+      transient,
+      mayHaveReachedServer,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    },
+  }
+}
+
 function causeCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code
@@ -69,23 +86,14 @@ export async function attempt(req: AttemptRequest): Promise<AttemptResult> {
     retryAfter = response.headers.get('retry-after')
     text = await response.text()
   } catch (error) {
-    const fail = (failure: AttemptFailure): AttemptResult => ({ ok: false, failure })
-    if (req.signal?.aborted) {
-      return fail({ error: new PosterAbortedError(context), transient: false, mayHaveReachedServer: true })
-    }
-    if (timeout.signal.aborted) {
-      return fail({
-        error: new PosterTimeoutError(req.timeoutMs, context),
-        transient: true,
-        mayHaveReachedServer: true,
-      })
-    }
+    if (req.signal?.aborted) return fail(new PosterAbortedError(context), false)
+    if (timeout.signal.aborted) return fail(new PosterTimeoutError(req.timeoutMs, context), true)
     const code = causeCode(error)
-    return fail({
-      error: new PosterNetworkError({ ...context, cause: sanitizeCause(error, req.token) }),
-      transient: true,
-      mayHaveReachedServer: code === undefined || !NOT_DELIVERED.has(code),
-    })
+    return fail(
+      new PosterNetworkError({ ...context, cause: sanitizeCause(error, req.token) }),
+      true,
+      code === undefined || !NOT_DELIVERED.has(code),
+    )
   } finally {
     clearTimeout(timer)
   }
@@ -107,15 +115,7 @@ function classify(
 ): AttemptResult {
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(retryAfter)
-    return {
-      ok: false,
-      failure: {
-        error: new PosterRateLimitError(retryAfterMs, context),
-        transient: true,
-        mayHaveReachedServer: true,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      },
-    }
+    return fail(new PosterRateLimitError(retryAfterMs, context), true, true, retryAfterMs)
   }
   let body: unknown
   try {
@@ -123,48 +123,19 @@ function classify(
   } catch {
     if (status >= 200 && status < 300) {
       // A 200 with a cut body is a transport accident, not a shape change: worth another GET.
-      return {
-        ok: false,
-        failure: {
-          error: new PosterResponseError(
-            `was not valid JSON (HTTP ${status}, ${text.length} bytes)`,
-            [],
-            context,
-          ),
-          transient: true,
-          mayHaveReachedServer: true,
-        },
-      }
+      return fail(
+        new PosterResponseError(`was not valid JSON (HTTP ${status}, ${text.length} bytes)`, [], context),
+        true,
+      )
     }
     body = undefined
   }
   // Poster answers errors with HTTP 200, so the body decides before the status does.
   const posterError = readPosterError(body)
-  if (posterError) {
-    return {
-      ok: false,
-      failure: { error: posterErrorFor(posterError, context), transient: false, mayHaveReachedServer: true },
-    }
-  }
-  if (status < 200 || status >= 300) {
-    return {
-      ok: false,
-      failure: {
-        error: new PosterHttpError(status, context),
-        transient: status >= 500,
-        mayHaveReachedServer: true,
-      },
-    }
-  }
+  if (posterError) return fail(posterErrorFor(posterError, context), false)
+  if (status < 200 || status >= 300) return fail(new PosterHttpError(status, context), status >= 500)
   if (typeof body !== 'object' || body === null || !('response' in body)) {
-    return {
-      ok: false,
-      failure: {
-        error: new PosterResponseError('has no "response" field', [], context),
-        transient: false,
-        mayHaveReachedServer: true,
-      },
-    }
+    return fail(new PosterResponseError('has no "response" field', [], context), false)
   }
   return { ok: true, response: (body as { response: unknown }).response }
 }

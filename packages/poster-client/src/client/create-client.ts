@@ -34,9 +34,11 @@ function invalid(message: string): PosterError {
   return new PosterError('POSTER_INVALID_ARGUMENT', `[@rc/poster-client] ${message}`)
 }
 
+/** The API base with a trailing slash, so `api/<method>` resolves below any path it has. */
 function parseBaseUrl(value: string): URL {
   try {
-    return new URL(value)
+    const url = new URL(value)
+    return url.href.endsWith('/') ? url : new URL(`${url.href}/`)
   } catch {
     throw invalid(
       `baseUrl must be an absolute URL such as https://mycafe.joinposter.com, got ${JSON.stringify(value)}.`,
@@ -108,7 +110,7 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
     if (!METHOD_NAME.test(method))
       throw invalid(`method must look like "section.method", got ${JSON.stringify(method)}.`)
     const httpMethod = callOptions.httpMethod ?? (WRITE_PREFIX.test(method.split('.')[1]!) ? 'POST' : 'GET')
-    const url = new URL(`api/${method}`, baseUrl.href.endsWith('/') ? baseUrl : `${baseUrl.href}/`)
+    const url = new URL(`api/${method}`, baseUrl)
     url.searchParams.set('token', token)
     if (httpMethod === 'GET' && params) appendParams(url.searchParams, params)
     const body = httpMethod === 'POST' ? JSON.stringify(params ?? {}) : undefined

@@ -67,6 +67,13 @@ export function createRateLimiter(options: {
     }
   }
 
+  /** Takes the head off the queue and stops listening for its abort. */
+  function dequeue(head: Waiter): Waiter {
+    queue.shift()
+    head.signal?.removeEventListener('abort', head.onAbort)
+    return head
+  }
+
   async function pump(): Promise<void> {
     if (running) return
     running = true
@@ -83,9 +90,7 @@ export function createRateLimiter(options: {
         try {
           result = await store.tryAcquire(key, leaseId, policy)
         } catch (error) {
-          queue.shift()
-          head.signal?.removeEventListener('abort', head.onAbort)
-          head.reject(
+          dequeue(head).reject(
             new PosterError(
               'POSTER_LIMITER_UNAVAILABLE',
               '[@rc/poster-client] the rate limit store failed; check the Redis connection given to redisRateLimitStore.',
@@ -103,9 +108,7 @@ export function createRateLimiter(options: {
           lease(leaseId).release()
           continue
         }
-        queue.shift()
-        head.signal?.removeEventListener('abort', head.onAbort)
-        head.resolve(lease(leaseId))
+        dequeue(head).resolve(lease(leaseId))
       }
     } finally {
       running = false
