@@ -4,7 +4,7 @@ import { createBatcher } from './redis/batcher'
 import { commandGuard } from './redis/command-guard'
 import { runScript, type Script, script } from './redis/run-script'
 import { scriptSource } from './redis/scripts'
-import type { Algorithm, RateStore, StoreCall } from './types'
+import { ALGORITHMS, type Algorithm, type RateStore, type StoreCall } from './types'
 
 /** Options of `redisRateStore`. */
 export interface RedisRateStoreOptions {
@@ -18,7 +18,6 @@ export interface RedisRateStoreOptions {
    */
   timeout?: Duration
 }
-const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
 
 /**
  * Usage in Redis: one Lua script run per decision (or per batch of decisions made in the same

@@ -3,6 +3,9 @@ import type { Duration } from './duration'
 /** How usage is counted; each one's guarantee is in the README. */
 export type Algorithm = 'sliding-log' | 'sliding-window' | 'gcra' | 'fixed-window'
 
+/** Every algorithm, for validating options and building one script per algorithm. */
+export const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
+
 /** What callers get while the store is failing. */
 export type StoreErrorMode = 'memory' | 'allow' | 'deny'
 

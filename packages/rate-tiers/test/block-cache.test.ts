@@ -1,21 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import { TEST_REDIS_URL } from '@rc/test-services'
-import Redis from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createRateTiers, type RateStore } from '../src/index'
 import { redisRateStore } from '../src/redis'
+import { useSharedRedis } from './support/shared-redis'
 
-const prefix = `rt-block:${randomBytes(4).toString('hex')}:`
-let client: Redis
-beforeAll(async () => {
-  client = new Redis(TEST_REDIS_URL, { lazyConnect: true })
-  await client.connect()
-})
-afterAll(async () => {
-  const keys = await client.keys(`${prefix}*`)
-  if (keys.length > 0) await client.del(...keys)
-  client.disconnect()
-})
+const { client, prefix } = useSharedRedis('rt-block')
 
 /** The real Redis store, counting the decisions that reach it. */
 function counted(): { store: RateStore; calls: () => number } {

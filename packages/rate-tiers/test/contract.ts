@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { type Algorithm, createRateTiers, type RateStore, type TiersConfig } from '../src/index'
-
-export const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
+import { createRateTiers, type RateStore, type TiersConfig } from '../src/index'
+import { ALGORITHMS } from '../src/types'
 
 /**
  * What every store must do for every algorithm. Windows are a day long (so an aligned window edge

@@ -1,14 +1,8 @@
 import { TEST_REDIS_URL } from '@rc/test-services'
-import Redis from 'ioredis'
-import { afterAll, beforeAll } from 'vitest'
 import { describeExactness } from './exactness'
+import { useSharedRedis } from './support/shared-redis'
 
-let client: Redis
-beforeAll(async () => {
-  client = new Redis(TEST_REDIS_URL, { lazyConnect: true })
-  await client.connect()
-})
-afterAll(() => client?.disconnect())
+const { client } = useSharedRedis('rt-exact')
 
 describeExactness(
   'Redis on 6379',

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Algorithm, createRateTiers, memoryRateStore } from '../src/index'
+import { ALGORITHMS } from '../src/types'
 
 /** A limiter on a memory store whose clock the test moves. */
 function limiterAt(
@@ -152,7 +153,7 @@ describe('algorithm guarantees (memory store, injected clock)', () => {
     )
   })
 
-  it.each<Algorithm>(['sliding-log', 'sliding-window', 'gcra', 'fixed-window'])(
+  it.each(ALGORITHMS)(
     '%s: two buckets in one call decide like each alone and charge all or nothing',
     async (algorithm) => {
       await fc.assert(

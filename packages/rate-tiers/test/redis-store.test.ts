@@ -7,20 +7,11 @@ import { createRateTiers, type RateTiersEvent } from '../src/index'
 import { redisRateStore } from '../src/redis'
 import { script } from '../src/redis/run-script'
 import { scriptSource } from '../src/redis/scripts'
-import { ALGORITHMS, describeRateStore } from './contract'
+import { ALGORITHMS } from '../src/types'
+import { describeRateStore } from './contract'
+import { useSharedRedis } from './support/shared-redis'
 
-const prefix = `rt-test:${randomBytes(4).toString('hex')}:`
-let client: Redis
-
-beforeAll(async () => {
-  client = new Redis(TEST_REDIS_URL, { lazyConnect: true })
-  await client.connect()
-})
-afterAll(async () => {
-  const keys = await client.keys(`${prefix}*`)
-  if (keys.length > 0) await client.del(...keys)
-  client.disconnect()
-})
+const { client, prefix } = useSharedRedis('rt-test')
 
 describeRateStore('redis', () => redisRateStore({ client, prefix }))
 

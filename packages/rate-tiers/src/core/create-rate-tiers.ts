@@ -1,15 +1,16 @@
 import { type Duration, toMs } from '../duration'
 import { RateTiersError, UnknownBucketError } from '../errors'
 import { memoryRateStore } from '../memory/store'
-import type {
-  Algorithm,
-  LimitResult,
-  RateDecision,
-  RateStore,
-  RateTiersEvent,
-  StoreErrorMode,
-  StoreOutcome,
-  TiersConfig,
+import {
+  ALGORITHMS,
+  type Algorithm,
+  type LimitResult,
+  type RateDecision,
+  type RateStore,
+  type RateTiersEvent,
+  type StoreErrorMode,
+  type StoreOutcome,
+  type TiersConfig,
 } from '../types'
 import { BlockCache } from './block-cache'
 import { type ResolvedLimit, resolveTiers } from './config'
@@ -52,7 +53,6 @@ export interface RateTiers {
   readonly tierNames: readonly string[]
 }
 
-const ALGORITHMS: readonly Algorithm[] = ['sliding-log', 'sliding-window', 'gcra', 'fixed-window']
 const MODES: readonly StoreErrorMode[] = ['memory', 'allow', 'deny']
 
 /** Creates a limiter over `tiers`, validating the whole config up front. */
