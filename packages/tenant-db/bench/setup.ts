@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '@rc/test-services'
 import pg from 'pg'
 import { applyTenantRls } from '../src/migrate'
+import { closed, randomName, urlAs } from '../test/support/database'
 
 /** A throwaway database with a random app role, dropped (role included) by `destroy`. */
 export interface BenchDatabase {
@@ -15,15 +15,13 @@ export interface BenchDatabase {
 export async function benchDatabase(label: string): Promise<BenchDatabase> {
   const db = await createTestDatabase(label)
   const admin = new pg.Pool({ connectionString: db.url, max: 16 })
-  const role = `rc_bench_${randomBytes(5).toString('hex')}`
+  const role = randomName('rc_bench')
   await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS`)
-  const url = new URL(db.url)
-  url.username = role
   return {
     db,
     admin,
     role,
-    appUrl: url.toString(),
+    appUrl: urlAs(db.url, role),
     async destroy() {
       await admin.query(`DROP OWNED BY ${role}`)
       await admin.end()
@@ -31,15 +29,7 @@ export async function benchDatabase(label: string): Promise<BenchDatabase> {
       await root.connect()
       try {
         // pg.Pool#end resolves before its sockets close: let them go before DROP DATABASE ... FORCE.
-        const deadline = Date.now() + 5_000
-        while (Date.now() < deadline) {
-          const { rows } = await root.query(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
-            [db.name],
-          )
-          if (rows[0].n === 0) break
-          await new Promise((r) => setTimeout(r, 20))
-        }
+        await closed(root, db.name)
         await db.drop()
         await root.query(`DROP ROLE IF EXISTS ${role}`)
       } finally {

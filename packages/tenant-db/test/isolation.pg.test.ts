@@ -1,18 +1,12 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { applyTenantRls } from '../src/migrate'
-import { createTenantFixture, SUPPLIERS_SQL, type TenantFixture } from './support/database'
-import { runIsolation, runLeak } from './support/isolation-suite'
-
-// CI sets RC_FULL=1 for the full 100,000 operations; the default run stays quick.
-const OPS = process.env.RC_FULL === '1' ? 100_000 : 3_000
+import { createSuppliersFixture, type TenantFixture } from './support/database'
+import { OPS, runIsolation, runLeak } from './support/isolation-suite'
 
 let fx: TenantFixture
 
 beforeAll(async () => {
-  fx = await createTenantFixture('tenant_isolation')
-  await fx.admin.query(SUPPLIERS_SQL)
-  await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
+  fx = await createSuppliersFixture('tenant_isolation')
 })
 
 afterAll(async () => {

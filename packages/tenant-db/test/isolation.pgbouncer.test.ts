@@ -1,11 +1,8 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { applyTenantRls } from '../src/migrate'
-import { createTenantFixture, SUPPLIERS_SQL, type TenantFixture, urlAs } from './support/database'
-import { runIsolation, runLeak } from './support/isolation-suite'
+import { createSuppliersFixture, type TenantFixture, urlAs } from './support/database'
+import { OPS, runIsolation, runLeak } from './support/isolation-suite'
 import { type PgBouncer, startPgBouncer } from './support/pgbouncer'
-
-const OPS = process.env.RC_FULL === '1' ? 100_000 : 3_000
 
 let fx: TenantFixture
 let bouncer: PgBouncer
@@ -13,9 +10,7 @@ let url: string
 let app: pg.Pool
 
 beforeAll(async () => {
-  fx = await createTenantFixture('tenant_bouncer')
-  await fx.admin.query(SUPPLIERS_SQL)
-  await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
+  fx = await createSuppliersFixture('tenant_bouncer')
   bouncer = await startPgBouncer({ target: fx.db.url, users: [fx.role, 'postgres'] })
   url = urlAs(fx.db.url, fx.role, { port: bouncer.port })
   app = new pg.Pool({ connectionString: url, max: 12 })

@@ -2,9 +2,8 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createTenantDb, TenantNestingError, TenantTxClosedError } from '../src/index'
-import { applyTenantRls } from '../src/migrate'
 import { countingPool } from './support/counting-pool'
-import { createTenantFixture, SUPPLIERS_SQL, type TenantFixture } from './support/database'
+import { createSuppliersFixture, type TenantFixture } from './support/database'
 import { countRoundTrips } from './support/flights'
 
 let fx: TenantFixture
@@ -13,9 +12,7 @@ let pool: pg.Pool
 let single: pg.Pool
 
 beforeAll(async () => {
-  fx = await createTenantFixture('tenant_with')
-  await fx.admin.query(SUPPLIERS_SQL)
-  await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
+  fx = await createSuppliersFixture('tenant_with')
   pool = new pg.Pool({ connectionString: fx.appUrl, max: 3 })
   single = new pg.Pool({ connectionString: fx.appUrl, max: 1 })
 })

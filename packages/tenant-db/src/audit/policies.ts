@@ -10,7 +10,6 @@ interface PolicyRow {
   permissive: boolean
   qual: string | null
   with_check: string | null
-  column_type: string
 }
 
 /** Policies on tenant tables: missing, without WITH CHECK, or not filtering by tenant at all. */
@@ -27,12 +26,6 @@ export async function policyFindings(
        FROM pg_catalog.pg_policy p WHERE p.polrelid = ANY($1::oid[])`,
     [tables.map((t) => t.oid)],
   )
-  const { rows: types } = await client.query(
-    `SELECT a.attrelid::int AS table_oid, pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type
-       FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attname = $2`,
-    [tables.map((t) => t.oid), ctx.column],
-  )
-  const typeOf = new Map((types as PolicyRow[]).map((r) => [Number(r.table_oid), r.column_type]))
   const policies = rows as PolicyRow[]
   const out: Finding[] = []
   for (const t of tables) {
@@ -42,7 +35,7 @@ export async function policyFindings(
       column: ctx.column,
       role: ctx.role,
       setting: ctx.setting,
-      columnType: typeOf.get(t.oid) ?? 'text',
+      columnType: t.columnType,
     })
     if (own.length === 0) {
       out.push(

@@ -8,7 +8,7 @@ export async function loadTenantTables(client: PoolClientLike, ctx: AuditContext
   const { rows } = await client.query(
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name,
             c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
-            a.attnotnull AS column_not_null,
+            a.attnotnull AS column_not_null, pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type,
             EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS has_tenant_index,
             pg_catalog.pg_get_userbyid(c.relowner) AS owner,
             COALESCE((SELECT pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AND NOT r.rolsuper
@@ -32,6 +32,7 @@ export async function loadTenantTables(client: PoolClientLike, ctx: AuditContext
       rlsEnabled: r.rls_enabled === true,
       rlsForced: r.rls_forced === true,
       columnNotNull: r.column_not_null === true,
+      columnType: String(r.column_type),
       hasTenantIndex: r.has_tenant_index === true,
       ownedByRole: r.owned_by_role === true,
       ownedDirectly: r.owner === ctx.role,

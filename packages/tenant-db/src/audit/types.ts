@@ -57,6 +57,8 @@ export interface TenantTable {
   rlsEnabled: boolean
   rlsForced: boolean
   columnNotNull: boolean
+  /** The tenant column's type as `format_type` prints it, e.g. `bigint`. */
+  columnType: string
   hasTenantIndex: boolean
   /** The app role owns the table, directly or through a role it inherits. */
   ownedByRole: boolean

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { auditTenancy, hasErrors } from '../audit/audit-tenancy'
 import { createBaseline, parseBaseline } from '../audit/baseline'
 import type { Finding } from '../audit/types'
-import { TenantDbError } from '../errors'
+import { TenantDbArgumentError, TenantDbError } from '../errors'
 import { applyTenantRls } from '../migrate/apply-rls'
 import { runMigrations } from '../migrate/run-migrations'
 import type { PoolLike } from '../queryable'
@@ -105,10 +105,6 @@ async function loadPg(): Promise<{ Pool: typeof import('pg').Pool }> {
     const mod = await import('pg')
     return mod.default ?? mod
   } catch (error) {
-    throw new TenantDbError(
-      'TENANT_DB_INVALID_ARGUMENT',
-      '[@rc/tenant-db] the CLI needs the pg package: npm install pg',
-      { cause: error },
-    )
+    throw new TenantDbArgumentError('the CLI needs the pg package: npm install pg', error)
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '@rc/test-services'
 import pg from 'pg'
+import { applyTenantRls } from '../../src/migrate'
 
 /**
  * A fresh database plus a random non-superuser app role. Roles are
@@ -86,3 +87,16 @@ export const SUPPLIERS_SQL = `
     version integer NOT NULL DEFAULT 0,
     PRIMARY KEY (restaurant_id, poster_id)
   )`
+
+/** A fixture whose `suppliers` table (SUPPLIERS_SQL) is under tenant RLS for the app role. */
+export async function createSuppliersFixture(label: string): Promise<TenantFixture> {
+  const fx = await createTenantFixture(label)
+  try {
+    await fx.admin.query(SUPPLIERS_SQL)
+    await applyTenantRls(fx.admin, { tables: ['suppliers'], column: 'restaurant_id', role: fx.role })
+    return fx
+  } catch (error) {
+    await fx.destroy()
+    throw error
+  }
+}

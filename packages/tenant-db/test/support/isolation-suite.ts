@@ -13,6 +13,8 @@ export interface SuiteTarget {
 
 const TENANT_COUNT = 20
 const POSTER_IDS = 12
+// CI sets RC_FULL=1 for the full 100,000 operations; the default run stays quick.
+export const OPS = process.env.RC_FULL === '1' ? 100_000 : 3_000
 export const TENANTS = Array.from({ length: TENANT_COUNT }, (_, i) => `rest_${i}`)
 
 type Op =
