@@ -198,3 +198,23 @@ describe('audit baselines', () => {
     expect(() => parseBaseline({ version: 1, findings: [1] })).toThrow(/findings/)
   })
 })
+
+describe('auditTenancy on unusual table names', () => {
+  it('matches SECURITY DEFINER functions to tables whose names hold regex characters ($)', async () => {
+    const odd = await createTenantFixture('tenant_audit_names')
+    try {
+      await odd.admin.query(`
+        CREATE TABLE orders$v2 (restaurant_id bigint NOT NULL, id int, PRIMARY KEY (restaurant_id, id));
+        CREATE FUNCTION count_orders() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+          AS 'SELECT count(*) FROM orders$v2';
+        CREATE FUNCTION harmless() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+      `)
+      const { findings } = await auditTenancy(odd.admin, { column: 'restaurant_id', role: odd.role })
+      const definer = findings.filter((f) => f.code === 'SECURITY_DEFINER_FUNCTION')
+      expect(definer.map((f) => f.object)).toEqual(['public.count_orders()'])
+      expect(definer[0]!.message).toContain('public.orders$v2')
+    } finally {
+      await odd.destroy()
+    }
+  })
+})

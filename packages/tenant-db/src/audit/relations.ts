@@ -139,7 +139,7 @@ export async function functionFindings(
   for (const r of rows as { schema: string; name: string; args: string; source: string }[]) {
     const source = r.source.toLowerCase()
     const touched = tables.filter((t) =>
-      new RegExp(`(^|[^a-z0-9_$])"?${t.name.toLowerCase()}"?($|[^a-z0-9_$])`).test(source),
+      new RegExp(`(^|[^a-z0-9_$])"?${escapeRegExp(t.name.toLowerCase())}"?($|[^a-z0-9_$])`).test(source),
     )
     if (touched.length === 0) continue
     const display = `${r.schema}.${r.name}(${r.args})`
@@ -154,6 +154,11 @@ export async function functionFindings(
     )
   }
   return out
+}
+
+/** A table name as a literal in a RegExp: identifiers may hold `$`, quoted ones anything. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 /** PGlite returns some arrays as their text form: `{a,b}`. */
