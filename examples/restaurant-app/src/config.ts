@@ -1,0 +1,130 @@
+import { z } from 'zod'
+
+const tierLimits = z.object({ api: z.string(), analysis: z.string() })
+
+/** Plans sold to restaurants: general API and expensive analysis calls. */
+export const defaultTiers = {
+  free: { api: '20/1m', analysis: '10/1h' },
+  pro: { api: '100/1m', analysis: '100/1h' },
+  enterprise: { api: '500/1m', analysis: '1000/1h' },
+} as const
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  /** The app's own login (a non-owner role); default: DATABASE_URL with the user replaced by rc_app. */
+  APP_DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  /** Prefix of every Redis key and queue this deployment writes. */
+  KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('rc-app'),
+  POSTER_BASE_URL: z.string().url().optional(),
+  POSTER_APP_SECRET: z.string().min(8).optional(),
+  /** 32-byte keys, base64: `TOKEN_KEYS=k1:<base64>,k2:<base64>`; the last one encrypts. */
+  TOKEN_KEYS: z.string().optional(),
+  POSTER_PER_SECOND: z.coerce.number().positive().default(4),
+  POSTER_PER_MINUTE: z.coerce.number().positive().optional(),
+  /** `off` runs no worker in this process (API only); `only` is set by src/worker.ts. */
+  WORKER: z.enum(['on', 'off']).default('on'),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  SYNC_INTERVAL: z.string().default('30m'),
+  CACHE: z.enum(['on', 'off']).default('on'),
+  RATE_TIERS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined
+      try {
+        return z.record(z.string(), tierLimits).parse(JSON.parse(text))
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `RATE_TIERS must be JSON like {"free":{"api":"20/1m","analysis":"10/1h"}}: ${String(error)}` })
+        return z.NEVER
+      }
+    }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export type Env = z.output<typeof envSchema>
+
+/** Everything the app reads from its environment, validated once at start. */
+export interface AppConfig {
+  port: number
+  host: string
+  /** Embedded mode: PGlite, memory stores and an in-process job runner. */
+  embedded: boolean
+  databaseUrl: string | undefined
+  appDatabaseUrl: string | undefined
+  redisUrl: string | undefined
+  keyPrefix: string
+  posterBaseUrl: string | undefined
+  posterAppSecret: string
+  tokenKeys: { keys: Record<string, string>; current: string }
+  posterRate: { perSecond: number; perMinute?: number }
+  worker: boolean
+  workerConcurrency: number
+  syncInterval: string
+  cacheEnabled: boolean
+  tiers: Record<string, { api: string; analysis: string }>
+  logLevel: Env['LOG_LEVEL']
+}
+
+// Only for the embedded demo: a fixed key so tokens seeded in one start decrypt in the next.
+const DEMO_TOKEN_KEY = Buffer.alloc(32, 7).toString('base64')
+const DEMO_APP_SECRET = 'fake-app-secret'
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment; throws `ConfigError` naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || 'env'}: ${issue.message}`)
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  if ((e.DATABASE_URL === undefined) !== (e.REDIS_URL === undefined)) {
+    throw new ConfigError('Set both DATABASE_URL and REDIS_URL (real services) or neither (embedded mode).')
+  }
+  const embedded = e.DATABASE_URL === undefined
+  if (!embedded && (e.TOKEN_KEYS === undefined || e.POSTER_APP_SECRET === undefined)) {
+    throw new ConfigError('With DATABASE_URL set, TOKEN_KEYS and POSTER_APP_SECRET are required (no demo secrets outside embedded mode).')
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    embedded,
+    databaseUrl: e.DATABASE_URL,
+    appDatabaseUrl: e.APP_DATABASE_URL ?? (e.DATABASE_URL ? withUser(e.DATABASE_URL, 'rc_app') : undefined),
+    redisUrl: e.REDIS_URL,
+    keyPrefix: e.KEY_PREFIX,
+    posterBaseUrl: e.POSTER_BASE_URL,
+    posterAppSecret: e.POSTER_APP_SECRET ?? DEMO_APP_SECRET,
+    tokenKeys: e.TOKEN_KEYS ? parseTokenKeys(e.TOKEN_KEYS) : { keys: { demo: DEMO_TOKEN_KEY }, current: 'demo' },
+    posterRate: { perSecond: e.POSTER_PER_SECOND, ...(e.POSTER_PER_MINUTE ? { perMinute: e.POSTER_PER_MINUTE } : {}) },
+    worker: e.WORKER === 'on',
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    syncInterval: e.SYNC_INTERVAL,
+    cacheEnabled: e.CACHE === 'on',
+    tiers: e.RATE_TIERS ?? defaultTiers,
+    logLevel: e.LOG_LEVEL,
+    ...overrides,
+  }
+}
+
+function withUser(url: string, user: string): string {
+  const parsed = new URL(url)
+  parsed.username = user
+  parsed.password = ''
+  return parsed.toString()
+}
+
+function parseTokenKeys(text: string): AppConfig['tokenKeys'] {
+  const pairs = text.split(',').map((pair) => pair.trim().split(':'))
+  if (pairs.some((p) => p.length !== 2 || !p[0] || !p[1])) {
+    throw new ConfigError('TOKEN_KEYS must be id:base64key pairs separated by commas.')
+  }
+  const keys = Object.fromEntries(pairs.map(([id, key]) => [id as string, key as string]))
+  return { keys, current: (pairs.at(-1) as string[])[0] as string }
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto'
+import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
+import {
+  dedupeKey,
+  type EnqueueResult,
+  JOB_ATTEMPTS,
+  JOB_BACKOFF_MS,
+  type JobHandlers,
+  type JobInfo,
+  type JobQueue,
+  type JobState,
+  jobStates,
+  PermanentJobError,
+  type SyncJobData,
+} from './types'
+
+const QUEUE = 'sync'
+
+/** ioredis options from a redis:// URL; BullMQ opens its own connections (workers block on one). */
+export function bullConnection(url: string): ConnectionOptions {
+  const parsed = new URL(url)
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
+    // Workers must keep retrying while Redis is away instead of failing commands.
+    maxRetriesPerRequest: null,
+  }
+}
+
+/**
+ * Sync jobs on BullMQ: API instances enqueue, any number of worker processes
+ * run them. Identical pending syncs are deduplicated; failures retry with
+ * exponential backoff; schedules are job schedulers, so one tick per interval
+ * for the whole deployment however many instances start them.
+ */
+export function createBullQueue(options: {
+  redisUrl: string
+  prefix: string
+  onEvent?: (name: string, outcome: string) => void
+}): JobQueue {
+  const connection = bullConnection(options.redisUrl)
+  const queue = new Queue(QUEUE, { connection, prefix: options.prefix })
+  queue.on('error', () => {}) // reconnects by itself; health checks report the outage
+  let worker: Worker | undefined
+
+  function info(job: Job, state: JobState): JobInfo {
+    const progress = typeof job.progress === 'number' ? job.progress : 0
+    return {
+      id: job.id as string,
+      name: job.name,
+      restaurantId: (job.data as Partial<SyncJobData> | undefined)?.restaurantId,
+      state,
+      progress: state === 'completed' ? 100 : progress,
+      attempts: job.attemptsMade + (state === 'active' ? 1 : 0),
+      failedReason: job.failedReason || undefined,
+      result: job.returnvalue ?? undefined,
+      createdAt: job.timestamp,
+      finishedAt: job.finishedOn ?? undefined,
+    }
+  }
+
+  return {
+    kind: 'bullmq',
+    async enqueueSync(data, opts): Promise<EnqueueResult> {
+      const id = `sync-${randomUUID()}`
+      const job = await queue.add('sync', data, {
+        jobId: id,
+        delay: opts?.delayMs ?? 0,
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+        deduplication: { id: dedupeKey(data) },
+        removeOnComplete: { age: 24 * 3600, count: 5_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      })
+      return { id: job.id as string, deduplicated: job.id !== id }
+    },
+    async get(id) {
+      const job = await queue.getJob(id)
+      if (!job) return undefined
+      const state = await job.getState()
+      const mapped: JobState =
+        state === 'completed' || state === 'failed' || state === 'active' || state === 'delayed' ? state : 'waiting'
+      return info(job, mapped)
+    },
+    async counts() {
+      const counts = await queue.getJobCounts(...jobStates)
+      return Object.fromEntries(jobStates.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>
+    },
+    startWorker(handlers: JobHandlers, concurrency: number) {
+      worker = new Worker(
+        QUEUE,
+        async (job) => {
+          const context = {
+            id: job.id as string,
+            attempt: job.attemptsMade + 1,
+            progress: (percent: number) => job.updateProgress(Math.round(percent)),
+          }
+          try {
+            if (job.name === 'sync') return await handlers.sync(job.data as SyncJobData, context)
+            if (job.name === 'sync-all') return await handlers.syncAll(context)
+            if (job.name === 'token-check') return await handlers.tokenCheck(context)
+            throw new PermanentJobError(`Unknown job ${job.name}`)
+          } catch (error) {
+            if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message)
+            throw error
+          }
+        },
+        { connection, prefix: options.prefix, concurrency },
+      )
+      worker.on('error', () => {})
+      worker.on('completed', (job) => options.onEvent?.(job.name, 'completed'))
+      worker.on('failed', (job, error) => {
+        if (!job) return
+        const final = error instanceof UnrecoverableError || job.attemptsMade >= JOB_ATTEMPTS
+        options.onEvent?.(job.name, final ? 'failed' : 'retried')
+      })
+    },
+    async startSchedules({ syncEveryMs, tokenCheckEveryMs }) {
+      await queue.upsertJobScheduler('sync-all', { every: syncEveryMs }, { name: 'sync-all' })
+      await queue.upsertJobScheduler('token-check', { every: tokenCheckEveryMs }, { name: 'token-check' })
+    },
+    async ping() {
+      try {
+        // getJobCounts is one cheap round trip; it throws while Redis is unreachable.
+        await queue.getJobCounts('active')
+        return true
+      } catch {
+        return false
+      }
+    },
+    async close() {
+      await worker?.close()
+      await queue.close()
+    },
+  }
+}

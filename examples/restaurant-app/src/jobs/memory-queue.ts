@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto'
+import {
+  dedupeKey,
+  type EnqueueResult,
+  JOB_ATTEMPTS,
+  JOB_BACKOFF_MS,
+  type JobContext,
+  type JobHandlers,
+  type JobInfo,
+  type JobQueue,
+  type JobState,
+  PermanentJobError,
+  type SyncJobData,
+} from './types'
+
+interface Entry {
+  info: JobInfo
+  data: SyncJobData | undefined
+  dedupe: string | undefined
+  timer?: NodeJS.Timeout
+}
+
+const KEEP_FINISHED = 1_000
+
+/**
+ * The embedded job runner: same contract as the BullMQ queue (dedupe, retries
+ * with exponential backoff, progress), kept in this process. Jobs do not
+ * survive a restart; the scheduled sync catches up.
+ */
+export function createMemoryQueue(options: { onEvent?: (name: string, outcome: string) => void } = {}): JobQueue {
+  const jobs = new Map<string, Entry>()
+  const byDedupe = new Map<string, string>()
+  const ready: string[] = []
+  const timers = new Set<NodeJS.Timeout>()
+  let handlers: JobHandlers | undefined
+  let concurrency = 0
+  let running = 0
+  let closed = false
+  const idle = new Set<() => void>()
+
+  function add(name: string, data: SyncJobData | undefined, delayMs = 0): EnqueueResult {
+    const dedupe = data ? dedupeKey(data) : undefined
+    const existing = dedupe ? byDedupe.get(dedupe) : undefined
+    if (existing) return { id: existing, deduplicated: true }
+    const id = `${name}-${randomUUID()}`
+    const info: JobInfo = {
+      id,
+      name,
+      restaurantId: data?.restaurantId,
+      state: delayMs > 0 ? 'delayed' : 'waiting',
+      progress: 0,
+      attempts: 0,
+      failedReason: undefined,
+      result: undefined,
+      createdAt: Date.now(),
+      finishedAt: undefined,
+    }
+    jobs.set(id, { info, data, dedupe })
+    if (dedupe) byDedupe.set(dedupe, id)
+    if (delayMs > 0) later(id, delayMs)
+    else ready.push(id)
+    pump()
+    trim()
+    return { id, deduplicated: false }
+  }
+
+  function later(id: string, ms: number): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      const entry = jobs.get(id)
+      if (!entry || closed) return
+      entry.info.state = 'waiting'
+      ready.push(id)
+      pump()
+    }, ms)
+    timer.unref()
+    timers.add(timer)
+  }
+
+  function pump(): void {
+    while (handlers && !closed && running < concurrency && ready.length > 0) {
+      const id = ready.shift() as string
+      const entry = jobs.get(id)
+      if (entry) void run(entry, handlers)
+    }
+    if (running === 0 && (closed || ready.length === 0)) for (const resolve of idle) resolve()
+  }
+
+  async function run(entry: Entry, work: JobHandlers): Promise<void> {
+    running++
+    const { info } = entry
+    info.state = 'active'
+    info.attempts++
+    const context: JobContext = {
+      id: info.id,
+      attempt: info.attempts,
+      progress: async (percent) => {
+        info.progress = Math.max(0, Math.min(100, Math.round(percent)))
+      },
+    }
+    try {
+      info.result =
+        info.name === 'sync'
+          ? await work.sync(entry.data as SyncJobData, context)
+          : info.name === 'sync-all'
+            ? await work.syncAll(context)
+            : await work.tokenCheck(context)
+      info.state = 'completed'
+      info.progress = 100
+      info.failedReason = undefined
+      finish(entry, 'completed')
+    } catch (error) {
+      info.failedReason = error instanceof Error ? error.message : String(error)
+      if (!(error instanceof PermanentJobError) && info.attempts < JOB_ATTEMPTS && !closed) {
+        info.state = 'delayed'
+        options.onEvent?.(info.name, 'retried')
+        later(info.id, JOB_BACKOFF_MS * 2 ** (info.attempts - 1))
+      } else {
+        info.state = 'failed'
+        finish(entry, 'failed')
+      }
+    } finally {
+      running--
+      pump()
+    }
+  }
+
+  function finish(entry: Entry, outcome: string): void {
+    entry.info.finishedAt = Date.now()
+    if (entry.dedupe && byDedupe.get(entry.dedupe) === entry.info.id) byDedupe.delete(entry.dedupe)
+    options.onEvent?.(entry.info.name, outcome)
+  }
+
+  function trim(): void {
+    if (jobs.size <= KEEP_FINISHED * 2) return
+    for (const [id, entry] of jobs) {
+      if (jobs.size <= KEEP_FINISHED) break
+      if (entry.info.state === 'completed' || entry.info.state === 'failed') jobs.delete(id)
+    }
+  }
+
+  return {
+    kind: 'in-process',
+    async enqueueSync(data, opts) {
+      if (closed) throw new Error('The job queue is closed.')
+      return add('sync', data, opts?.delayMs)
+    },
+    async get(id) {
+      const entry = jobs.get(id)
+      return entry ? { ...entry.info } : undefined
+    },
+    async counts() {
+      const counts: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 }
+      for (const entry of jobs.values()) counts[entry.info.state]++
+      return counts
+    },
+    startWorker(work, workerConcurrency) {
+      handlers = work
+      concurrency = workerConcurrency
+      pump()
+    },
+    async startSchedules({ syncEveryMs, tokenCheckEveryMs }) {
+      for (const [name, every] of [
+        ['sync-all', syncEveryMs],
+        ['token-check', tokenCheckEveryMs],
+      ] as const) {
+        const timer = setInterval(() => add(name, undefined), every)
+        timer.unref()
+        timers.add(timer)
+      }
+    },
+    async ping() {
+      return !closed
+    },
+    async close() {
+      closed = true
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      if (running > 0) await new Promise<void>((resolve) => idle.add(resolve))
+    },
+  }
+}

@@ -1,0 +1,77 @@
+/** What a sync fetches from Poster; a webhook names only what changed. */
+export const syncScopes = ['storages', 'suppliers', 'categories', 'ingredients', 'products', 'stock'] as const
+export type SyncScope = (typeof syncScopes)[number]
+
+export interface SyncJobData {
+  restaurantId: string
+  /** Undefined: everything. */
+  scope?: SyncScope[]
+  reason: 'manual' | 'scheduled' | 'webhook'
+}
+
+export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed'
+export const jobStates: readonly JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed']
+
+/** A job as the API and admin page show it. */
+export interface JobInfo {
+  id: string
+  name: string
+  restaurantId: string | undefined
+  state: JobState
+  /** 0 to 100. */
+  progress: number
+  attempts: number
+  failedReason: string | undefined
+  result: unknown
+  createdAt: number
+  finishedAt: number | undefined
+}
+
+export interface JobContext {
+  id: string
+  /** 1 for the first run. */
+  attempt: number
+  progress(percent: number): Promise<void>
+}
+
+/** The work itself; the same code runs under BullMQ and the in-process runner. */
+export interface JobHandlers {
+  sync(data: SyncJobData, context: JobContext): Promise<unknown>
+  /** Scheduled tick: enqueue every active restaurant's sync, spread over the interval. */
+  syncAll(context: JobContext): Promise<unknown>
+  /** Daily: tokens near their two-year end or refused by Poster. */
+  tokenCheck(context: JobContext): Promise<unknown>
+}
+
+export interface EnqueueResult {
+  id: string
+  /** True when an identical sync was already waiting or running: its id is returned. */
+  deduplicated: boolean
+}
+
+export interface JobQueue {
+  readonly kind: 'bullmq' | 'in-process'
+  enqueueSync(data: SyncJobData, options?: { delayMs?: number }): Promise<EnqueueResult>
+  get(id: string): Promise<JobInfo | undefined>
+  counts(): Promise<Record<JobState, number>>
+  /** Run jobs in this process. */
+  startWorker(handlers: JobHandlers, concurrency: number): void
+  /** Repeat `syncAll` every `syncEveryMs` and `tokenCheck` daily (one schedule per deployment). */
+  startSchedules(options: { syncEveryMs: number; tokenCheckEveryMs: number }): Promise<void>
+  /** True while the queue's backend answers. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** Thrown by a handler when retrying cannot help (revoked token, unknown restaurant). */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError'
+}
+
+export const JOB_ATTEMPTS = 5
+export const JOB_BACKOFF_MS = 1_000
+
+export function dedupeKey(data: SyncJobData): string {
+  const scope = data.scope ? [...data.scope].sort().join('+') : 'all'
+  return `sync:${data.restaurantId}:${scope}`
+}

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { decoyHash, verifyPassword } from '../auth/passwords'
+import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from '../auth/sessions'
+import type { Auth } from '../http/auth'
+import { HttpError } from '../http/errors'
+import type { Runtime } from '../runtime'
+
+const credentials = z.object({
+  email: z.string().trim().email('must be an email address').max(254),
+  password: z.string().min(1, 'must not be empty').max(1024),
+})
+
+/** Login (JSON or the login form), logout and who-am-I. */
+export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; sessions: Sessions }> = async (
+  app,
+  { runtime, auth, sessions },
+) => {
+  const tags = { tags: ['auth'] }
+
+  app.post(
+    '/api/auth/login',
+    {
+      schema: { ...tags, summary: 'Log in; sets the session cookie and returns the token for API clients', body: credentials },
+      // Expensive on purpose (scrypt): keep it away from the per-restaurant limits and out of the happy path.
+      config: { rateTiers: false },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body
+      const user = await runtime.control.findUserByEmail(email)
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()))
+      const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+      if (!user || !ok) {
+        if (isForm) return reply.redirect('/login?failed=1', 303)
+        throw new HttpError(401, 'BAD_CREDENTIALS', 'Email or password is wrong.')
+      }
+      const token = await sessions.create(user.id)
+      auth.setSessionCookie(reply, token, SESSION_TTL_MS / 1000)
+      if (isForm) return reply.redirect(user.platformAdmin ? '/admin' : '/docs', 303)
+      const memberships = await runtime.control.memberships(user.id)
+      return { token, user: { id: user.id, email: user.email, name: user.name, platformAdmin: user.platformAdmin }, memberships }
+    },
+  )
+
+  app.post('/api/auth/logout', { schema: { ...tags, summary: 'End the session' } }, async (request, reply) => {
+    await auth.authenticate(request)
+    if (request.sessionToken) await sessions.destroy(request.sessionToken)
+    reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    return reply.code(204).send()
+  })
+
+  app.get('/api/me', { schema: { ...tags, summary: 'The logged-in user and their restaurants' } }, async (request) => {
+    const user = await auth.requireUser(request)
+    return { user, memberships: await runtime.control.memberships(user.id) }
+  })
+}

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Runtime } from '../runtime'
+import { restaurantParams, tenantOf } from './tenant-scope'
+
+const listQuery = z.object({
+  includeDeleted: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('also list items deleted in Poster'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+})
+
+// Columns each synced list returns; all filtered by RLS to the current restaurant.
+const LISTS = {
+  suppliers: 'poster_id AS id, name, phone, address, comment, tin, deleted',
+  storages: 'poster_id AS id, name, address, deleted',
+  categories: 'poster_id AS id, name, parent_poster_id AS "parentId", hidden, sort_order AS "sortOrder", deleted',
+  ingredients:
+    'poster_id AS id, name, unit, category_poster_id AS "categoryId", limit_value::float8 AS "limitValue", left_total::float8 AS "left", hidden, deleted',
+  products:
+    'poster_id AS id, name, category_poster_id AS "categoryId", type, unit, cost_kopecks::float8 AS "costKopecks", hidden, deleted',
+} as const
+
+/** Read-only lists synced from Poster, cached per restaurant until the next sync writes. */
+export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+  for (const [name, columns] of Object.entries(LISTS)) {
+    app.get(
+      `/${name}`,
+      {
+        schema: {
+          tags: ['inventory'],
+          summary: `List the restaurant's ${name} (synced from Poster)`,
+          params: restaurantParams,
+          querystring: listQuery,
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request)
+        const { includeDeleted, limit, offset } = request.query
+        const key = `${name}:${includeDeleted}:${limit}:${offset}`
+        const items = await runtime.cached(tenant.id, key, ['inventory'], async () => {
+          const { rows } = await runtime.db.tenant.query(
+            tenant.id,
+            `SELECT ${columns} FROM ${name} ${includeDeleted ? '' : 'WHERE NOT deleted'} ORDER BY poster_id LIMIT $1 OFFSET $2`,
+            [limit, offset],
+          )
+          return rows
+        })
+        return { items }
+      },
+    )
+  }
+
+  app.get(
+    '/stock',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Stock per storage and ingredient at the last sync',
+        params: restaurantParams,
+        querystring: z.object({ storageId: z.coerce.number().int().positive().optional() }),
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request)
+      const storageId = request.query.storageId
+      const items = await runtime.cached(tenant.id, `stock:${storageId ?? 'all'}`, ['inventory'], async () => {
+        const { rows } = await runtime.db.tenant.query(
+          tenant.id,
+          `SELECT s.storage_poster_id AS "storageId", s.ingredient_poster_id AS "ingredientId", i.name, i.unit,
+                  s.quantity::float8 AS quantity, i.limit_value::float8 AS "limitValue"
+           FROM stock_levels s JOIN ingredients i
+             ON i.restaurant_id = s.restaurant_id AND i.poster_id = s.ingredient_poster_id
+           WHERE ($1::int IS NULL OR s.storage_poster_id = $1) ORDER BY s.storage_poster_id, i.name`,
+          [storageId ?? null],
+        )
+        return rows
+      })
+      return { items }
+    },
+  )
+}

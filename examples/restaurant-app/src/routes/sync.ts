@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { notFound } from '../http/errors'
+import type { Runtime } from '../runtime'
+import { restaurantParams, tenantOf } from './tenant-scope'
+
+/** Manual sync (202 + job id), job progress and the sync history of one restaurant. */
+export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+  const tags = { tags: ['sync'] }
+  app.post(
+    '/sync',
+    { config: { minRole: 'admin' }, schema: { ...tags, summary: 'Start a sync from Poster; answers 202 with the job id', params: restaurantParams } },
+    async (request, reply) => {
+      const tenant = tenantOf(request)
+      const job = await runtime.jobs.enqueueSync({ restaurantId: tenant.id, reason: 'manual' })
+      return reply
+        .code(202)
+        .header('location', `/api/restaurants/${tenant.id}/jobs/${job.id}`)
+        .send({ jobId: job.id, deduplicated: job.deduplicated })
+    },
+  )
+
+  app.get(
+    '/jobs/:jobId',
+    { schema: { ...tags, summary: 'A sync job: state and progress (0-100)', params: restaurantParams.extend({ jobId: z.string().max(200) }) } },
+    async (request) => {
+      const tenant = tenantOf(request)
+      const job = await runtime.jobs.get(request.params.jobId)
+      // Another restaurant's job is as invisible as a missing one.
+      if (!job || job.restaurantId !== tenant.id) throw notFound(`Job ${request.params.jobId}`)
+      return job
+    },
+  )
+
+  app.get('/sync/events', { schema: { ...tags, summary: 'Recent sync events', params: restaurantParams } }, async (request) => {
+    const tenant = tenantOf(request)
+    return { items: await runtime.control.recentEvents(tenant.id, 50) }
+  })
+
+  app.get('/', { schema: { tags: ['restaurants'], summary: 'The restaurant, its plan, sync status and your role', params: restaurantParams } }, async (request) => {
+    const tenant = tenantOf(request)
+    const r = await runtime.control.getRestaurant(tenant.id)
+    if (!r) throw notFound(`Restaurant ${tenant.id}`)
+    return {
+      id: r.id,
+      name: r.name,
+      tier: r.tier,
+      status: r.status,
+      active: r.active,
+      lastSyncAt: r.lastSyncAt,
+      lastError: r.lastError,
+      role: tenant.role,
+    }
+  })
+}

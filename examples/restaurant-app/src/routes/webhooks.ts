@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto'
+import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
+import type { FastifyPluginAsync } from 'fastify'
+import type { SyncScope } from '../jobs/types'
+import type { Runtime } from '../runtime'
+
+// What each Poster object touches locally. There is no supplier webhook: suppliers come with the scheduled sync.
+const SCOPES: Record<string, SyncScope[]> = {
+  product: ['categories', 'products'],
+  dish: ['categories', 'products'],
+  prepack: ['categories', 'products'],
+  category: ['categories'],
+  ingredient: ['ingredients', 'stock'],
+  ingredients_category: ['ingredients'],
+  storage: ['storages', 'stock'],
+  stock: ['stock'],
+  supply: ['stock'],
+}
+
+/**
+ * `POST /webhooks/poster`: verified with the app secret, then answered at once
+ * (Poster retries anything but a fast 200) while a targeted sync runs as a job.
+ * Duplicates (Poster retries for two days) are recognised by their signature.
+ */
+export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, { runtime }) => {
+  const seen = runtime.cache.namespace('webhooks')
+  app.post(
+    '/webhooks/poster',
+    { schema: { tags: ['webhooks'], summary: 'Poster webhook receiver (signature verified)' } },
+    async (request, reply) => {
+      let event: ReturnType<typeof parseWebhook>
+      try {
+        event = parseWebhook(request.body as never, runtime.config.posterAppSecret)
+      } catch (error) {
+        if (!(error instanceof PosterWebhookError)) throw error
+        const status = error.reason === 'bad-signature' ? 401 : 400
+        return reply.code(status).send({ error: status === 401 ? 'Unauthorized' : 'Bad Request', code: 'WEBHOOK_REJECTED', message: error.message })
+      }
+      const restaurant = await runtime.control.findRestaurantByAccount(event.account)
+      if (!restaurant) {
+        return reply.code(404).send({ error: 'Not Found', code: 'UNKNOWN_ACCOUNT', message: `No restaurant uses Poster account ${event.account}.` })
+      }
+      const id = createHash('sha256').update(JSON.stringify(request.body)).digest('base64url')
+      if (await seen.has(id)) return { ok: true, duplicate: true }
+      await seen.set(id, 1, { ttl: '3d' })
+
+      if (event.object === 'application' && event.action === 'removed') {
+        await runtime.control.setActive(restaurant.id, false)
+        return { ok: true, deactivated: true }
+      }
+      const scope = SCOPES[event.object]
+      if (!scope || !restaurant.active) return { ok: true, ignored: event.object }
+      const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, scope, reason: 'webhook' })
+      return { ok: true, jobId: job.id }
+    },
+  )
+}

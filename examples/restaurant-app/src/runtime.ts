@@ -1,0 +1,143 @@
+import { type Cache, createCache } from '@rc/cache'
+import { memoryStore } from '@rc/cache/memory'
+import { redisBus, redisStore } from '@rc/cache/redis'
+import { memoryRateLimitStore } from '@rc/poster-client'
+import { redisRateLimitStore } from '@rc/poster-client/redis'
+import { createTokenCipher, type TokenCipher } from '@rc/poster-client/tokens'
+import { createRateTiers, memoryRateStore, type RateTiers } from '@rc/rate-tiers'
+import { redisRateStore } from '@rc/rate-tiers/redis'
+import { Redis } from 'ioredis'
+import pino from 'pino'
+import type { AppConfig } from './config'
+import { type Control, createControl } from './control'
+import { type Database, openPglite, openPostgres, type QueryPool } from './infra/database'
+import { toMs } from './infra/duration'
+import { createMetrics, type Metrics } from './infra/metrics'
+import { createBullQueue } from './jobs/bullmq-queue'
+import { createMemoryQueue } from './jobs/memory-queue'
+import type { JobQueue } from './jobs/types'
+import { createJobHandlers } from './sync/handlers'
+import { createPosterClients, type PosterClients } from './sync/posters'
+
+/** Everything a request or a job needs, built once per process. */
+export interface Runtime {
+  config: AppConfig
+  log: pino.Logger
+  db: Database
+  /** Connected as the tables' owner: seeding and tests only; undefined once embedded serving starts. */
+  owner: QueryPool | undefined
+  control: Control
+  redis: Redis | undefined
+  /** Sessions, restaurant config and analytics. */
+  cache: Cache
+  tiers: RateTiers
+  cipher: TokenCipher
+  posters: PosterClients
+  jobs: JobQueue
+  metrics: Metrics
+  /** Cached tenant reads; with CACHE=off the loader runs every time. */
+  cached<T>(restaurantId: string, key: string, tags: string[], loader: () => Promise<T>): Promise<T>
+  /** Drops the restaurant's cached entries carrying these tags (e.g. `inventory`, `orders`). */
+  invalidate(restaurantId: string, tags: string[]): Promise<void>
+  close(): Promise<void>
+}
+
+export const TOKEN_CHECK_EVERY_MS = 24 * 3600 * 1000
+
+export async function createRuntime(config: AppConfig, options: { log?: pino.Logger } = {}): Promise<Runtime> {
+  const log = options.log ?? pino({ level: config.logLevel })
+  const metrics = createMetrics()
+  const { db, owner } =
+    config.databaseUrl && config.appDatabaseUrl
+      ? await openPostgres(config.databaseUrl, config.appDatabaseUrl)
+      : await openPglite()
+  const control = createControl(db.pool)
+
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        // Short commands and quick reconnects: @rc/cache and @rc/rate-tiers fall back while Redis is away.
+        maxRetriesPerRequest: 1,
+        retryStrategy: (times) => Math.min(times * 50, 500),
+      })
+    : undefined
+  redis?.on('error', (error) => log.debug({ err: error }, 'redis connection error'))
+
+  const countCacheEvent = (event: { type: string }) => metrics.cacheEvents.inc({ event: event.type })
+  const cache = redis
+    ? createCache({
+        store: redisStore({ client: redis }),
+        fallback: memoryStore({ maxEntries: 10_000 }),
+        l1: { maxEntries: 5_000 },
+        bus: redisBus({ client: redis }),
+        prefix: `${config.keyPrefix}:cache`,
+        ttl: '5m',
+        grace: '1h',
+        onEvent: countCacheEvent,
+      })
+    : createCache({ store: memoryStore({ maxEntries: 50_000 }), prefix: `${config.keyPrefix}:cache`, ttl: '5m', onEvent: countCacheEvent })
+
+  const tiers = createRateTiers({
+    store: redis ? redisRateStore({ client: redis, prefix: `${config.keyPrefix}:rt:` }) : memoryRateStore(),
+    tiers: config.tiers,
+    algorithm: 'sliding-log',
+    onStoreError: 'memory',
+    onEvent: (event) => log.warn({ event }, 'rate limit store state changed'),
+  })
+
+  const cipher = createTokenCipher(config.tokenKeys)
+  const posters = createPosterClients({
+    cipher,
+    store: redis ? redisRateLimitStore({ client: redis, prefix: `${config.keyPrefix}:poster:` }) : memoryRateLimitStore(),
+    rate: config.posterRate,
+    ...(config.posterBaseUrl ? { baseUrl: config.posterBaseUrl } : {}),
+    metrics,
+  })
+
+  const onJobEvent = (name: string, outcome: string) => metrics.jobs.inc({ name, outcome })
+  const jobs = config.redisUrl
+    ? createBullQueue({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix}:bull`, onEvent: onJobEvent })
+    : createMemoryQueue({ onEvent: onJobEvent })
+
+  const tagOf = (restaurantId: string, tag: string) => `${tag}@${restaurantId}`
+  const runtime: Runtime = {
+    config,
+    log,
+    db,
+    owner,
+    control,
+    redis,
+    cache,
+    tiers,
+    cipher,
+    posters,
+    jobs,
+    metrics,
+    cached(restaurantId, key, tags, loader) {
+      if (!config.cacheEnabled) return loader()
+      // Tags are prefix-wide in @rc/cache: name them per restaurant so one restaurant's write spares the others.
+      return cache.namespace(`tenant:${restaurantId}`).getOrSet(key, loader, { tags: tags.map((t) => tagOf(restaurantId, t)) })
+    },
+    async invalidate(restaurantId, tags) {
+      await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags.map((t) => tagOf(restaurantId, t)))
+    },
+    async close() {
+      await jobs.close()
+      await cache.close()
+      redis?.disconnect()
+      await db.close()
+      if (owner && 'end' in owner && typeof owner.end === 'function') await (owner.end as () => Promise<void>)()
+    },
+  }
+
+  const syncEveryMs = toMs(config.syncInterval)
+  const handlers = createJobHandlers({
+    db,
+    control,
+    posters,
+    jobs,
+    syncEveryMs,
+    invalidateInventory: (restaurantId) => runtime.invalidate(restaurantId, ['inventory']),
+  })
+  if (config.worker) jobs.startWorker(handlers, config.workerConcurrency)
+  return runtime
+}

@@ -1,0 +1,268 @@
+import type { PosterClient, PosterIngredient, PosterLeftover } from '@rc/poster-client'
+import { PosterAuthError } from '@rc/poster-client'
+import type { TenantTx } from '@rc/tenant-db'
+import type { Control } from '../control'
+import type { Database } from '../infra/database'
+import { type JobContext, PermanentJobError, type SyncJobData, type SyncScope, syncScopes } from '../jobs/types'
+import type { PosterClients } from './posters'
+
+export interface SyncDeps {
+  db: Database
+  control: Control
+  posters: PosterClients
+  /** Drops cached inventory of the restaurant after a write. */
+  invalidateInventory(restaurantId: string): Promise<void>
+}
+
+export interface SyncResult {
+  restaurantId: string
+  skipped?: string
+  counts: Partial<Record<SyncScope, number>>
+}
+
+// Leftovers point at storages and ingredients: fetching them needs both fresh.
+function expand(scope: readonly SyncScope[] | undefined): SyncScope[] {
+  const wanted = new Set<SyncScope>(scope ?? syncScopes)
+  if (wanted.has('stock')) {
+    wanted.add('storages')
+    wanted.add('ingredients')
+  }
+  return syncScopes.filter((s) => wanted.has(s))
+}
+
+interface Fetched {
+  storages?: Awaited<ReturnType<PosterClient['storage']['getStorages']>>
+  suppliers?: Awaited<ReturnType<PosterClient['storage']['getSuppliers']>>
+  categories?: Awaited<ReturnType<PosterClient['menu']['getCategories']>>
+  ingredients?: PosterIngredient[]
+  products?: Awaited<ReturnType<PosterClient['menu']['getProducts']>>
+  stock?: Array<{ storageId: number; rows: PosterLeftover[] }>
+}
+
+/**
+ * One restaurant's sync: every Poster call first, then all writes in one
+ * tenant transaction. A sync that dies halfway has written nothing, and the
+ * writes are upserts keyed on (restaurant_id, poster_id), so a retry (or a
+ * duplicate webhook) converges to the same rows: no duplicates, nothing lost.
+ */
+export async function syncRestaurant(deps: SyncDeps, data: SyncJobData, context: JobContext): Promise<SyncResult> {
+  const restaurant = await deps.control.getRestaurant(data.restaurantId)
+  if (!restaurant) throw new PermanentJobError(`Restaurant ${data.restaurantId} does not exist.`)
+  if (!restaurant.active) return { restaurantId: restaurant.id, skipped: 'inactive', counts: {} }
+  if (restaurant.status === 'needs_reauth') return { restaurantId: restaurant.id, skipped: 'needs_reauth', counts: {} }
+
+  const scope = expand(data.scope)
+  await deps.control.recordEvent(restaurant.id, context.id, context.attempt === 1 ? 'started' : 'retrying', scope.join(','))
+  await deps.control.setStatus(restaurant.id, 'syncing', restaurant.lastError)
+  try {
+    const poster = deps.posters.forRestaurant(restaurant)
+    const fetched = await fetchAll(poster, scope, deps, restaurant.id, context)
+    const counts = await deps.db.tenant.withTenant(restaurant.id, (tx) => writeAll(tx, restaurant.id, fetched))
+    await context.progress(100)
+    await deps.control.markSynced(restaurant.id)
+    await deps.control.recordEvent(restaurant.id, context.id, 'done', JSON.stringify(counts))
+    await deps.invalidateInventory(restaurant.id)
+    return { restaurantId: restaurant.id, counts }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    await deps.control.recordEvent(restaurant.id, context.id, 'failed', message)
+    if (error instanceof PosterAuthError) {
+      await deps.control.setStatus(restaurant.id, 'needs_reauth', message)
+      throw new PermanentJobError(`Poster refused the token of ${restaurant.id}: re-authorisation needed.`)
+    }
+    await deps.control.setStatus(restaurant.id, 'error', message)
+    throw error
+  }
+}
+
+async function fetchAll(
+  poster: PosterClient,
+  scope: SyncScope[],
+  deps: SyncDeps,
+  restaurantId: string,
+  context: JobContext,
+): Promise<Fetched> {
+  const fetched: Fetched = {}
+  const steps = scope.length + 1
+  let done = 0
+  const step = async () => context.progress((++done / steps) * 90)
+  for (const part of scope) {
+    if (part === 'storages') fetched.storages = await poster.storage.getStorages()
+    else if (part === 'suppliers') fetched.suppliers = await poster.storage.getSuppliers()
+    else if (part === 'categories') fetched.categories = await poster.menu.getCategories()
+    else if (part === 'ingredients') fetched.ingredients = await poster.menu.getIngredients()
+    else if (part === 'products') fetched.products = await poster.menu.getProducts()
+    else if (part === 'stock') {
+      const storageIds =
+        fetched.storages?.filter((s) => s.delete !== 1).map((s) => s.storage_id) ??
+        (await deps.db.tenant.query<{ poster_id: number }>(restaurantId, 'SELECT poster_id FROM storages WHERE NOT deleted')).rows.map(
+          (r) => r.poster_id,
+        )
+      fetched.stock = []
+      for (const storageId of storageIds) {
+        fetched.stock.push({ storageId, rows: await poster.storage.getStorageLeftovers({ storage_id: storageId, zero_leftovers: true }) })
+      }
+    }
+    await step()
+  }
+  return fetched
+}
+
+const flag = (value: number | undefined) => value === 1
+
+async function upsert(
+  tx: TenantTx,
+  restaurantId: string,
+  table: string,
+  columns: Record<string, string>,
+  rows: Array<Record<string, unknown>>,
+): Promise<number> {
+  const names = Object.keys(columns)
+  const record = names.map((n) => `${n} ${columns[n]}`).join(', ')
+  const updates = names.filter((n) => n !== 'poster_id').map((n) => `${n} = EXCLUDED.${n}`)
+  await tx.query(
+    `INSERT INTO ${table} (restaurant_id, ${names.join(', ')}, synced_at)
+     SELECT $1, ${names.map((n) => `x.${n}`).join(', ')}, now() FROM jsonb_to_recordset($2::jsonb) AS x(${record})
+     ON CONFLICT (restaurant_id, poster_id) DO UPDATE SET ${[...updates, 'synced_at = EXCLUDED.synced_at'].join(', ')}`,
+    [restaurantId, JSON.stringify(rows)],
+  )
+  // Poster keeps deleted items in its lists; anything absent altogether is gone too.
+  await tx.query(
+    `UPDATE ${table} SET deleted = true WHERE restaurant_id = $1 AND NOT deleted AND NOT (poster_id = ANY($2::int[]))`,
+    [restaurantId, rows.map((r) => r.poster_id)],
+  )
+  return rows.length
+}
+
+async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise<SyncResult['counts']> {
+  const counts: SyncResult['counts'] = {}
+  if (f.storages) {
+    counts.storages = await upsert(
+      tx,
+      restaurantId,
+      'storages',
+      { poster_id: 'int', name: 'text', address: 'text', deleted: 'boolean' },
+      f.storages.map((s) => ({ poster_id: s.storage_id, name: s.storage_name, address: s.storage_adress ?? null, deleted: flag(s.delete) })),
+    )
+  }
+  if (f.suppliers) {
+    counts.suppliers = await upsert(
+      tx,
+      restaurantId,
+      'suppliers',
+      { poster_id: 'int', name: 'text', phone: 'text', address: 'text', comment: 'text', tin: 'text', deleted: 'boolean' },
+      f.suppliers.map((s) => ({
+        poster_id: s.supplier_id,
+        name: s.supplier_name,
+        phone: s.supplier_phone ?? null,
+        address: s.supplier_adress ?? null,
+        comment: s.supplier_comment ?? null,
+        tin: s.supplier_tin ?? null,
+        deleted: flag(s.delete),
+      })),
+    )
+  }
+  if (f.categories) {
+    counts.categories = await upsert(
+      tx,
+      restaurantId,
+      'categories',
+      { poster_id: 'int', name: 'text', parent_poster_id: 'int', hidden: 'boolean', sort_order: 'int', deleted: 'boolean' },
+      f.categories.map((c) => ({
+        poster_id: c.category_id,
+        name: c.category_name,
+        parent_poster_id: c.parent_category ? c.parent_category : null,
+        hidden: flag(c.category_hidden),
+        sort_order: c.sort_order ?? 0,
+        deleted: false,
+      })),
+    )
+  }
+  if (f.ingredients) {
+    counts.ingredients = await upsert(
+      tx,
+      restaurantId,
+      'ingredients',
+      {
+        poster_id: 'int',
+        name: 'text',
+        unit: 'text',
+        category_poster_id: 'int',
+        limit_value: 'numeric',
+        left_total: 'numeric',
+        hidden: 'boolean',
+        deleted: 'boolean',
+      },
+      f.ingredients.map((i) => ({
+        poster_id: i.ingredient_id,
+        name: i.ingredient_name,
+        unit: i.ingredient_unit ?? null,
+        category_poster_id: i.category_id ?? null,
+        limit_value: i.limit_value ?? 0,
+        left_total: i.ingredient_left ?? 0,
+        hidden: flag(i.hidden),
+        deleted: flag(i.delete),
+      })),
+    )
+  }
+  if (f.products) {
+    counts.products = await upsert(
+      tx,
+      restaurantId,
+      'products',
+      {
+        poster_id: 'int',
+        name: 'text',
+        category_poster_id: 'int',
+        type: 'int',
+        unit: 'text',
+        cost_kopecks: 'bigint',
+        hidden: 'boolean',
+        deleted: 'boolean',
+      },
+      f.products.map((p) => ({
+        poster_id: p.product_id,
+        name: p.product_name,
+        category_poster_id: p.menu_category_id ?? null,
+        type: p.type ?? null,
+        unit: p.unit ?? null,
+        cost_kopecks: p.cost === undefined ? null : Math.round(p.cost),
+        hidden: flag(p.hidden),
+        deleted: false,
+      })),
+    )
+  }
+  if (f.stock) {
+    const rows = f.stock.flatMap(({ storageId, rows: leftovers }) =>
+      leftovers.map((l) => ({
+        storage_poster_id: storageId,
+        ingredient_poster_id: l.ingredient_id,
+        name: l.ingredient_name,
+        unit: l.ingredient_unit ?? null,
+        quantity: l.storage_ingredient_left ?? l.ingredient_left,
+        prime_cost_kopecks: l.prime_cost ?? null,
+      })),
+    )
+    const json = JSON.stringify(rows)
+    const shape = `storage_poster_id int, ingredient_poster_id int, name text, unit text, quantity numeric, prime_cost_kopecks numeric`
+    // An ingredient Poster reports stock for but did not list: keep its stock, and the ingredient from the leftover's own fields.
+    await tx.query(
+      `INSERT INTO ingredients (restaurant_id, poster_id, name, unit)
+       SELECT DISTINCT ON (x.ingredient_poster_id) $1, x.ingredient_poster_id, x.name, x.unit
+       FROM jsonb_to_recordset($2::jsonb) AS x(${shape}) ON CONFLICT (restaurant_id, poster_id) DO NOTHING`,
+      [restaurantId, json],
+    )
+    await tx.query('DELETE FROM stock_levels WHERE restaurant_id = $1 AND storage_poster_id = ANY($2::int[])', [
+      restaurantId,
+      f.stock.map((s) => s.storageId),
+    ])
+    await tx.query(
+      `INSERT INTO stock_levels (restaurant_id, storage_poster_id, ingredient_poster_id, quantity, prime_cost_kopecks)
+       SELECT $1, x.storage_poster_id, x.ingredient_poster_id, x.quantity, x.prime_cost_kopecks
+       FROM jsonb_to_recordset($2::jsonb) AS x(${shape})`,
+      [restaurantId, json],
+    )
+    counts.stock = rows.length
+  }
+  return counts
+}

@@ -1,0 +1,23 @@
+import { loadConfig } from './config'
+import { toMs } from './infra/duration'
+import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
+
+// A worker process: the same runtime and job handlers as the API, no HTTP. Run as many as Poster's limits allow.
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, { worker: true })
+  if (config.embedded) throw new Error('A separate worker needs DATABASE_URL and REDIS_URL: the embedded runner lives inside `pnpm start`.')
+  const runtime = await createRuntime(config)
+  await runtime.jobs.startSchedules({ syncEveryMs: toMs(config.syncInterval), tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS })
+  runtime.log.info({ concurrency: config.workerConcurrency }, 'worker started')
+  const stop = async () => {
+    await runtime.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+main().catch((error) => {
+  process.stderr.write(`Worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})
