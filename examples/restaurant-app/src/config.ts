@@ -17,13 +17,18 @@ const envSchema = z.object({
   APP_DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   /** Prefix of every Redis key and queue this deployment writes. */
-  KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('rc-app'),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('rc-app'),
   POSTER_BASE_URL: z.string().url().optional(),
   POSTER_APP_SECRET: z.string().min(8).optional(),
   /** 32-byte keys, base64: `TOKEN_KEYS=k1:<base64>,k2:<base64>`; the last one encrypts. */
   TOKEN_KEYS: z.string().optional(),
   POSTER_PER_SECOND: z.coerce.number().positive().default(4),
   POSTER_PER_MINUTE: z.coerce.number().positive().optional(),
+  /** Per attempt; Poster's first call after idle has taken 5 s. */
+  POSTER_TIMEOUT: z.string().default('20s'),
   /** `off` runs no worker in this process (API only); `only` is set by src/worker.ts. */
   WORKER: z.enum(['on', 'off']).default('on'),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
@@ -37,7 +42,10 @@ const envSchema = z.object({
       try {
         return z.record(z.string(), tierLimits).parse(JSON.parse(text))
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `RATE_TIERS must be JSON like {"free":{"api":"20/1m","analysis":"10/1h"}}: ${String(error)}` })
+        ctx.addIssue({
+          code: 'custom',
+          message: `RATE_TIERS must be JSON like {"free":{"api":"20/1m","analysis":"10/1h"}}: ${String(error)}`,
+        })
         return z.NEVER
       }
     }),
@@ -60,6 +68,7 @@ export interface AppConfig {
   posterAppSecret: string
   tokenKeys: { keys: Record<string, string>; current: string }
   posterRate: { perSecond: number; perMinute?: number }
+  posterTimeout: string
   worker: boolean
   workerConcurrency: number
   syncInterval: string
@@ -77,7 +86,10 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; throws `ConfigError` naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<AppConfig> = {},
+): AppConfig {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || 'env'}: ${issue.message}`)
@@ -89,7 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const embedded = e.DATABASE_URL === undefined
   if (!embedded && (e.TOKEN_KEYS === undefined || e.POSTER_APP_SECRET === undefined)) {
-    throw new ConfigError('With DATABASE_URL set, TOKEN_KEYS and POSTER_APP_SECRET are required (no demo secrets outside embedded mode).')
+    throw new ConfigError(
+      'With DATABASE_URL set, TOKEN_KEYS and POSTER_APP_SECRET are required (no demo secrets outside embedded mode).',
+    )
   }
   return {
     port: e.PORT,
@@ -101,8 +115,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     keyPrefix: e.KEY_PREFIX,
     posterBaseUrl: e.POSTER_BASE_URL,
     posterAppSecret: e.POSTER_APP_SECRET ?? DEMO_APP_SECRET,
-    tokenKeys: e.TOKEN_KEYS ? parseTokenKeys(e.TOKEN_KEYS) : { keys: { demo: DEMO_TOKEN_KEY }, current: 'demo' },
-    posterRate: { perSecond: e.POSTER_PER_SECOND, ...(e.POSTER_PER_MINUTE ? { perMinute: e.POSTER_PER_MINUTE } : {}) },
+    tokenKeys: e.TOKEN_KEYS
+      ? parseTokenKeys(e.TOKEN_KEYS)
+      : { keys: { demo: DEMO_TOKEN_KEY }, current: 'demo' },
+    posterRate: {
+      perSecond: e.POSTER_PER_SECOND,
+      ...(e.POSTER_PER_MINUTE ? { perMinute: e.POSTER_PER_MINUTE } : {}),
+    },
+    posterTimeout: e.POSTER_TIMEOUT,
     worker: e.WORKER === 'on',
     workerConcurrency: e.WORKER_CONCURRENCY,
     syncInterval: e.SYNC_INTERVAL,

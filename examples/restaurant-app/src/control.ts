@@ -24,7 +24,14 @@ export interface Restaurant {
   lastError: string | null
 }
 
-export type RestaurantStatus = 'new' | 'ok' | 'syncing' | 'error' | 'needs_reauth' | 'token_expiring' | 'inactive'
+export type RestaurantStatus =
+  | 'new'
+  | 'ok'
+  | 'syncing'
+  | 'error'
+  | 'needs_reauth'
+  | 'token_expiring'
+  | 'inactive'
 export type SyncEventKind = 'started' | 'done' | 'failed' | 'retrying' | 'token'
 
 const RESTAURANT_COLUMNS = `id, name, poster_account AS "posterAccount", poster_base_url AS "posterBaseUrl",
@@ -57,7 +64,10 @@ export function createControl(pool: QueryPool) {
       return Object.fromEntries(rows.map((r) => [r.restaurant_id, r.role]))
     },
     async getRestaurant(id: string): Promise<Restaurant | undefined> {
-      const { rows } = await pool.query<Restaurant>(`SELECT ${RESTAURANT_COLUMNS} FROM control.restaurants WHERE id = $1`, [id])
+      const { rows } = await pool.query<Restaurant>(
+        `SELECT ${RESTAURANT_COLUMNS} FROM control.restaurants WHERE id = $1`,
+        [id],
+      )
       return rows[0]
     },
     async findRestaurantByAccount(account: string): Promise<Restaurant | undefined> {
@@ -68,11 +78,17 @@ export function createControl(pool: QueryPool) {
       return rows[0]
     },
     async listRestaurants(): Promise<Restaurant[]> {
-      const { rows } = await pool.query<Restaurant>(`SELECT ${RESTAURANT_COLUMNS} FROM control.restaurants ORDER BY id`)
+      const { rows } = await pool.query<Restaurant>(
+        `SELECT ${RESTAURANT_COLUMNS} FROM control.restaurants ORDER BY id`,
+      )
       return rows
     },
     async setStatus(id: string, status: RestaurantStatus, lastError: string | null = null): Promise<void> {
-      await pool.query('UPDATE control.restaurants SET status = $2, last_error = $3 WHERE id = $1', [id, status, lastError])
+      await pool.query('UPDATE control.restaurants SET status = $2, last_error = $3 WHERE id = $1', [
+        id,
+        status,
+        lastError,
+      ])
     },
     async markSynced(id: string): Promise<void> {
       await pool.query(
@@ -81,7 +97,10 @@ export function createControl(pool: QueryPool) {
       )
     },
     async setTier(id: string, tier: string): Promise<boolean> {
-      const { rowCount } = await pool.query('UPDATE control.restaurants SET tier = $2 WHERE id = $1', [id, tier])
+      const { rowCount } = await pool.query('UPDATE control.restaurants SET tier = $2 WHERE id = $1', [
+        id,
+        tier,
+      ])
       return (rowCount ?? 0) > 0
     },
     async setActive(id: string, active: boolean): Promise<void> {
@@ -90,13 +109,16 @@ export function createControl(pool: QueryPool) {
         [id, active],
       )
     },
-    async recordEvent(restaurantId: string, jobId: string | null, kind: SyncEventKind, message: string | null = null) {
-      await pool.query('INSERT INTO control.sync_events (restaurant_id, job_id, kind, message) VALUES ($1, $2, $3, $4)', [
-        restaurantId,
-        jobId,
-        kind,
-        message?.slice(0, 2_000) ?? null,
-      ])
+    async recordEvent(
+      restaurantId: string,
+      jobId: string | null,
+      kind: SyncEventKind,
+      message: string | null = null,
+    ) {
+      await pool.query(
+        'INSERT INTO control.sync_events (restaurant_id, job_id, kind, message) VALUES ($1, $2, $3, $4)',
+        [restaurantId, jobId, kind, message?.slice(0, 2_000) ?? null],
+      )
     },
     /** Failed attempts per restaurant in the last `hours`. */
     async errorCounts(hours = 24): Promise<Record<string, number>> {
@@ -108,7 +130,12 @@ export function createControl(pool: QueryPool) {
       return Object.fromEntries(rows.map((r) => [r.restaurant_id, r.n]))
     },
     async recentEvents(restaurantId: string, limit = 20) {
-      const { rows } = await pool.query<{ jobId: string | null; kind: SyncEventKind; message: string | null; at: Date }>(
+      const { rows } = await pool.query<{
+        jobId: string | null
+        kind: SyncEventKind
+        message: string | null
+        at: Date
+      }>(
         `SELECT job_id AS "jobId", kind, message, at FROM control.sync_events
          WHERE restaurant_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
         [restaurantId, limit],
@@ -146,7 +173,14 @@ export function createOwnerControl(owner: QueryPool) {
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, poster_account = EXCLUDED.poster_account,
            poster_base_url = EXCLUDED.poster_base_url, token_ciphertext = EXCLUDED.token_ciphertext, tier = EXCLUDED.tier`,
-        [input.id, input.name, input.posterAccount, input.posterBaseUrl ?? null, input.tokenCiphertext, input.tier ?? 'free'],
+        [
+          input.id,
+          input.name,
+          input.posterAccount,
+          input.posterBaseUrl ?? null,
+          input.tokenCiphertext,
+          input.tier ?? 'free',
+        ],
       )
     },
     async grant(userId: number, restaurantId: string, role: Role) {

@@ -36,14 +36,28 @@ async function main(): Promise<void> {
           platformAdmin: true,
           roles: Object.fromEntries(DEMO_RESTAURANTS.map((r) => [r.id, 'admin'])),
         },
-        { email: 'manager@example.com', name: 'Demo Manager', password: DEMO_PASSWORD, roles: { 'aurora-cafe': 'manager' } },
-        { email: 'viewer@example.com', name: 'Demo Viewer', password: DEMO_PASSWORD, roles: { 'aurora-cafe': 'viewer' } },
+        {
+          email: 'manager@example.com',
+          name: 'Demo Manager',
+          password: DEMO_PASSWORD,
+          roles: { 'aurora-cafe': 'manager' },
+        },
+        {
+          email: 'viewer@example.com',
+          name: 'Demo Viewer',
+          password: DEMO_PASSWORD,
+          roles: { 'aurora-cafe': 'viewer' },
+        },
       ],
     })
     runtime.owner = undefined // PGlite is one session: only the app pool may use it from here on
     for (const r of DEMO_RESTAURANTS) await runtime.jobs.enqueueSync({ restaurantId: r.id, reason: 'manual' })
   }
-  if (config.worker) await runtime.jobs.startSchedules({ syncEveryMs: toMs(config.syncInterval), tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS })
+  if (config.worker)
+    await runtime.jobs.startSchedules({
+      syncEveryMs: toMs(config.syncInterval),
+      tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS,
+    })
 
   const app = await buildApp(runtime)
   const address = await app.listen({ port: config.port, host: config.host })
@@ -78,6 +92,8 @@ main().catch((error) => {
     process.stderr.write(`${error.message}\n`)
     process.exit(2)
   }
-  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exit(1)
 })

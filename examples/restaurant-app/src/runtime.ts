@@ -44,7 +44,10 @@ export interface Runtime {
 
 export const TOKEN_CHECK_EVERY_MS = 24 * 3600 * 1000
 
-export async function createRuntime(config: AppConfig, options: { log?: pino.Logger } = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: AppConfig,
+  options: { log?: pino.Logger } = {},
+): Promise<Runtime> {
   const log = options.log ?? pino({ level: config.logLevel })
   const metrics = createMetrics()
   const { db, owner } =
@@ -67,14 +70,20 @@ export async function createRuntime(config: AppConfig, options: { log?: pino.Log
     ? createCache({
         store: redisStore({ client: redis }),
         fallback: memoryStore({ maxEntries: 10_000 }),
-        l1: { maxEntries: 5_000 },
+        // ttl caps staleness should a bus message be lost (pub/sub keeps nothing across a reconnect).
+        l1: { maxEntries: 5_000, ttl: '30s' },
         bus: redisBus({ client: redis }),
         prefix: `${config.keyPrefix}:cache`,
         ttl: '5m',
         grace: '1h',
         onEvent: countCacheEvent,
       })
-    : createCache({ store: memoryStore({ maxEntries: 50_000 }), prefix: `${config.keyPrefix}:cache`, ttl: '5m', onEvent: countCacheEvent })
+    : createCache({
+        store: memoryStore({ maxEntries: 50_000 }),
+        prefix: `${config.keyPrefix}:cache`,
+        ttl: '5m',
+        onEvent: countCacheEvent,
+      })
 
   const tiers = createRateTiers({
     store: redis ? redisRateStore({ client: redis, prefix: `${config.keyPrefix}:rt:` }) : memoryRateStore(),
@@ -87,8 +96,11 @@ export async function createRuntime(config: AppConfig, options: { log?: pino.Log
   const cipher = createTokenCipher(config.tokenKeys)
   const posters = createPosterClients({
     cipher,
-    store: redis ? redisRateLimitStore({ client: redis, prefix: `${config.keyPrefix}:poster:` }) : memoryRateLimitStore(),
+    store: redis
+      ? redisRateLimitStore({ client: redis, prefix: `${config.keyPrefix}:poster:` })
+      : memoryRateLimitStore(),
     rate: config.posterRate,
+    timeout: config.posterTimeout,
     ...(config.posterBaseUrl ? { baseUrl: config.posterBaseUrl } : {}),
     metrics,
   })
@@ -115,7 +127,9 @@ export async function createRuntime(config: AppConfig, options: { log?: pino.Log
     cached(restaurantId, key, tags, loader) {
       if (!config.cacheEnabled) return loader()
       // Tags are prefix-wide in @rc/cache: name them per restaurant so one restaurant's write spares the others.
-      return cache.namespace(`tenant:${restaurantId}`).getOrSet(key, loader, { tags: tags.map((t) => tagOf(restaurantId, t)) })
+      return cache
+        .namespace(`tenant:${restaurantId}`)
+        .getOrSet(key, loader, { tags: tags.map((t) => tagOf(restaurantId, t)) })
     },
     async invalidate(restaurantId, tags) {
       await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags.map((t) => tagOf(restaurantId, t)))
@@ -125,7 +139,8 @@ export async function createRuntime(config: AppConfig, options: { log?: pino.Log
       await cache.close()
       redis?.disconnect()
       await db.close()
-      if (owner && 'end' in owner && typeof owner.end === 'function') await (owner.end as () => Promise<void>)()
+      if (owner && 'end' in owner && typeof owner.end === 'function')
+        await (owner.end as () => Promise<void>)()
     },
   }
 

@@ -1,8 +1,8 @@
+import type { TokenCipher } from '@rc/poster-client/tokens'
+import { hashPassword } from './auth/passwords'
 import type { Role } from './control'
 import { createOwnerControl } from './control'
 import type { QueryPool } from './infra/database'
-import { hashPassword } from './auth/passwords'
-import type { TokenCipher } from '@rc/poster-client/tokens'
 
 export interface SeedRestaurant {
   id: string
@@ -22,7 +22,11 @@ export interface SeedUser {
 }
 
 /** Onboards restaurants and users as the tables' owner (the app role cannot create either). Idempotent. */
-export async function seed(owner: QueryPool, cipher: TokenCipher, input: { restaurants: SeedRestaurant[]; users: SeedUser[] }) {
+export async function seed(
+  owner: QueryPool,
+  cipher: TokenCipher,
+  input: { restaurants: SeedRestaurant[]; users: SeedUser[] },
+) {
   const control = createOwnerControl(owner)
   for (const r of input.restaurants) {
     await control.createRestaurant({
@@ -43,7 +47,8 @@ export async function seed(owner: QueryPool, cipher: TokenCipher, input: { resta
       ...(u.platformAdmin ? { platformAdmin: true } : {}),
     })
     ids[u.email] = id
-    for (const [restaurantId, role] of Object.entries(u.roles ?? {})) await control.grant(id, restaurantId, role)
+    for (const [restaurantId, role] of Object.entries(u.roles ?? {}))
+      await control.grant(id, restaurantId, role)
   }
   return ids
 }

@@ -5,9 +5,15 @@ import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
 // A worker process: the same runtime and job handlers as the API, no HTTP. Run as many as Poster's limits allow.
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { worker: true })
-  if (config.embedded) throw new Error('A separate worker needs DATABASE_URL and REDIS_URL: the embedded runner lives inside `pnpm start`.')
+  if (config.embedded)
+    throw new Error(
+      'A separate worker needs DATABASE_URL and REDIS_URL: the embedded runner lives inside `pnpm start`.',
+    )
   const runtime = await createRuntime(config)
-  await runtime.jobs.startSchedules({ syncEveryMs: toMs(config.syncInterval), tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS })
+  await runtime.jobs.startSchedules({
+    syncEveryMs: toMs(config.syncInterval),
+    tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS,
+  })
   runtime.log.info({ concurrency: config.workerConcurrency }, 'worker started')
   const stop = async () => {
     await runtime.close()
@@ -18,6 +24,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`Worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `Worker failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exit(1)
 })

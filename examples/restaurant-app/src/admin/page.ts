@@ -12,7 +12,10 @@ const STYLE = `
 `
 
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  )
 
 export function loginPage(failed: boolean): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in · Restaurant ops</title>

@@ -2,63 +2,88 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Auth } from '../http/auth'
 import { HttpError, notFound } from '../http/errors'
-import type { Runtime } from '../runtime'
 import { forgetRestaurantConfig } from '../routes/tenant-scope'
+import type { Runtime } from '../runtime'
 import { adminPage, adminScript, loginPage } from './page'
 
 const restaurantId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) })
-const html = (body: string) => ({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'" })
+const html = () => ({
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
+})
 
 /** The admin area: every restaurant, its last sync, errors in 24 h, Force Sync with live progress. Platform admins only. */
-export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }> = async (app, { runtime, auth }) => {
+export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }> = async (
+  app,
+  { runtime, auth },
+) => {
   const tags = { tags: ['admin'] }
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
     const failed = (request.query as { failed?: string }).failed !== undefined
-    return reply.headers(html('')).send(loginPage(failed))
+    return reply.headers(html()).send(loginPage(failed))
   })
 
   app.get('/admin', { schema: { hide: true } }, async (request, reply) => {
     const user = await auth.authenticate(request)
     if (!user) return reply.redirect('/login', 303)
-    if (!user.platformAdmin) return reply.code(403).headers(html('')).send('<!doctype html><title>Forbidden</title><p>Admins only.</p>')
-    return reply.headers(html('')).send(adminPage(user.name))
+    if (!user.platformAdmin)
+      return reply
+        .code(403)
+        .headers(html())
+        .send('<!doctype html><title>Forbidden</title><p>Admins only.</p>')
+    return reply.headers(html()).send(adminPage(user.name))
   })
   app.get('/admin/app.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(adminScript),
   )
 
-  app.get('/api/admin/restaurants', { schema: { ...tags, summary: 'Every restaurant with sync status and errors in the last 24 h' } }, async (request) => {
-    await auth.requirePlatformAdmin(request)
-    const [restaurants, errors] = await Promise.all([runtime.control.listRestaurants(), runtime.control.errorCounts(24)])
-    return {
-      items: restaurants.map((r) => ({
-        id: r.id,
-        name: r.name,
-        tier: r.tier,
-        active: r.active,
-        status: r.status,
-        lastSyncAt: r.lastSyncAt,
-        lastError: r.lastError,
-        errors24h: errors[r.id] ?? 0,
-      })),
-    }
-  })
+  app.get(
+    '/api/admin/restaurants',
+    { schema: { ...tags, summary: 'Every restaurant with sync status and errors in the last 24 h' } },
+    async (request) => {
+      await auth.requirePlatformAdmin(request)
+      const [restaurants, errors] = await Promise.all([
+        runtime.control.listRestaurants(),
+        runtime.control.errorCounts(24),
+      ])
+      return {
+        items: restaurants.map((r) => ({
+          id: r.id,
+          name: r.name,
+          tier: r.tier,
+          active: r.active,
+          status: r.status,
+          lastSyncAt: r.lastSyncAt,
+          lastError: r.lastError,
+          errors24h: errors[r.id] ?? 0,
+        })),
+      }
+    },
+  )
 
-  app.post('/api/admin/restaurants/:id/sync', { schema: { ...tags, summary: 'Force a full sync', params: restaurantId } }, async (request, reply) => {
-    await auth.requirePlatformAdmin(request)
-    const restaurant = await runtime.control.getRestaurant(request.params.id)
-    if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
-    const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'manual' })
-    return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
-  })
+  app.post(
+    '/api/admin/restaurants/:id/sync',
+    { schema: { ...tags, summary: 'Force a full sync', params: restaurantId } },
+    async (request, reply) => {
+      await auth.requirePlatformAdmin(request)
+      const restaurant = await runtime.control.getRestaurant(request.params.id)
+      if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
+      const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'manual' })
+      return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
+    },
+  )
 
-  app.get('/api/admin/jobs/:jobId', { schema: { ...tags, summary: 'Any job', params: z.object({ jobId: z.string().max(200) }) } }, async (request) => {
-    await auth.requirePlatformAdmin(request)
-    const job = await runtime.jobs.get(request.params.jobId)
-    if (!job) throw notFound(`Job ${request.params.jobId}`)
-    return job
-  })
+  app.get(
+    '/api/admin/jobs/:jobId',
+    { schema: { ...tags, summary: 'Any job', params: z.object({ jobId: z.string().max(200) }) } },
+    async (request) => {
+      await auth.requirePlatformAdmin(request)
+      const job = await runtime.jobs.get(request.params.jobId)
+      if (!job) throw notFound(`Job ${request.params.jobId}`)
+      return job
+    },
+  )
 
   app.put(
     '/api/admin/restaurants/:id/tier',
@@ -74,9 +99,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
       await auth.requirePlatformAdmin(request)
       const { tier } = request.body
       if (!Object.hasOwn(runtime.config.tiers, tier)) {
-        throw new HttpError(400, 'UNKNOWN_TIER', `Unknown tier ${tier}; plans: ${Object.keys(runtime.config.tiers).join(', ')}.`)
+        throw new HttpError(
+          400,
+          'UNKNOWN_TIER',
+          `Unknown tier ${tier}; plans: ${Object.keys(runtime.config.tiers).join(', ')}.`,
+        )
       }
-      if (!(await runtime.control.setTier(request.params.id, tier))) throw notFound(`Restaurant ${request.params.id}`)
+      if (!(await runtime.control.setTier(request.params.id, tier)))
+        throw notFound(`Restaurant ${request.params.id}`)
       await forgetRestaurantConfig(runtime, request.params.id)
       return { id: request.params.id, tier }
     },

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { SESSION_COOKIE, type Sessions } from '../auth/sessions'
 import { type Role, roleRank, type User } from '../control'
 import type { Runtime } from '../runtime'
-import { SESSION_COOKIE, type Sessions } from '../auth/sessions'
 import { forbidden, unauthorized } from './errors'
 
 declare module 'fastify' {
@@ -13,7 +13,12 @@ declare module 'fastify' {
   }
 }
 
-const userSchema = z.object({ id: z.number(), email: z.string(), name: z.string(), platformAdmin: z.boolean() })
+const userSchema = z.object({
+  id: z.number(),
+  email: z.string(),
+  name: z.string(),
+  platformAdmin: z.boolean(),
+})
 const membershipsSchema = z.record(z.string(), z.enum(['admin', 'manager', 'viewer']))
 const ACCESS_TTL = '1m'
 
@@ -34,11 +39,13 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
   }
 
   async function loadUser(userId: number): Promise<User | undefined> {
-    return access.getOrSet(`user:${userId}`, async () => (await control.getUser(userId)) ?? null, {
-      ttl: ACCESS_TTL,
-      tags: [`user:${userId}`],
-      schema: userSchema.nullable(),
-    }).then((u) => u ?? undefined)
+    return access
+      .getOrSet(`user:${userId}`, async () => (await control.getUser(userId)) ?? null, {
+        ttl: ACCESS_TTL,
+        tags: [`user:${userId}`],
+        schema: userSchema.nullable(),
+      })
+      .then((u) => u ?? undefined)
   }
 
   return {
@@ -55,11 +62,15 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
       return user
     },
     async roleIn(user: User, restaurantId: string): Promise<Role | undefined> {
-      const memberships = await access.getOrSet(`memberships:${user.id}`, () => control.memberships(user.id), {
-        ttl: ACCESS_TTL,
-        tags: [`user:${user.id}`],
-        schema: membershipsSchema,
-      })
+      const memberships = await access.getOrSet(
+        `memberships:${user.id}`,
+        () => control.memberships(user.id),
+        {
+          ttl: ACCESS_TTL,
+          tags: [`user:${user.id}`],
+          schema: membershipsSchema,
+        },
+      )
       return memberships[restaurantId]
     },
     async requireUser(request: FastifyRequest): Promise<User> {
@@ -68,7 +79,11 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
       return user
     },
     /** 401 without a session; 403 unless the user holds at least `minimum` in the restaurant. */
-    async requireRole(request: FastifyRequest, restaurantId: string, minimum: Role): Promise<{ user: User; role: Role }> {
+    async requireRole(
+      request: FastifyRequest,
+      restaurantId: string,
+      minimum: Role,
+    ): Promise<{ user: User; role: Role }> {
       const user = await this.requireUser(request)
       const role = await this.roleIn(user, restaurantId)
       if (!role || roleRank[role] < roleRank[minimum]) throw forbidden()
@@ -83,7 +98,13 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
       await access.invalidateTags([`user:${userId}`])
     },
     setSessionCookie(reply: FastifyReply, token: string, maxAgeSeconds: number): void {
-      reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: maxAgeSeconds, secure: 'auto' })
+      reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        path: '/',
+        maxAge: maxAgeSeconds,
+        secure: 'auto',
+      })
     },
   }
 }

@@ -41,12 +41,19 @@ const STATUS_TEXT: Record<number, string> = {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
-      return reply.code(error.status).send({ error: STATUS_TEXT[error.status] ?? 'Error', code: error.code, message: error.message })
+      return reply
+        .code(error.status)
+        .send({ error: STATUS_TEXT[error.status] ?? 'Error', code: error.code, message: error.message })
     }
     if ('validation' in error && error.validation) {
       const where = error.validationContext ?? 'request'
       const fields = error.validation.map((issue) => ({
-        path: [where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+        path: [
+          where,
+          ...String(issue.instancePath ?? '')
+            .split('/')
+            .filter(Boolean),
+        ].join('.'),
         message: issue.message ?? 'is invalid',
       }))
       return reply.code(400).send({
@@ -65,6 +72,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     })
   })
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'Not Found', code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+    reply.code(404).send({
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    }),
   )
 }

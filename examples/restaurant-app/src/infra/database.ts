@@ -42,7 +42,10 @@ export async function migrate(owner: PoolLike): Promise<void> {
 }
 
 /** Real PostgreSQL: `ownerUrl` migrates, `appUrl` (the rc_app login) serves. */
-export async function openPostgres(ownerUrl: string, appUrl: string): Promise<{ db: Database; owner: pg.Pool }> {
+export async function openPostgres(
+  ownerUrl: string,
+  appUrl: string,
+): Promise<{ db: Database; owner: pg.Pool }> {
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 })
   await migrate(owner)
   // pipeline: BEGIN + SET LOCAL travel with the first query (one round trip saved per request).
@@ -61,7 +64,10 @@ export async function openPostgres(ownerUrl: string, appUrl: string): Promise<{ 
 
 /** Embedded: one in-memory PGlite; the owner pool must not be used once serving starts. */
 export async function openPglite(): Promise<{ db: Database; owner: QueryPool }> {
-  const [{ PGlite }, { pglitePool }] = await Promise.all([import('@electric-sql/pglite'), import('@rc/tenant-db/pglite')])
+  const [{ PGlite }, { pglitePool }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@rc/tenant-db/pglite'),
+  ])
   const instance = new PGlite()
   const owner = pglitePool(instance)
   await migrate(owner)

@@ -82,7 +82,9 @@ export function createBullQueue(options: {
       if (!job) return undefined
       const state = await job.getState()
       const mapped: JobState =
-        state === 'completed' || state === 'failed' || state === 'active' || state === 'delayed' ? state : 'waiting'
+        state === 'completed' || state === 'failed' || state === 'active' || state === 'delayed'
+          ? state
+          : 'waiting'
       return info(job, mapped)
     },
     async counts() {

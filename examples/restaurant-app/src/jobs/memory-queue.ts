@@ -27,7 +27,9 @@ const KEEP_FINISHED = 1_000
  * with exponential backoff, progress), kept in this process. Jobs do not
  * survive a restart; the scheduled sync catches up.
  */
-export function createMemoryQueue(options: { onEvent?: (name: string, outcome: string) => void } = {}): JobQueue {
+export function createMemoryQueue(
+  options: { onEvent?: (name: string, outcome: string) => void } = {},
+): JobQueue {
   const jobs = new Map<string, Entry>()
   const byDedupe = new Map<string, string>()
   const ready: string[] = []

@@ -8,7 +8,11 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     '/analytics',
     {
       config: { rateTiers: { bucket: 'analysis' } },
-      schema: { tags: ['analytics'], summary: 'Stock value, low stock and open orders', params: restaurantParams },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Stock value, low stock and open orders',
+        params: restaurantParams,
+      },
     },
     async (request) => {
       const tenant = tenantOf(request)

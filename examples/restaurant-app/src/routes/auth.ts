@@ -21,7 +21,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
   app.post(
     '/api/auth/login',
     {
-      schema: { ...tags, summary: 'Log in; sets the session cookie and returns the token for API clients', body: credentials },
+      schema: {
+        ...tags,
+        summary: 'Log in; sets the session cookie and returns the token for API clients',
+        body: credentials,
+      },
       // Expensive on purpose (scrypt): keep it away from the per-restaurant limits and out of the happy path.
       config: { rateTiers: false },
     },
@@ -38,19 +42,31 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
       auth.setSessionCookie(reply, token, SESSION_TTL_MS / 1000)
       if (isForm) return reply.redirect(user.platformAdmin ? '/admin' : '/docs', 303)
       const memberships = await runtime.control.memberships(user.id)
-      return { token, user: { id: user.id, email: user.email, name: user.name, platformAdmin: user.platformAdmin }, memberships }
+      return {
+        token,
+        user: { id: user.id, email: user.email, name: user.name, platformAdmin: user.platformAdmin },
+        memberships,
+      }
     },
   )
 
-  app.post('/api/auth/logout', { schema: { ...tags, summary: 'End the session' } }, async (request, reply) => {
-    await auth.authenticate(request)
-    if (request.sessionToken) await sessions.destroy(request.sessionToken)
-    reply.clearCookie(SESSION_COOKIE, { path: '/' })
-    return reply.code(204).send()
-  })
+  app.post(
+    '/api/auth/logout',
+    { schema: { ...tags, summary: 'End the session' } },
+    async (request, reply) => {
+      await auth.authenticate(request)
+      if (request.sessionToken) await sessions.destroy(request.sessionToken)
+      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      return reply.code(204).send()
+    },
+  )
 
-  app.get('/api/me', { schema: { ...tags, summary: 'The logged-in user and their restaurants' } }, async (request) => {
-    const user = await auth.requireUser(request)
-    return { user, memberships: await runtime.control.memberships(user.id) }
-  })
+  app.get(
+    '/api/me',
+    { schema: { ...tags, summary: 'The logged-in user and their restaurants' } },
+    async (request) => {
+      const user = await auth.requireUser(request)
+      return { user, memberships: await runtime.control.memberships(user.id) }
+    },
+  )
 }

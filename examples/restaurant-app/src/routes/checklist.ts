@@ -33,9 +33,14 @@ const write = { minRole: 'manager' as const }
 /** Translates constraint violations into answers a client can act on. */
 function conflict(error: unknown): never {
   const code = (error as { code?: string }).code
-  if (code === '23505') throw new HttpError(409, 'ALREADY_EXISTS', 'An entry with the same name or ingredient exists already.')
+  if (code === '23505')
+    throw new HttpError(409, 'ALREADY_EXISTS', 'An entry with the same name or ingredient exists already.')
   if (code === '23503')
-    throw new HttpError(400, 'UNKNOWN_REFERENCE', 'The section, ingredient or supplier does not exist in this restaurant.')
+    throw new HttpError(
+      400,
+      'UNKNOWN_REFERENCE',
+      'The section, ingredient or supplier does not exist in this restaurant.',
+    )
   throw error
 }
 
@@ -44,43 +49,69 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
   const db = runtime.db.tenant
   const tags = { tags: ['checklist'] }
 
-  app.get('/checklist', { schema: { ...tags, summary: 'Sections with their items, stock and suggested order', params: restaurantParams } }, async (request) => {
-    const tenant = tenantOf(request)
-    const { rows: sections } = await db.query(tenant.id, 'SELECT id::int, name, position FROM sections ORDER BY position, id')
-    const { rows: items } = await db.query<{ sectionId: number; parLevel: number; left: number }>(
-      tenant.id,
-      `SELECT c.id::int, c.section_id::int AS "sectionId", c.ingredient_poster_id AS "ingredientId", i.name, i.unit,
+  app.get(
+    '/checklist',
+    {
+      schema: {
+        ...tags,
+        summary: 'Sections with their items, stock and suggested order',
+        params: restaurantParams,
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request)
+      const { rows: sections } = await db.query(
+        tenant.id,
+        'SELECT id::int, name, position FROM sections ORDER BY position, id',
+      )
+      const { rows: items } = await db.query<{ sectionId: number; parLevel: number; left: number }>(
+        tenant.id,
+        `SELECT c.id::int, c.section_id::int AS "sectionId", c.ingredient_poster_id AS "ingredientId", i.name, i.unit,
               c.supplier_poster_id AS "supplierId", c.par_level::float8 AS "parLevel", c.position,
               coalesce((SELECT sum(quantity) FROM stock_levels s WHERE s.restaurant_id = c.restaurant_id
                         AND s.ingredient_poster_id = c.ingredient_poster_id), i.left_total)::float8 AS "left"
        FROM checklist_items c JOIN ingredients i ON i.restaurant_id = c.restaurant_id AND i.poster_id = c.ingredient_poster_id
        ORDER BY c.position, c.id`,
-    )
-    return {
-      sections: sections.map((s) => ({
-        ...s,
-        items: items
-          .filter((i) => i.sectionId === (s as { id: number }).id)
-          .map((i) => ({ ...i, suggestedOrder: Math.max(0, Math.round((i.parLevel - i.left) * 1000) / 1000) })),
-      })),
-    }
-  })
+      )
+      return {
+        sections: sections.map((s) => ({
+          ...s,
+          items: items
+            .filter((i) => i.sectionId === (s as { id: number }).id)
+            .map((i) => ({
+              ...i,
+              suggestedOrder: Math.max(0, Math.round((i.parLevel - i.left) * 1000) / 1000),
+            })),
+        })),
+      }
+    },
+  )
 
-  app.post('/sections', { config: write, schema: { ...tags, summary: 'Add a section', params: restaurantParams, body: sectionBody } }, async (request, reply) => {
-    const tenant = tenantOf(request)
-    const { rows } = await db
-      .query(tenant.id, 'INSERT INTO sections (restaurant_id, name, position) VALUES ($1, $2, $3) RETURNING id::int, name, position', [
-        tenant.id,
-        request.body.name,
-        request.body.position,
-      ])
-      .catch(conflict)
-    return reply.code(201).send(rows[0])
-  })
+  app.post(
+    '/sections',
+    {
+      config: write,
+      schema: { ...tags, summary: 'Add a section', params: restaurantParams, body: sectionBody },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request)
+      const { rows } = await db
+        .query(
+          tenant.id,
+          'INSERT INTO sections (restaurant_id, name, position) VALUES ($1, $2, $3) RETURNING id::int, name, position',
+          [tenant.id, request.body.name, request.body.position],
+        )
+        .catch(conflict)
+      return reply.code(201).send(rows[0])
+    },
+  )
 
   app.patch(
     '/sections/:id',
-    { config: write, schema: { ...tags, summary: 'Rename or move a section', params: idParams, body: sectionPatch } },
+    {
+      config: write,
+      schema: { ...tags, summary: 'Rename or move a section', params: idParams, body: sectionPatch },
+    },
     async (request) => {
       const tenant = tenantOf(request)
       const { rows } = await db
@@ -96,28 +127,41 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     },
   )
 
-  app.delete('/sections/:id', { config: write, schema: { ...tags, summary: 'Delete a section and its items', params: idParams } }, async (request, reply) => {
-    const tenant = tenantOf(request)
-    const { rowCount } = await db.query(tenant.id, 'DELETE FROM sections WHERE id = $1', [request.params.id])
-    if (!rowCount) throw notFound(`Section ${request.params.id}`)
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/sections/:id',
+    { config: write, schema: { ...tags, summary: 'Delete a section and its items', params: idParams } },
+    async (request, reply) => {
+      const tenant = tenantOf(request)
+      const { rowCount } = await db.query(tenant.id, 'DELETE FROM sections WHERE id = $1', [
+        request.params.id,
+      ])
+      if (!rowCount) throw notFound(`Section ${request.params.id}`)
+      return reply.code(204).send()
+    },
+  )
 
-  app.post('/checklist/items', { config: write, schema: { ...tags, summary: 'Add an item to count', params: restaurantParams, body: itemBody } }, async (request, reply) => {
-    const tenant = tenantOf(request)
-    const b = request.body
-    const { rows } = await db
-      .query(
-        tenant.id,
-        `INSERT INTO checklist_items (restaurant_id, section_id, ingredient_poster_id, supplier_poster_id, par_level, position)
+  app.post(
+    '/checklist/items',
+    {
+      config: write,
+      schema: { ...tags, summary: 'Add an item to count', params: restaurantParams, body: itemBody },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request)
+      const b = request.body
+      const { rows } = await db
+        .query(
+          tenant.id,
+          `INSERT INTO checklist_items (restaurant_id, section_id, ingredient_poster_id, supplier_poster_id, par_level, position)
          VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING id::int, section_id::int AS "sectionId", ingredient_poster_id AS "ingredientId",
                    supplier_poster_id AS "supplierId", par_level::float8 AS "parLevel", position`,
-        [tenant.id, b.sectionId, b.ingredientId, b.supplierId, b.parLevel, b.position],
-      )
-      .catch(conflict)
-    return reply.code(201).send(rows[0])
-  })
+          [tenant.id, b.sectionId, b.ingredientId, b.supplierId, b.parLevel, b.position],
+        )
+        .catch(conflict)
+      return reply.code(201).send(rows[0])
+    },
+  )
 
   app.patch(
     '/checklist/items/:id',
@@ -136,7 +180,13 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
            WHERE id = $1
            RETURNING id::int, section_id::int AS "sectionId", ingredient_poster_id AS "ingredientId",
                      supplier_poster_id AS "supplierId", par_level::float8 AS "parLevel", position`,
-          [request.params.id, b.parLevel ?? null, b.position ?? null, b.supplierId !== undefined, b.supplierId ?? null],
+          [
+            request.params.id,
+            b.parLevel ?? null,
+            b.position ?? null,
+            b.supplierId !== undefined,
+            b.supplierId ?? null,
+          ],
         )
         .catch(conflict)
       if (!rows[0]) throw notFound(`Checklist item ${request.params.id}`)
@@ -144,10 +194,16 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     },
   )
 
-  app.delete('/checklist/items/:id', { config: write, schema: { ...tags, summary: 'Remove an item', params: idParams } }, async (request, reply) => {
-    const tenant = tenantOf(request)
-    const { rowCount } = await db.query(tenant.id, 'DELETE FROM checklist_items WHERE id = $1', [request.params.id])
-    if (!rowCount) throw notFound(`Checklist item ${request.params.id}`)
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/checklist/items/:id',
+    { config: write, schema: { ...tags, summary: 'Remove an item', params: idParams } },
+    async (request, reply) => {
+      const tenant = tenantOf(request)
+      const { rowCount } = await db.query(tenant.id, 'DELETE FROM checklist_items WHERE id = $1', [
+        request.params.id,
+      ])
+      if (!rowCount) throw notFound(`Checklist item ${request.params.id}`)
+      return reply.code(204).send()
+    },
+  )
 }

@@ -17,7 +17,8 @@ const listQuery = z.object({
 const LISTS = {
   suppliers: 'poster_id AS id, name, phone, address, comment, tin, deleted',
   storages: 'poster_id AS id, name, address, deleted',
-  categories: 'poster_id AS id, name, parent_poster_id AS "parentId", hidden, sort_order AS "sortOrder", deleted',
+  categories:
+    'poster_id AS id, name, parent_poster_id AS "parentId", hidden, sort_order AS "sortOrder", deleted',
   ingredients:
     'poster_id AS id, name, unit, category_poster_id AS "categoryId", limit_value::float8 AS "limitValue", left_total::float8 AS "left", hidden, deleted',
   products:
@@ -67,18 +68,23 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     async (request) => {
       const tenant = tenantOf(request)
       const storageId = request.query.storageId
-      const items = await runtime.cached(tenant.id, `stock:${storageId ?? 'all'}`, ['inventory'], async () => {
-        const { rows } = await runtime.db.tenant.query(
-          tenant.id,
-          `SELECT s.storage_poster_id AS "storageId", s.ingredient_poster_id AS "ingredientId", i.name, i.unit,
+      const items = await runtime.cached(
+        tenant.id,
+        `stock:${storageId ?? 'all'}`,
+        ['inventory'],
+        async () => {
+          const { rows } = await runtime.db.tenant.query(
+            tenant.id,
+            `SELECT s.storage_poster_id AS "storageId", s.ingredient_poster_id AS "ingredientId", i.name, i.unit,
                   s.quantity::float8 AS quantity, i.limit_value::float8 AS "limitValue"
            FROM stock_levels s JOIN ingredients i
              ON i.restaurant_id = s.restaurant_id AND i.poster_id = s.ingredient_poster_id
            WHERE ($1::int IS NULL OR s.storage_poster_id = $1) ORDER BY s.storage_poster_id, i.name`,
-          [storageId ?? null],
-        )
-        return rows
-      })
+            [storageId ?? null],
+          )
+          return rows
+        },
+      )
       return { items }
     },
   )

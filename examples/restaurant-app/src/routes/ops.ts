@@ -2,16 +2,24 @@ import type { FastifyPluginAsync } from 'fastify'
 import { jobStates } from '../jobs/types'
 import type { Runtime } from '../runtime'
 
-async function timed<T>(probe: () => Promise<T>): Promise<{ ok: boolean; ms: number; detail?: T; error?: string }> {
+async function timed<T>(
+  probe: () => Promise<T>,
+): Promise<{ ok: boolean; ms: number; detail?: T; error?: string }> {
   const started = performance.now()
   try {
     const detail = await Promise.race([
       probe(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2_000).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('timed out after 2 s')), 2_000).unref(),
+      ),
     ])
     return { ok: true, ms: Math.round(performance.now() - started), detail }
   } catch (error) {
-    return { ok: false, ms: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) }
+    return {
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message : String(error),
+    }
   }
 }
 
@@ -20,8 +28,14 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
   const tags = ['operations']
   const checks = async () => {
     const [db, redis, queue] = await Promise.all([
-      timed(async () => (await runtime.db.pool.query('SELECT 1 AS ok')).rows.length === 1 || Promise.reject(new Error('no row'))),
-      runtime.redis ? timed(async () => runtime.redis?.ping()) : Promise.resolve({ ok: true, ms: 0, detail: 'embedded (memory stores)' }),
+      timed(
+        async () =>
+          (await runtime.db.pool.query('SELECT 1 AS ok')).rows.length === 1 ||
+          Promise.reject(new Error('no row')),
+      ),
+      runtime.redis
+        ? timed(async () => runtime.redis?.ping())
+        : Promise.resolve({ ok: true, ms: 0, detail: 'embedded (memory stores)' }),
       timed(async () => {
         if (!(await runtime.jobs.ping())) throw new Error('queue backend unreachable')
         return { kind: runtime.jobs.kind, ...(await runtime.jobs.counts()) }
@@ -32,27 +46,45 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
 
   app.get('/health', { schema: { tags, summary: 'The process answers' } }, async () => ({ status: 'ok' }))
   app.get('/live', { schema: { tags, summary: 'Liveness probe' } }, async () => ({ status: 'ok' }))
-  app.get('/ready', { schema: { tags, summary: 'Readiness: database and queue reachable' } }, async (_request, reply) => {
-    const result = await checks()
-    const ready = result.db.ok && result.queue.ok
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', db: result.db.ok, queue: result.queue.ok })
-  })
-  app.get('/health/detailed', { schema: { tags, summary: 'Database, Redis and queue, each with its latency' } }, async (_request, reply) => {
-    const result = await checks()
-    // Redis down degrades (cache and limits fall back to memory) but does not stop the API.
-    const status = result.db.ok && result.queue.ok ? (result.redis.ok ? 'ok' : 'degraded') : 'down'
-    return reply.code(status === 'down' ? 503 : 200).send({ status, ...result })
-  })
+  app.get(
+    '/ready',
+    { schema: { tags, summary: 'Readiness: database and queue reachable' } },
+    async (_request, reply) => {
+      const result = await checks()
+      const ready = result.db.ok && result.queue.ok
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', db: result.db.ok, queue: result.queue.ok })
+    },
+  )
+  app.get(
+    '/health/detailed',
+    { schema: { tags, summary: 'Database, Redis and queue, each with its latency' } },
+    async (_request, reply) => {
+      const result = await checks()
+      // Redis down degrades (cache and limits fall back to memory) but does not stop the API.
+      const status = result.db.ok && result.queue.ok ? (result.redis.ok ? 'ok' : 'degraded') : 'down'
+      return reply.code(status === 'down' ? 503 : 200).send({ status, ...result })
+    },
+  )
 
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
-    const counts = await runtime.jobs.counts().catch(() => undefined)
-    if (counts) for (const state of jobStates) runtime.metrics.queueDepth.set({ state }, counts[state])
-    return reply.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics())
-  })
+  app.get(
+    '/metrics',
+    { schema: { tags, summary: 'Prometheus metrics', hide: false } },
+    async (_request, reply) => {
+      const counts = await runtime.jobs.counts().catch(() => undefined)
+      if (counts) for (const state of jobStates) runtime.metrics.queueDepth.set({ state }, counts[state])
+      return reply.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics())
+    },
+  )
 
-  app.get('/api/cache-status', { schema: { tags, summary: 'Cache mode (primary / fallback) and hit statistics' } }, async () => ({
-    enabled: runtime.config.cacheEnabled,
-    backend: runtime.redis ? 'redis' : 'memory',
-    ...runtime.cache.stats(),
-  }))
+  app.get(
+    '/api/cache-status',
+    { schema: { tags, summary: 'Cache mode (primary / fallback) and hit statistics' } },
+    async () => ({
+      enabled: runtime.config.cacheEnabled,
+      backend: runtime.redis ? 'redis' : 'memory',
+      ...runtime.cache.stats(),
+    }),
+  )
 }

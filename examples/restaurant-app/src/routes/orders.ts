@@ -21,10 +21,15 @@ const createBody = z.object({
   supplierId: z.number().int().positive(),
   note: z.string().max(2_000).optional(),
   lines: z
-    .array(z.object({ ingredientId: z.number().int().positive(), quantity: z.number().positive().max(1_000_000) }))
+    .array(
+      z.object({ ingredientId: z.number().int().positive(), quantity: z.number().positive().max(1_000_000) }),
+    )
     .min(1, 'an order needs at least one line')
     .max(500)
-    .refine((lines) => new Set(lines.map((l) => l.ingredientId)).size === lines.length, 'each ingredient may appear once'),
+    .refine(
+      (lines) => new Set(lines.map((l) => l.ingredientId)).size === lines.length,
+      'each ingredient may appear once',
+    ),
 })
 
 const ORDER_COLUMNS = `o.id::int, o.supplier_poster_id AS "supplierId", s.name AS "supplierName", o.status, o.note,
@@ -77,16 +82,28 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     },
   )
 
-  app.get('/orders/:id', { schema: { ...tags, summary: 'One order with its lines', params: idParams } }, async (request) => {
-    const tenant = tenantOf(request)
-    const order = await db.withTenant(tenant.id, (tx) => loadOrder(tx, request.params.id))
-    if (!order) throw notFound(`Order ${request.params.id}`)
-    return order
-  })
+  app.get(
+    '/orders/:id',
+    { schema: { ...tags, summary: 'One order with its lines', params: idParams } },
+    async (request) => {
+      const tenant = tenantOf(request)
+      const order = await db.withTenant(tenant.id, (tx) => loadOrder(tx, request.params.id))
+      if (!order) throw notFound(`Order ${request.params.id}`)
+      return order
+    },
+  )
 
   app.post(
     '/orders',
-    { config: { minRole: 'manager' }, schema: { ...tags, summary: 'Create a draft order for one supplier', params: restaurantParams, body: createBody } },
+    {
+      config: { minRole: 'manager' },
+      schema: {
+        ...tags,
+        summary: 'Create a draft order for one supplier',
+        params: restaurantParams,
+        body: createBody,
+      },
+    },
     async (request, reply) => {
       const tenant = tenantOf(request)
       const body = request.body
@@ -105,7 +122,12 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
           return loadOrder(tx, id)
         })
         .catch((error: { code?: string }) => {
-          if (error.code === '23503') throw new HttpError(400, 'UNKNOWN_REFERENCE', 'The supplier or an ingredient does not exist in this restaurant.')
+          if (error.code === '23503')
+            throw new HttpError(
+              400,
+              'UNKNOWN_REFERENCE',
+              'The supplier or an ingredient does not exist in this restaurant.',
+            )
           throw error
         })
       await runtime.invalidate(tenant.id, ['orders'])
@@ -117,21 +139,30 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     '/orders/:id',
     {
       config: { minRole: 'manager' },
-      schema: { ...tags, summary: 'Move an order to its next status', params: idParams, body: z.object({ status: z.enum(orderStatuses) }) },
+      schema: {
+        ...tags,
+        summary: 'Move an order to its next status',
+        params: idParams,
+        body: z.object({ status: z.enum(orderStatuses) }),
+      },
     },
     async (request) => {
       const tenant = tenantOf(request)
       const next = request.body.status
       const order = await db.withTenant(tenant.id, async (tx) => {
-        const { rows } = await tx.query<{ status: OrderStatus }>('SELECT status FROM supplier_orders WHERE id = $1 FOR UPDATE', [
-          request.params.id,
-        ])
+        const { rows } = await tx.query<{ status: OrderStatus }>(
+          'SELECT status FROM supplier_orders WHERE id = $1 FOR UPDATE',
+          [request.params.id],
+        )
         const current = rows[0]?.status
         if (!current) throw notFound(`Order ${request.params.id}`)
         if (!transitions[current].includes(next)) {
           throw new HttpError(409, 'INVALID_TRANSITION', `An order that is ${current} cannot become ${next}.`)
         }
-        await tx.query('UPDATE supplier_orders SET status = $2, updated_at = now() WHERE id = $1', [request.params.id, next])
+        await tx.query('UPDATE supplier_orders SET status = $2, updated_at = now() WHERE id = $1', [
+          request.params.id,
+          next,
+        ])
         return loadOrder(tx, request.params.id)
       })
       await runtime.invalidate(tenant.id, ['orders'])

@@ -9,7 +9,14 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
   const tags = { tags: ['sync'] }
   app.post(
     '/sync',
-    { config: { minRole: 'admin' }, schema: { ...tags, summary: 'Start a sync from Poster; answers 202 with the job id', params: restaurantParams } },
+    {
+      config: { minRole: 'admin' },
+      schema: {
+        ...tags,
+        summary: 'Start a sync from Poster; answers 202 with the job id',
+        params: restaurantParams,
+      },
+    },
     async (request, reply) => {
       const tenant = tenantOf(request)
       const job = await runtime.jobs.enqueueSync({ restaurantId: tenant.id, reason: 'manual' })
@@ -22,7 +29,13 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/jobs/:jobId',
-    { schema: { ...tags, summary: 'A sync job: state and progress (0-100)', params: restaurantParams.extend({ jobId: z.string().max(200) }) } },
+    {
+      schema: {
+        ...tags,
+        summary: 'A sync job: state and progress (0-100)',
+        params: restaurantParams.extend({ jobId: z.string().max(200) }),
+      },
+    },
     async (request) => {
       const tenant = tenantOf(request)
       const job = await runtime.jobs.get(request.params.jobId)
@@ -32,24 +45,38 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     },
   )
 
-  app.get('/sync/events', { schema: { ...tags, summary: 'Recent sync events', params: restaurantParams } }, async (request) => {
-    const tenant = tenantOf(request)
-    return { items: await runtime.control.recentEvents(tenant.id, 50) }
-  })
+  app.get(
+    '/sync/events',
+    { schema: { ...tags, summary: 'Recent sync events', params: restaurantParams } },
+    async (request) => {
+      const tenant = tenantOf(request)
+      return { items: await runtime.control.recentEvents(tenant.id, 50) }
+    },
+  )
 
-  app.get('/', { schema: { tags: ['restaurants'], summary: 'The restaurant, its plan, sync status and your role', params: restaurantParams } }, async (request) => {
-    const tenant = tenantOf(request)
-    const r = await runtime.control.getRestaurant(tenant.id)
-    if (!r) throw notFound(`Restaurant ${tenant.id}`)
-    return {
-      id: r.id,
-      name: r.name,
-      tier: r.tier,
-      status: r.status,
-      active: r.active,
-      lastSyncAt: r.lastSyncAt,
-      lastError: r.lastError,
-      role: tenant.role,
-    }
-  })
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['restaurants'],
+        summary: 'The restaurant, its plan, sync status and your role',
+        params: restaurantParams,
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request)
+      const r = await runtime.control.getRestaurant(tenant.id)
+      if (!r) throw notFound(`Restaurant ${tenant.id}`)
+      return {
+        id: r.id,
+        name: r.name,
+        tier: r.tier,
+        status: r.status,
+        active: r.active,
+        lastSyncAt: r.lastSyncAt,
+        lastError: r.lastError,
+        role: tenant.role,
+      }
+    },
+  )
 }

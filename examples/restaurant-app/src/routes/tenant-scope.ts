@@ -27,7 +27,9 @@ export interface TenantContext {
 
 const configSchema = z.object({ id: z.string(), name: z.string(), tier: z.string(), active: z.boolean() })
 export const restaurantParams = z.object({
-  restaurantId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a restaurant id (letters, digits, _ and -)'),
+  restaurantId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a restaurant id (letters, digits, _ and -)'),
 })
 
 /** The restaurant's plan and name, cached; dropped by `forgetRestaurantConfig` when either changes. */
@@ -71,7 +73,9 @@ export async function tenantScope(app: FastifyInstance, options: { runtime: Runt
   })
   app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode === 429 && request.tenant) {
-      const bucket = request.routeOptions.config.rateTiers ? (request.routeOptions.config.rateTiers.bucket ?? 'api') : 'api'
+      const bucket = request.routeOptions.config.rateTiers
+        ? (request.routeOptions.config.rateTiers.bucket ?? 'api')
+        : 'api'
       runtime.metrics.rateLimitDenials.inc({ tier: request.tenant.tier, bucket: String(bucket) })
     }
     return payload

@@ -34,11 +34,19 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
       } catch (error) {
         if (!(error instanceof PosterWebhookError)) throw error
         const status = error.reason === 'bad-signature' ? 401 : 400
-        return reply.code(status).send({ error: status === 401 ? 'Unauthorized' : 'Bad Request', code: 'WEBHOOK_REJECTED', message: error.message })
+        return reply.code(status).send({
+          error: status === 401 ? 'Unauthorized' : 'Bad Request',
+          code: 'WEBHOOK_REJECTED',
+          message: error.message,
+        })
       }
       const restaurant = await runtime.control.findRestaurantByAccount(event.account)
       if (!restaurant) {
-        return reply.code(404).send({ error: 'Not Found', code: 'UNKNOWN_ACCOUNT', message: `No restaurant uses Poster account ${event.account}.` })
+        return reply.code(404).send({
+          error: 'Not Found',
+          code: 'UNKNOWN_ACCOUNT',
+          message: `No restaurant uses Poster account ${event.account}.`,
+        })
       }
       const id = createHash('sha256').update(JSON.stringify(request.body)).digest('base64url')
       if (await seen.has(id)) return { ok: true, duplicate: true }

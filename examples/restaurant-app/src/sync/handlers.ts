@@ -7,18 +7,25 @@ import { type SyncDeps, syncRestaurant } from './sync-restaurant'
 const TOKEN_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000
 const TOKEN_WARNING_MS = 30 * 24 * 3600 * 1000
 
-export function createJobHandlers(deps: SyncDeps & { control: Control; jobs: JobQueue; syncEveryMs: number }): JobHandlers {
+export function createJobHandlers(
+  deps: SyncDeps & { control: Control; jobs: JobQueue; syncEveryMs: number },
+): JobHandlers {
   return {
     sync: (data, context) => syncRestaurant(deps, data, context),
 
     // Spread over most of the interval, so thousands of restaurants never hit Poster (or us) at once.
     async syncAll(context) {
-      const due = (await deps.control.listRestaurants()).filter((r) => r.active && r.status !== 'needs_reauth')
+      const due = (await deps.control.listRestaurants()).filter(
+        (r) => r.active && r.status !== 'needs_reauth',
+      )
       const spread = deps.syncEveryMs * 0.8
       let enqueued = 0
       for (const [index, restaurant] of due.entries()) {
         const delayMs = Math.floor((index * spread) / Math.max(1, due.length))
-        const { deduplicated } = await deps.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'scheduled' }, { delayMs })
+        const { deduplicated } = await deps.jobs.enqueueSync(
+          { restaurantId: restaurant.id, reason: 'scheduled' },
+          { delayMs },
+        )
         if (!deduplicated) enqueued++
         await context.progress(((index + 1) / due.length) * 100)
       }
@@ -36,7 +43,11 @@ export function createJobHandlers(deps: SyncDeps & { control: Control; jobs: Job
           if (age > TOKEN_LIFETIME_MS - TOKEN_WARNING_MS) {
             expiring++
             const days = Math.max(0, Math.ceil((TOKEN_LIFETIME_MS - age) / 86_400_000))
-            await deps.control.setStatus(restaurant.id, 'token_expiring', `Poster token expires in ${days} days: re-authorise.`)
+            await deps.control.setStatus(
+              restaurant.id,
+              'token_expiring',
+              `Poster token expires in ${days} days: re-authorise.`,
+            )
             await deps.control.recordEvent(restaurant.id, context.id, 'token', `expires in ${days} days`)
           } else if (restaurant.status === 'needs_reauth' || restaurant.status === 'token_expiring') {
             await deps.control.setStatus(restaurant.id, 'ok')

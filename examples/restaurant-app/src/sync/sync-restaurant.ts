@@ -3,7 +3,13 @@ import { PosterAuthError } from '@rc/poster-client'
 import type { TenantTx } from '@rc/tenant-db'
 import type { Control } from '../control'
 import type { Database } from '../infra/database'
-import { type JobContext, PermanentJobError, type SyncJobData, type SyncScope, syncScopes } from '../jobs/types'
+import {
+  type JobContext,
+  PermanentJobError,
+  type SyncJobData,
+  type SyncScope,
+  syncScopes,
+} from '../jobs/types'
 import type { PosterClients } from './posters'
 
 export interface SyncDeps {
@@ -45,19 +51,31 @@ interface Fetched {
  * writes are upserts keyed on (restaurant_id, poster_id), so a retry (or a
  * duplicate webhook) converges to the same rows: no duplicates, nothing lost.
  */
-export async function syncRestaurant(deps: SyncDeps, data: SyncJobData, context: JobContext): Promise<SyncResult> {
+export async function syncRestaurant(
+  deps: SyncDeps,
+  data: SyncJobData,
+  context: JobContext,
+): Promise<SyncResult> {
   const restaurant = await deps.control.getRestaurant(data.restaurantId)
   if (!restaurant) throw new PermanentJobError(`Restaurant ${data.restaurantId} does not exist.`)
   if (!restaurant.active) return { restaurantId: restaurant.id, skipped: 'inactive', counts: {} }
-  if (restaurant.status === 'needs_reauth') return { restaurantId: restaurant.id, skipped: 'needs_reauth', counts: {} }
+  if (restaurant.status === 'needs_reauth')
+    return { restaurantId: restaurant.id, skipped: 'needs_reauth', counts: {} }
 
   const scope = expand(data.scope)
-  await deps.control.recordEvent(restaurant.id, context.id, context.attempt === 1 ? 'started' : 'retrying', scope.join(','))
+  await deps.control.recordEvent(
+    restaurant.id,
+    context.id,
+    context.attempt === 1 ? 'started' : 'retrying',
+    scope.join(','),
+  )
   await deps.control.setStatus(restaurant.id, 'syncing', restaurant.lastError)
   try {
     const poster = deps.posters.forRestaurant(restaurant)
     const fetched = await fetchAll(poster, scope, deps, restaurant.id, context)
-    const counts = await deps.db.tenant.withTenant(restaurant.id, (tx) => writeAll(tx, restaurant.id, fetched))
+    const counts = await deps.db.tenant.withTenant(restaurant.id, (tx) =>
+      writeAll(tx, restaurant.id, fetched),
+    )
     await context.progress(100)
     await deps.control.markSynced(restaurant.id)
     await deps.control.recordEvent(restaurant.id, context.id, 'done', JSON.stringify(counts))
@@ -95,12 +113,18 @@ async function fetchAll(
     else if (part === 'stock') {
       const storageIds =
         fetched.storages?.filter((s) => s.delete !== 1).map((s) => s.storage_id) ??
-        (await deps.db.tenant.query<{ poster_id: number }>(restaurantId, 'SELECT poster_id FROM storages WHERE NOT deleted')).rows.map(
-          (r) => r.poster_id,
-        )
+        (
+          await deps.db.tenant.query<{ poster_id: number }>(
+            restaurantId,
+            'SELECT poster_id FROM storages WHERE NOT deleted',
+          )
+        ).rows.map((r) => r.poster_id)
       fetched.stock = []
       for (const storageId of storageIds) {
-        fetched.stock.push({ storageId, rows: await poster.storage.getStorageLeftovers({ storage_id: storageId, zero_leftovers: true }) })
+        fetched.stock.push({
+          storageId,
+          rows: await poster.storage.getStorageLeftovers({ storage_id: storageId, zero_leftovers: true }),
+        })
       }
     }
     await step()
@@ -142,7 +166,12 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
       restaurantId,
       'storages',
       { poster_id: 'int', name: 'text', address: 'text', deleted: 'boolean' },
-      f.storages.map((s) => ({ poster_id: s.storage_id, name: s.storage_name, address: s.storage_adress ?? null, deleted: flag(s.delete) })),
+      f.storages.map((s) => ({
+        poster_id: s.storage_id,
+        name: s.storage_name,
+        address: s.storage_adress ?? null,
+        deleted: flag(s.delete),
+      })),
     )
   }
   if (f.suppliers) {
@@ -150,7 +179,15 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
       tx,
       restaurantId,
       'suppliers',
-      { poster_id: 'int', name: 'text', phone: 'text', address: 'text', comment: 'text', tin: 'text', deleted: 'boolean' },
+      {
+        poster_id: 'int',
+        name: 'text',
+        phone: 'text',
+        address: 'text',
+        comment: 'text',
+        tin: 'text',
+        deleted: 'boolean',
+      },
       f.suppliers.map((s) => ({
         poster_id: s.supplier_id,
         name: s.supplier_name,
@@ -167,7 +204,14 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
       tx,
       restaurantId,
       'categories',
-      { poster_id: 'int', name: 'text', parent_poster_id: 'int', hidden: 'boolean', sort_order: 'int', deleted: 'boolean' },
+      {
+        poster_id: 'int',
+        name: 'text',
+        parent_poster_id: 'int',
+        hidden: 'boolean',
+        sort_order: 'int',
+        deleted: 'boolean',
+      },
       f.categories.map((c) => ({
         poster_id: c.category_id,
         name: c.category_name,
@@ -252,10 +296,10 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
        FROM jsonb_to_recordset($2::jsonb) AS x(${shape}) ON CONFLICT (restaurant_id, poster_id) DO NOTHING`,
       [restaurantId, json],
     )
-    await tx.query('DELETE FROM stock_levels WHERE restaurant_id = $1 AND storage_poster_id = ANY($2::int[])', [
-      restaurantId,
-      f.stock.map((s) => s.storageId),
-    ])
+    await tx.query(
+      'DELETE FROM stock_levels WHERE restaurant_id = $1 AND storage_poster_id = ANY($2::int[])',
+      [restaurantId, f.stock.map((s) => s.storageId)],
+    )
     await tx.query(
       `INSERT INTO stock_levels (restaurant_id, storage_poster_id, ingredient_poster_id, quantity, prime_cost_kopecks)
        SELECT $1, x.storage_poster_id, x.ingredient_poster_id, x.quantity, x.prime_cost_kopecks
