@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { toMs } from './infra/duration'
 
 const tierLimits = z.object({ api: z.string(), analysis: z.string() })
 
@@ -8,6 +9,15 @@ export const defaultTiers = {
   pro: { api: '100/1m', analysis: '100/1h' },
   enterprise: { api: '500/1m', analysis: '1000/1h' },
 } as const
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return toMs(text)
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message })
+    return z.NEVER
+  }
+})
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -28,11 +38,11 @@ const envSchema = z.object({
   POSTER_PER_SECOND: z.coerce.number().positive().default(4),
   POSTER_PER_MINUTE: z.coerce.number().positive().optional(),
   /** Per attempt; Poster's first call after idle has taken 5 s. */
-  POSTER_TIMEOUT: z.string().default('20s'),
+  POSTER_TIMEOUT: duration.default(20_000),
   /** `off` runs no worker in this process (API only); `only` is set by src/worker.ts. */
   WORKER: z.enum(['on', 'off']).default('on'),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
-  SYNC_INTERVAL: z.string().default('30m'),
+  SYNC_INTERVAL: duration.default(30 * 60_000),
   CACHE: z.enum(['on', 'off']).default('on'),
   RATE_TIERS: z
     .string()
@@ -68,10 +78,10 @@ export interface AppConfig {
   posterAppSecret: string
   tokenKeys: { keys: Record<string, string>; current: string }
   posterRate: { perSecond: number; perMinute?: number }
-  posterTimeout: string
+  posterTimeoutMs: number
   worker: boolean
   workerConcurrency: number
-  syncInterval: string
+  syncIntervalMs: number
   cacheEnabled: boolean
   tiers: Record<string, { api: string; analysis: string }>
   logLevel: Env['LOG_LEVEL']
@@ -122,10 +132,10 @@ export function loadConfig(
       perSecond: e.POSTER_PER_SECOND,
       ...(e.POSTER_PER_MINUTE ? { perMinute: e.POSTER_PER_MINUTE } : {}),
     },
-    posterTimeout: e.POSTER_TIMEOUT,
+    posterTimeoutMs: e.POSTER_TIMEOUT,
     worker: e.WORKER === 'on',
     workerConcurrency: e.WORKER_CONCURRENCY,
-    syncInterval: e.SYNC_INTERVAL,
+    syncIntervalMs: e.SYNC_INTERVAL,
     cacheEnabled: e.CACHE === 'on',
     tiers: e.RATE_TIERS ?? defaultTiers,
     logLevel: e.LOG_LEVEL,

@@ -1,7 +1,6 @@
 import { createFakePoster, type FakePoster } from '@rc/poster-client/testing'
 import { ConfigError, loadConfig } from './config'
 import { buildApp } from './http/app'
-import { toMs } from './infra/duration'
 import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
 import { seed } from './seed'
 
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
   }
   if (config.worker)
     await runtime.jobs.startSchedules({
-      syncEveryMs: toMs(config.syncInterval),
+      syncEveryMs: config.syncIntervalMs,
       tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS,
     })
 

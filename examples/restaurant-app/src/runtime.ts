@@ -11,7 +11,6 @@ import pino from 'pino'
 import type { AppConfig } from './config'
 import { type Control, createControl } from './control'
 import { type Database, openPglite, openPostgres, type QueryPool } from './infra/database'
-import { toMs } from './infra/duration'
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createBullQueue } from './jobs/bullmq-queue'
 import { createMemoryQueue } from './jobs/memory-queue'
@@ -100,7 +99,7 @@ export async function createRuntime(
       ? redisRateLimitStore({ client: redis, prefix: `${config.keyPrefix}:poster:` })
       : memoryRateLimitStore(),
     rate: config.posterRate,
-    timeout: config.posterTimeout,
+    timeoutMs: config.posterTimeoutMs,
     ...(config.posterBaseUrl ? { baseUrl: config.posterBaseUrl } : {}),
     metrics,
   })
@@ -144,7 +143,7 @@ export async function createRuntime(
     },
   }
 
-  const syncEveryMs = toMs(config.syncInterval)
+  const syncEveryMs = config.syncIntervalMs
   const handlers = createJobHandlers({
     db,
     control,

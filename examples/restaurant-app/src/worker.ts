@@ -1,5 +1,4 @@
 import { loadConfig } from './config'
-import { toMs } from './infra/duration'
 import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
 
 // A worker process: the same runtime and job handlers as the API, no HTTP. Run as many as Poster's limits allow.
@@ -11,7 +10,7 @@ async function main(): Promise<void> {
     )
   const runtime = await createRuntime(config)
   await runtime.jobs.startSchedules({
-    syncEveryMs: toMs(config.syncInterval),
+    syncEveryMs: config.syncIntervalMs,
     tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS,
   })
   runtime.log.info({ concurrency: config.workerConcurrency }, 'worker started')

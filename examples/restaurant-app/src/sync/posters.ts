@@ -12,7 +12,7 @@ export function createPosterClients(options: {
   cipher: TokenCipher
   store: RateLimitStore
   rate: { perSecond: number; perMinute?: number }
-  timeout: string
+  timeoutMs: number
   /** Overrides every restaurant's base URL (a fake Poster). */
   baseUrl?: string
   metrics: Metrics
@@ -30,7 +30,7 @@ export function createPosterClients(options: {
         ...(baseUrl ? { baseUrl } : {}),
         rateLimit: { ...options.rate, maxConcurrent: 2, store: options.store },
         retry: { retries: 5, minDelay: '100ms', maxDelay: '5s', maxElapsed: '1m' },
-        timeout: options.timeout,
+        timeout: options.timeoutMs,
         onEvent: (event) => {
           if (event.type === 'response') {
             metrics.posterCalls.inc({ method: event.method, status: String(event.status) })
