@@ -72,7 +72,7 @@ CREATE TABLE stock_levels (
   storage_poster_id integer NOT NULL,
   ingredient_poster_id integer NOT NULL,
   quantity numeric NOT NULL,
-  prime_cost_kopecks numeric,
+  prime_cost numeric, -- per unit, in currency units (not kopecks)
   synced_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (restaurant_id, storage_poster_id, ingredient_poster_id),
   FOREIGN KEY (restaurant_id, storage_poster_id) REFERENCES storages (restaurant_id, poster_id),

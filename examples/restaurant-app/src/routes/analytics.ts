@@ -23,8 +23,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
              (SELECT count(*)::int FROM ingredients WHERE NOT deleted) AS ingredients,
              (SELECT count(*)::int FROM suppliers WHERE NOT deleted) AS suppliers,
              (SELECT count(*)::int FROM products WHERE NOT deleted) AS products,
-             (SELECT coalesce(sum(quantity * coalesce(prime_cost_kopecks, 0)), 0)::float8 FROM stock_levels WHERE quantity > 0)
-               AS "stockValueKopecks",
+             (SELECT coalesce(sum(quantity * coalesce(prime_cost, 0)), 0)::float8 FROM stock_levels WHERE quantity > 0)
+               AS "stockValue",
              (SELECT count(*)::int FROM stock_levels WHERE quantity < 0) AS "negativeStock",
              (SELECT coalesce(json_object_agg(status, n), '{}') FROM
                (SELECT status, count(*)::int AS n FROM supplier_orders GROUP BY status) o) AS "ordersByStatus",

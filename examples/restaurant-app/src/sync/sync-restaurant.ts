@@ -284,11 +284,11 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
         name: l.ingredient_name,
         unit: l.ingredient_unit ?? null,
         quantity: l.storage_ingredient_left ?? l.ingredient_left,
-        prime_cost_kopecks: l.prime_cost ?? null,
+        prime_cost: l.prime_cost ?? null,
       })),
     )
     const json = JSON.stringify(rows)
-    const shape = `storage_poster_id int, ingredient_poster_id int, name text, unit text, quantity numeric, prime_cost_kopecks numeric`
+    const shape = `storage_poster_id int, ingredient_poster_id int, name text, unit text, quantity numeric, prime_cost numeric`
     // An ingredient Poster reports stock for but did not list: keep its stock, and the ingredient from the leftover's own fields.
     await tx.query(
       `INSERT INTO ingredients (restaurant_id, poster_id, name, unit)
@@ -301,8 +301,8 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
       [restaurantId, f.stock.map((s) => s.storageId)],
     )
     await tx.query(
-      `INSERT INTO stock_levels (restaurant_id, storage_poster_id, ingredient_poster_id, quantity, prime_cost_kopecks)
-       SELECT $1, x.storage_poster_id, x.ingredient_poster_id, x.quantity, x.prime_cost_kopecks
+      `INSERT INTO stock_levels (restaurant_id, storage_poster_id, ingredient_poster_id, quantity, prime_cost)
+       SELECT $1, x.storage_poster_id, x.ingredient_poster_id, x.quantity, x.prime_cost
        FROM jsonb_to_recordset($2::jsonb) AS x(${shape})`,
       [restaurantId, json],
     )
