@@ -296,10 +296,8 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
        FROM jsonb_to_recordset($2::jsonb) AS x(${shape}) ON CONFLICT (restaurant_id, poster_id) DO NOTHING`,
       [restaurantId, json],
     )
-    await tx.query(
-      'DELETE FROM stock_levels WHERE restaurant_id = $1 AND storage_poster_id = ANY($2::int[])',
-      [restaurantId, f.stock.map((s) => s.storageId)],
-    )
+    // Stock is fetched for every live storage, so it replaces the whole table (a deleted storage's stock goes too).
+    await tx.query('DELETE FROM stock_levels WHERE restaurant_id = $1', [restaurantId])
     await tx.query(
       `INSERT INTO stock_levels (restaurant_id, storage_poster_id, ingredient_poster_id, quantity, prime_cost)
        SELECT $1, x.storage_poster_id, x.ingredient_poster_id, x.quantity, x.prime_cost
