@@ -3,7 +3,7 @@ import { type Duration, toMs } from './duration'
 import { createBatcher } from './redis/batcher'
 import { commandGuard } from './redis/command-guard'
 import { runScript, type Script, script } from './redis/run-script'
-import { scriptSource } from './redis/scripts'
+import { scriptSource, singleScriptSource } from './redis/scripts'
 import { ALGORITHMS, type Algorithm, type RateStore, type StoreCall } from './types'
 
 /** Options of `redisRateStore`. */
@@ -29,11 +29,13 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
   const prefix = options.prefix ?? 'rt:'
   const timeoutMs = toMs(options.timeout ?? '500ms', 'redisRateStore timeout')
   const scripts = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, script(scriptSource(a))]))
+  const singles = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, script(singleScriptSource(a))]))
   const storageKey = (key: string, name: string) => `${prefix}{${key}}${name}`
 
   const guarded = commandGuard(client, timeoutMs)
 
   function send(calls: readonly StoreCall[]): Promise<number[]> {
+    if (calls.length === 1 && calls[0]!.limits.length === 1) return sendSingle(calls[0]!)
     const keys: string[] = []
     const args: (string | number)[] = [calls.length]
     for (const { key, limits, cost, charge } of calls) {
@@ -44,6 +46,15 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
       }
     }
     const run = scripts.get(calls[0]!.algorithm)!
+    return guarded(() => runScript(client, run, keys, args) as Promise<number[]>)
+  }
+
+  // One decision over one limit (every call when calls are not concurrent): its own shorter script.
+  function sendSingle({ algorithm, key, limits, cost, charge }: StoreCall): Promise<number[]> {
+    const l = limits[0]!
+    const keys = [storageKey(key, l.name)]
+    const args = [charge ? '1' : '0', cost, l.limit, l.windowMs, l.burst]
+    const run = singles.get(algorithm)!
     return guarded(() => runScript(client, run, keys, args) as Promise<number[]>)
   }
 

@@ -5,8 +5,8 @@ import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRateTiers, type RateTiersEvent } from '../src/index'
 import { redisRateStore } from '../src/redis'
-import { script } from '../src/redis/run-script'
-import { scriptSource } from '../src/redis/scripts'
+import { runScript, script } from '../src/redis/run-script'
+import { scriptSource, singleScriptSource } from '../src/redis/scripts'
 import { ALGORITHMS } from '../src/types'
 import { describeRateStore } from './contract'
 import { useSharedRedis } from './support/shared-redis'
@@ -57,6 +57,47 @@ describe('Lua scripts against the memory implementation', () => {
       )
     },
   )
+})
+
+describe('single-limit scripts against the batch scripts', () => {
+  // A key may be decided by either (one limit alone, or in a batch or with other limits), so both
+  // must read and write the same values and answer the same. Short windows so entries expire between
+  // calls; times may differ by the few milliseconds between the two runs.
+  it.each(ALGORITHMS)('%s: the same calls get the same answers from both', async (algorithm) => {
+    const single = script(singleScriptSource(algorithm))
+    const batch = script(scriptSource(algorithm))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            cost: fc.integer({ min: 1, max: 4 }),
+            charge: fc.boolean(),
+            pauseMs: fc.constantFrom(0, 0, 0, 40),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        fc.constantFrom([6, 150, 6], [5, 300, 2], [70, 100_000, 9]),
+        async (calls, [limit, windowMs, burst]) => {
+          const id = randomBytes(6).toString('hex')
+          const [a, b] = [`${prefix}{${id}}:single`, `${prefix}{${id}}:batch`]
+          for (const { cost, charge, pauseMs } of calls) {
+            const flag = charge ? '1' : '0'
+            const [one, many] = (await Promise.all([
+              runScript(client, single, [a], [flag, cost, limit, windowMs, burst]),
+              runScript(client, batch, [b], [1, flag, cost, 1, limit, windowMs, burst]),
+            ])) as [number[], number[]]
+            expect(one.slice(0, 2)).toEqual(many.slice(0, 2))
+            expect(Math.abs(one[2]! - many[2]!)).toBeLessThanOrEqual(15)
+            expect(Math.abs(one[3]! - many[3]!)).toBeLessThanOrEqual(15)
+            if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
+          }
+          const [sa, sb] = await Promise.all([client.pttl(a), client.pttl(b)])
+          expect(Math.sign(sa)).toBe(Math.sign(sb))
+        },
+      ),
+      { numRuns: 12 },
+    )
+  })
 })
 
 describe('redis store specifics', () => {
@@ -151,17 +192,24 @@ describe('script cache loss', () => {
     await own?.destroy()
   })
 
-  it('reloads the script after SCRIPT FLUSH and keeps counting', async () => {
+  it('reloads the scripts after SCRIPT FLUSH and keeps counting', async () => {
     const tiers = createRateTiers({
       store: redisRateStore({ client: ownClient }),
-      tiers: { free: { api: '3/1m' } },
+      tiers: { free: { api: '3/1m', analysis: '5/1h' } },
     })
-    const { sha } = script(scriptSource('sliding-log'))
-    expect((await tiers.consume({ key: 'k', tier: 'free', bucket: 'api' })).remaining).toBe(2)
-    expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('1')
+    // One limit runs the single-limit script, two run the batch script.
+    const one = { key: 'k', tier: 'free', bucket: 'api' }
+    const two = { key: 'k', tier: 'free', buckets: ['api', 'analysis'] }
+    const { sha } = script(singleScriptSource('sliding-log'))
+    const { sha: batchSha } = script(scriptSource('sliding-log'))
+    expect((await tiers.consume(one)).remaining).toBe(2)
+    expect((await tiers.consume(two)).remaining).toBe(1)
+    expect(await own.cli('SCRIPT', 'EXISTS', sha, batchSha)).toBe('1\n1')
     await own.cli('SCRIPT', 'FLUSH')
-    expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('0')
-    expect((await tiers.consume({ key: 'k', tier: 'free', bucket: 'api' })).remaining).toBe(1)
+    expect(await own.cli('SCRIPT', 'EXISTS', sha, batchSha)).toBe('0\n0')
+    expect((await tiers.consume(one)).remaining).toBe(0)
     expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('1')
+    expect((await tiers.consume(two)).allowed).toBe(false)
+    expect(await own.cli('SCRIPT', 'EXISTS', batchSha)).toBe('1')
   })
 })

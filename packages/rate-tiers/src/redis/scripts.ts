@@ -233,3 +233,152 @@ const BODIES: Record<Algorithm, string> = {
 export function scriptSource(algorithm: Algorithm): string {
   return PRELUDE + BODIES[algorithm] + EPILOGUE
 }
+
+/*
+ * The common case, one decision over one limit, has a script of its own per algorithm: the same
+ * decision and the same stored values as the batch scripts above (a key may be decided by either),
+ * without their loops, so Redis runs the fewest commands and Lua builds no tables but the reply.
+ * KEYS[1]: the storage key. ARGV: charge ('1' | '0'), cost, limit, window ms, burst.
+ * Returns allowed, remaining, resetMs, retryAfterMs.
+ */
+const SINGLE_PRELUDE = `
+local k = KEYS[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local cost, limit, w = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+`
+
+// Charging pushes first and rolls back on a denial: RPUSH returns the length, which saves the LLEN
+// of every admitted call at the price of an LTRIM on denials (rarer, and the block cache absorbs a
+// flood of them). Expired entries are counted from a 4-entry head first: at a steady rate about one
+// leaves per call, so one short LRANGE usually settles it. Arguments Redis would otherwise format
+// from Lua numbers (%.17g, a measurable share of a script this small) are passed as strings.
+const SINGLE_SLIDING_LOG = `
+local edge = now - w
+local oldest = redis.call('LINDEX', k, '0')
+if oldest and tonumber(oldest) <= edge then
+  local size = 4
+  repeat
+    local head = redis.call('LRANGE', k, '0', size - 1)
+    local m = 0
+    while m < #head and tonumber(head[m + 1]) <= edge do m = m + 1 end
+    if m > 0 then redis.call('LPOP', k, m) end
+    local more = m == size
+    size = 64
+  until not more
+end
+local used
+if ARGV[1] == '1' then
+  local stamp = string.format('%.3f', now)
+  local len
+  if cost == 1 then
+    len = redis.call('RPUSH', k, stamp)
+  else
+    local c = 0
+    while c < cost do
+      local args = {}
+      local stop = math.min(cost, c + 1000)
+      while c < stop do c = c + 1; args[#args + 1] = stamp end
+      len = redis.call('RPUSH', k, unpack(args))
+    end
+  end
+  used = len - cost
+  if cost <= limit - used then
+    redis.call('PEXPIRE', k, ARGV[4])
+    return {1, limit - used - cost, w, 0}
+  end
+  -- Denied: take this call's entries back off the tail (an emptied list is deleted with its key).
+  redis.call('LTRIM', k, 0, used - 1)
+else
+  used = redis.call('LLEN', k)
+end
+local left = limit - used
+local reset = 0
+if used > 0 then reset = math.ceil(tonumber(redis.call('LINDEX', k, '-1')) + w - now) end
+if cost <= left then return {1, left, reset, 0} end
+local freed = redis.call('LINDEX', k, cost - left - 1)
+return {0, math.max(0, left), reset, math.ceil(math.max(1, tonumber(freed) + w - now))}
+`
+
+const SINGLE_FIXED_WINDOW = `
+local start = now - (now % w)
+local count = 0
+local v = redis.call('GET', k)
+if v then
+  local vs, vc = string.match(v, '^(%S+) (%S+)$')
+  if tonumber(vs) == start then count = tonumber(vc) end
+end
+local left = limit - count
+local untilEnd = math.ceil(start + w - now)
+if cost > left then return {0, math.max(0, left), untilEnd, math.max(1, untilEnd)} end
+if ARGV[1] ~= '1' then
+  if count > 0 then return {1, left, untilEnd, 0} end
+  return {1, left, 0, 0}
+end
+redis.call('SET', k, string.format('%d %d', start, count + cost), 'PXAT', start + w)
+return {1, left - cost, untilEnd, 0}
+`
+
+const SINGLE_SLIDING_WINDOW = `
+local s = now - (now % w)
+local p, c = 0, 0
+local v = redis.call('GET', k)
+if v then
+  local vs, vp, vc = string.match(v, '^(%S+) (%S+) (%S+)$')
+  vs = tonumber(vs)
+  if vs == s then p = tonumber(vp); c = tonumber(vc)
+  elseif vs == s - w then p = tonumber(vc) end
+end
+local left = math.max(0, math.floor(limit - ((p * (w - (now - s))) / w + c)))
+if cost <= left then
+  if ARGV[1] == '1' then
+    redis.call('SET', k, string.format('%d %d %d', s, p, c + cost), 'PXAT', s + 2 * w)
+    return {1, left - cost, math.ceil(s + 2 * w - now), 0}
+  end
+  if c > 0 then return {1, left, math.ceil(s + 2 * w - now), 0} end
+  if p > 0 then return {1, left, math.ceil(s + w - now), 0} end
+  return {1, left, 0, 0}
+end
+local reset = 0
+if c > 0 then reset = math.ceil(s + 2 * w - now)
+elseif p > 0 then reset = math.ceil(s + w - now) end
+local at
+if c + cost <= limit then
+  at = s + w * (1 - (limit - c - cost) / p)
+else
+  at = s + w + math.max(0, w * (1 - (limit - cost) / c))
+end
+return {0, left, reset, math.ceil(math.max(1, at - now))}
+`
+
+const SINGLE_GCRA = `
+local interval = w / limit
+local burst = tonumber(ARGV[5])
+local lv = 0
+local v = redis.call('GET', k)
+if v then
+  local vl, va = string.match(v, '^(%S+) (%S+)$')
+  lv = math.max(0, tonumber(vl) - (now - tonumber(va)) / interval)
+end
+local left = math.max(0, math.floor(burst - lv + 1e-9))
+if cost > left then
+  return {0, left, math.ceil(lv * interval), math.ceil(math.max(1, (lv + cost - burst) * interval))}
+end
+if ARGV[1] ~= '1' then return {1, left, math.ceil(lv * interval), 0} end
+lv = lv + cost
+local drain = math.ceil(lv * interval)
+redis.call('SET', k, string.format('%.9f %.3f', lv, now), 'PX', math.max(1, drain))
+return {1, left - cost, drain, 0}
+`
+
+const SINGLE_BODIES: Record<Algorithm, string> = {
+  'sliding-log': SINGLE_SLIDING_LOG,
+  'sliding-window': SINGLE_SLIDING_WINDOW,
+  gcra: SINGLE_GCRA,
+  'fixed-window': SINGLE_FIXED_WINDOW,
+}
+
+/** The Lua source of an algorithm's script for one decision over one limit. */
+export function singleScriptSource(algorithm: Algorithm): string {
+  return SINGLE_PRELUDE + SINGLE_BODIES[algorithm]
+}
