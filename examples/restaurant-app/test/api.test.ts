@@ -501,6 +501,11 @@ describe('plans and rate limits', () => {
 })
 
 describe('operations', () => {
+  it('connects as the non-owner app role', async () => {
+    const { rows } = await stack.runtime.db.pool.query<{ user: string }>('SELECT current_user AS user')
+    expect(rows[0]?.user).toBe('rc_app')
+  })
+
   it('serves health, readiness, liveness and detailed checks', async () => {
     expect((await call('GET', '/health')).json()).toEqual({ status: 'ok' })
     expect((await call('GET', '/live')).statusCode).toBe(200)

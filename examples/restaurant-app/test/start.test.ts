@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+
+// The README's first command, `pnpm start`, with no DATABASE_URL / REDIS_URL: the embedded mode.
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+let child: ChildProcess | undefined
+
+afterAll(() => {
+  if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL')
+})
+
+function start(): Promise<{ url: string; output: () => string }> {
+  const env = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' }
+  delete env.DATABASE_URL
+  delete env.REDIS_URL
+  // Under `pnpm test`, npm_execpath is pnpm itself: run exactly `pnpm start` from the repository root.
+  const pnpm = process.env.npm_execpath
+  const [command, args] =
+    pnpm && /pnpm/.test(pnpm)
+      ? [process.execPath, [pnpm, 'start']]
+      : [process.execPath, ['--conditions=@rc/source', '--import', 'tsx', 'src/main.ts']]
+  child = spawn(command, args, {
+    cwd: pnpm && /pnpm/.test(pnpm) ? ROOT : fileURLToPath(new URL('..', import.meta.url)),
+    env,
+    detached: true, // its own process group, so the whole tree stops with it
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 90 s:\n${output}`)), 90_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve({ url: match[1] as string, output: () => output })
+      }
+    }
+    child?.stdout?.on('data', onData)
+    child?.stderr?.on('data', onData)
+    child?.on('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${output}`)))
+  })
+}
+
+describe('pnpm start (embedded defaults)', () => {
+  it('serves /health with 200, prints a demo login that works, and syncs the 3 demo restaurants', async () => {
+    const { url, output } = await start()
+    expect(output()).toMatch(/demo login: admin@example\.com \/ \S+/)
+    const health = await fetch(`${url}/health`)
+    expect(health.status).toBe(200)
+
+    const password = /admin@example\.com \/ (\S+)/.exec(output())?.[1] as string
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', password }),
+    })
+    expect(login.status).toBe(200)
+    const { token } = (await login.json()) as { token: string }
+    const deadline = Date.now() + 30_000
+    let statuses: string[] = []
+    while (Date.now() < deadline) {
+      const list = await fetch(`${url}/api/admin/restaurants`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      statuses = ((await list.json()) as { items: Array<{ status: string }> }).items.map((r) => r.status)
+      if (statuses.length === 3 && statuses.every((s) => s === 'ok')) break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(statuses).toEqual(['ok', 'ok', 'ok'])
+    const ready = await fetch(`${url}/ready`)
+    expect(await ready.json()).toMatchObject({ status: 'ready' })
+
+    // A clean stop on SIGTERM.
+    const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)))
+    process.kill(-(child?.pid as number), 'SIGTERM')
+    expect(await exited).toBe(0)
+  }, 150_000)
+})
