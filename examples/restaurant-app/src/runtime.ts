@@ -14,7 +14,7 @@ import { type Database, openPglite, openPostgres, type QueryPool } from './infra
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createBullQueue } from './jobs/bullmq-queue'
 import { createMemoryQueue } from './jobs/memory-queue'
-import type { JobQueue } from './jobs/types'
+import type { JobHandlers, JobQueue } from './jobs/types'
 import { createJobHandlers } from './sync/handlers'
 import { createPosterClients, type PosterClients } from './sync/posters'
 
@@ -34,6 +34,8 @@ export interface Runtime {
   posters: PosterClients
   jobs: JobQueue
   metrics: Metrics
+  /** The job code itself (what workers run), for scripts and tests that want a step now. */
+  handlers: JobHandlers
   /** Cached tenant reads; with CACHE=off the loader runs every time. */
   cached<T>(restaurantId: string, key: string, tags: string[], loader: () => Promise<T>): Promise<T>
   /** Drops the restaurant's cached entries carrying these tags (e.g. `inventory`, `orders`). */
@@ -110,7 +112,20 @@ export async function createRuntime(
     : createMemoryQueue({ onEvent: onJobEvent })
 
   const tagOf = (restaurantId: string, tag: string) => `${tag}@${restaurantId}`
-  const runtime: Runtime = {
+  const invalidate = async (restaurantId: string, tags: string[]) => {
+    await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags.map((t) => tagOf(restaurantId, t)))
+  }
+  const handlers = createJobHandlers({
+    db,
+    control,
+    posters,
+    jobs,
+    syncEveryMs: config.syncIntervalMs,
+    invalidateInventory: (restaurantId) => invalidate(restaurantId, ['inventory']),
+  })
+  if (config.worker) jobs.startWorker(handlers, config.workerConcurrency)
+
+  return {
     config,
     log,
     db,
@@ -123,6 +138,7 @@ export async function createRuntime(
     posters,
     jobs,
     metrics,
+    handlers,
     cached(restaurantId, key, tags, loader) {
       if (!config.cacheEnabled) return loader()
       // Tags are prefix-wide in @rc/cache: name them per restaurant so one restaurant's write spares the others.
@@ -130,9 +146,7 @@ export async function createRuntime(
         .namespace(`tenant:${restaurantId}`)
         .getOrSet(key, loader, { tags: tags.map((t) => tagOf(restaurantId, t)) })
     },
-    async invalidate(restaurantId, tags) {
-      await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags.map((t) => tagOf(restaurantId, t)))
-    },
+    invalidate,
     async close() {
       await jobs.close()
       await cache.close()
@@ -142,16 +156,4 @@ export async function createRuntime(
         await (owner.end as () => Promise<void>)()
     },
   }
-
-  const syncEveryMs = config.syncIntervalMs
-  const handlers = createJobHandlers({
-    db,
-    control,
-    posters,
-    jobs,
-    syncEveryMs,
-    invalidateInventory: (restaurantId) => runtime.invalidate(restaurantId, ['inventory']),
-  })
-  if (config.worker) jobs.startWorker(handlers, config.workerConcurrency)
-  return runtime
 }

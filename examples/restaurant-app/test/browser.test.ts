@@ -42,7 +42,7 @@ describe('admin page in Chromium', () => {
 
     const rows = page.locator('#restaurants tbody tr[data-restaurant]')
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3)
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.restaurant))).toEqual([
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-restaurant')))).toEqual([
       'r0',
       'r1',
       'r2',
@@ -54,7 +54,7 @@ describe('admin page in Chromium', () => {
     await expect
       .poll(() => r1.locator('.job-state').textContent(), { timeout: 30_000, interval: 100 })
       .toBe('done')
-    expect(await r1.locator('progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(100)
+    expect(await r1.locator('progress').evaluate((p) => (p as unknown as { value: number }).value)).toBe(100)
     await page.screenshot({ path: `${OUTPUT}admin-force-sync.png`, fullPage: true })
 
     // The page refreshes the row from the server: the sync is recorded.

@@ -11,7 +11,7 @@ afterAll(() => {
 })
 
 function start(): Promise<{ url: string; output: () => string }> {
-  const env = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' }
   delete env.DATABASE_URL
   delete env.REDIS_URL
   // Under `pnpm test`, npm_execpath is pnpm itself: run exactly `pnpm start` from the repository root.
