@@ -1,6 +1,7 @@
 import { type Duration, toMs } from '../duration'
 import { RateTiersError, UnknownBucketError } from '../errors'
-import { memoryRateStore } from '../memory/store'
+import type { Verdict } from '../memory/algorithm'
+import { memoryRateStore, singleLimitPath } from '../memory/store'
 import {
   ALGORITHMS,
   type Algorithm,
@@ -83,6 +84,9 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
   const blockCacheSize = options.blockCacheSize ?? 10_000
   const blocked = blockCacheSize > 0 ? new BlockCache(blockCacheSize) : undefined
   const gcra = algorithm === 'gcra'
+  // A memory store's single-limit path, reached directly: no call or outcome objects per decision.
+  const decideOne = singleLimitPath(store, algorithm)
+  const verdict: Verdict = { allowed: false, left: 0, resetMs: 0, retryAfterMs: 0 }
 
   const bucketNames = () => [...new Set([...tiers.values()].flatMap((buckets) => [...buckets.keys()]))]
   const cacheIdOf = (input: ConsumeInput) =>
@@ -115,7 +119,33 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       const hit = blocked.get(cacheIdOf(input), cost, Date.now())
       if (hit) return Promise.resolve(hit)
     }
-    const outcomes = guard.decide({ algorithm, key: input.key, limits, cost, charge })
+    if (decideOne !== undefined && limits.length === 1 && !guard.isDown()) {
+      const limit = limits[0]!
+      let failure: { error: unknown } | undefined
+      try {
+        decideOne(input.key, limit, cost, charge, verdict)
+      } catch (error) {
+        failure = { error }
+      }
+      if (failure === undefined) {
+        const decision = decisionOfOne(input.tier, limit, verdict)
+        if (blocked && charge && !decision.allowed && decision.retryAfterMs > 0) {
+          blocked.set(cacheIdOf(input), cost, Date.now(), decision)
+        }
+        return Promise.resolve(decision)
+      }
+      const call = { algorithm, key: input.key, limits, cost, charge }
+      return settle(input, limits, charge, guard.thrown(failure.error, call))
+    }
+    return settle(input, limits, charge, guard.decide({ algorithm, key: input.key, limits, cost, charge }))
+  }
+
+  function settle(
+    input: ConsumeInput,
+    limits: readonly ResolvedLimit[],
+    charge: boolean,
+    outcomes: StoreOutcome[] | Promise<StoreOutcome[]>,
+  ): Promise<RateDecision> {
     if (outcomes instanceof Promise) return outcomes.then((o) => finish(input, limits, charge, o))
     return Promise.resolve(finish(input, limits, charge, outcomes))
   }
@@ -141,6 +171,38 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       blocked?.deletePrefix(`${key}\u0000`)
       await store.delete(key, [...names])
     },
+  }
+}
+
+/** `toDecision` for one limit, read from a verdict: the same decision without the arrays it walks. */
+function decisionOfOne(tier: string, l: ResolvedLimit, v: Verdict): RateDecision {
+  const { allowed, left } = v
+  const resetMs = Math.ceil(v.resetMs)
+  const retryAfterMs = Math.ceil(v.retryAfterMs)
+  return {
+    allowed,
+    tier,
+    bucket: l.bucket,
+    limit: l.limit,
+    remaining: left,
+    resetMs,
+    retryAfterMs: allowed ? 0 : retryAfterMs,
+    policy: l.policy,
+    windowMs: l.windowMs,
+    limits: [
+      {
+        bucket: l.bucket,
+        name: l.policyName,
+        policy: l.policy,
+        allowed,
+        limit: l.limit,
+        windowMs: l.windowMs,
+        remaining: left,
+        resetMs,
+        retryAfterMs,
+      },
+    ],
+    nextTier: l.next,
   }
 }
 

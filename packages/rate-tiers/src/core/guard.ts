@@ -17,6 +17,10 @@ export interface Guard {
   decide(call: StoreCall): StoreOutcome[] | Promise<StoreOutcome[]>
   /** Whether these outcomes came from the fallback rather than the store (checked on denials only). */
   isFallback(outcomes: StoreOutcome[]): boolean
+  /** Whether the store is failing: its calls then go through `decide`, which falls back or probes. */
+  isDown(): boolean
+  /** What `decide` answers when the store throws this for this call (for callers that reach the store directly). */
+  thrown(error: unknown, call: StoreCall): StoreOutcome[] | Promise<StoreOutcome[]>
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
@@ -115,5 +119,10 @@ export function createGuard({ store, mode, retryMs, fallback, onEvent }: GuardOp
     )
   }
 
-  return { decide, isFallback: (outcomes) => fromFallback.has(outcomes) }
+  return {
+    decide,
+    isFallback: (outcomes) => fromFallback.has(outcomes),
+    isDown: () => down,
+    thrown: (error, call) => rejected(false, error, call),
+  }
 }
