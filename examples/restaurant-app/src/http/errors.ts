@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { QueueUnavailableError } from '../jobs/types'
 
 /** An error with an HTTP status and a stable code, answered as `{ error, code, message }`. */
 export class HttpError extends Error {
@@ -39,11 +40,17 @@ const STATUS_TEXT: Record<number, string> = {
 
 /** One error shape for the whole API; validation failures list each field. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | HttpError | QueueUnavailableError, request, reply) => {
     if (error instanceof HttpError) {
       return reply
         .code(error.status)
         .send({ error: STATUS_TEXT[error.status] ?? 'Error', code: error.code, message: error.message })
+    }
+    if (error instanceof QueueUnavailableError) {
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: 'Service Unavailable', code: 'QUEUE_UNAVAILABLE', message: error.message })
     }
     if ('validation' in error && error.validation) {
       const where = error.validationContext ?? 'request'

@@ -11,10 +11,24 @@ import {
   type JobState,
   jobStates,
   PermanentJobError,
+  QueueUnavailableError,
   type SyncJobData,
 } from './types'
 
 const QUEUE = 'sync'
+
+async function unavailable<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation
+  } catch (error) {
+    throw new QueueUnavailableError(
+      `The job queue is unreachable (${(error as Error).message}); try again shortly.`,
+      {
+        cause: error,
+      },
+    )
+  }
+}
 
 /** ioredis options from a redis:// URL; BullMQ opens its own connections (workers block on one). */
 export function bullConnection(url: string): ConnectionOptions {
@@ -27,6 +41,8 @@ export function bullConnection(url: string): ConnectionOptions {
     ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
     // Workers must keep retrying while Redis is away instead of failing commands.
     maxRetriesPerRequest: null,
+    // Back within 2 s of Redis returning (BullMQ's default backoff grows to 20 s).
+    retryStrategy: (times: number) => Math.min(times * 100, 2_000),
   }
 }
 
@@ -42,7 +58,12 @@ export function createBullQueue(options: {
   onEvent?: (name: string, outcome: string) => void
 }): JobQueue {
   const connection = bullConnection(options.redisUrl)
-  const queue = new Queue(QUEUE, { connection, prefix: options.prefix })
+  // Producers fail fast while Redis is away (an API request must not hang); workers keep waiting.
+  // Not enableOfflineQueue: false, which makes BullMQ's close() hang after a Redis restart.
+  const queue = new Queue(QUEUE, {
+    connection: { ...connection, maxRetriesPerRequest: 1, commandTimeout: 2_000 },
+    prefix: options.prefix,
+  })
   queue.on('error', () => {}) // reconnects by itself; health checks report the outage
   let worker: Worker | undefined
 
@@ -66,21 +87,23 @@ export function createBullQueue(options: {
     kind: 'bullmq',
     async enqueueSync(data, opts): Promise<EnqueueResult> {
       const id = `sync-${randomUUID()}`
-      const job = await queue.add('sync', data, {
-        jobId: id,
-        delay: opts?.delayMs ?? 0,
-        attempts: JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
-        deduplication: { id: dedupeKey(data) },
-        removeOnComplete: { age: 24 * 3600, count: 5_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      })
+      const job = await unavailable(
+        queue.add('sync', data, {
+          jobId: id,
+          delay: opts?.delayMs ?? 0,
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+          deduplication: { id: dedupeKey(data) },
+          removeOnComplete: { age: 24 * 3600, count: 5_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        }),
+      )
       return { id: job.id as string, deduplicated: job.id !== id }
     },
     async get(id) {
-      const job = await queue.getJob(id)
+      const job = await unavailable(queue.getJob(id))
       if (!job) return undefined
-      const state = await job.getState()
+      const state = await unavailable(job.getState())
       const mapped: JobState =
         state === 'completed' || state === 'failed' || state === 'active' || state === 'delayed'
           ? state
@@ -88,7 +111,7 @@ export function createBullQueue(options: {
       return info(job, mapped)
     },
     async counts() {
-      const counts = await queue.getJobCounts(...jobStates)
+      const counts = await unavailable(queue.getJobCounts(...jobStates))
       return Object.fromEntries(jobStates.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>
     },
     startWorker(handlers: JobHandlers, concurrency: number) {

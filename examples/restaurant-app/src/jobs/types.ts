@@ -63,6 +63,11 @@ export interface JobQueue {
   close(): Promise<void>
 }
 
+/** The queue's backend (Redis) did not answer: nothing was enqueued. */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError'
+}
+
 /** Thrown by a handler when retrying cannot help (revoked token, unknown restaurant). */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError'

@@ -46,12 +46,14 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
 
   app.get('/health', { schema: { tags, summary: 'The process answers' } }, async () => ({ status: 'ok' }))
   app.get('/live', { schema: { tags, summary: 'Liveness probe' } }, async () => ({ status: 'ok' }))
+  // Ready means the API can answer, which needs the database. Without Redis it degrades (cache and limits
+  // fall back to memory, syncs answer 503) but still serves: Redis and the queue do not make it unready.
   app.get(
     '/ready',
-    { schema: { tags, summary: 'Readiness: database and queue reachable' } },
+    { schema: { tags, summary: 'Readiness: the database answers' } },
     async (_request, reply) => {
       const result = await checks()
-      const ready = result.db.ok && result.queue.ok
+      const ready = result.db.ok
       return reply
         .code(ready ? 200 : 503)
         .send({ status: ready ? 'ready' : 'not ready', db: result.db.ok, queue: result.queue.ok })
@@ -63,7 +65,7 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
     async (_request, reply) => {
       const result = await checks()
       // Redis down degrades (cache and limits fall back to memory) but does not stop the API.
-      const status = result.db.ok && result.queue.ok ? (result.redis.ok ? 'ok' : 'degraded') : 'down'
+      const status = !result.db.ok ? 'down' : result.redis.ok && result.queue.ok ? 'ok' : 'degraded'
       return reply.code(status === 'down' ? 503 : 200).send({ status, ...result })
     },
   )

@@ -1,0 +1,69 @@
+/*
+ * The restaurant app's benchmarks, on the machine's PostgreSQL and Redis (a throwaway database and
+ * key prefix, removed at the end) against the fake Poster:
+ *   1. sync throughput of 100 restaurants through BullMQ workers in two processes, with the fake
+ *      enforcing 100 requests/min per account;
+ *   2. HTTP: autocannon against a listing endpoint of the synced restaurants, cache on and off.
+ * Writes bench/README.md. BENCH_ONLY=http skips the rate-limited part (one sync round instead);
+ * BENCH_ONLY=sync skips HTTP; BENCH_WRITE=0 prints without writing the README.
+ */
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { type HttpResult, runHttpBench } from './http'
+import { renderReport } from './report'
+import { setUp } from './setup'
+import { runSyncBench, type SyncResult } from './sync'
+
+const only = process.env.BENCH_ONLY
+const durationS = Number(process.env.BENCH_DURATION ?? 10)
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+
+const startedAt = new Date()
+const loads: Record<string, string> = { start: load() }
+console.log(`load average at start: ${loads.start}`)
+const setup = await setUp()
+let sync: SyncResult | undefined
+const http: HttpResult[] = []
+try {
+  console.log('sync: 100 restaurants, 2 worker processes ...')
+  sync = await runSyncBench(setup, {
+    workers: 2,
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
+    rounds: only === 'http' ? 1 : 'fill',
+  })
+  console.log(JSON.stringify(sync, null, 2))
+  loads.afterSync = load()
+  if (only !== 'sync') {
+    for (const cache of ['on', 'off'] as const) {
+      console.log(`http: cache ${cache} ...`)
+      const result = await runHttpBench(setup, {
+        cache,
+        path: 'ingredients',
+        rate: 1000,
+        rateConnections: Number(process.env.BENCH_RATE_CONNECTIONS ?? 10),
+        maxConnections: Number(process.env.BENCH_MAX_CONNECTIONS ?? 50),
+        durationS,
+      })
+      console.log(JSON.stringify(result, null, 2))
+      http.push(result)
+    }
+    loads.afterHttp = load()
+  }
+} finally {
+  await setup.close()
+}
+loads.end = load()
+const report = renderReport({
+  startedAt,
+  finishedAt: new Date(),
+  loads,
+  versions: setup.versions,
+  sync: only === 'http' ? undefined : sync,
+  http,
+})
+console.log(report)
+if (process.env.BENCH_WRITE !== '0' && only === undefined)
+  writeFileSync(new URL('./README.md', import.meta.url), report)

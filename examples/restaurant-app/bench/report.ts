@@ -1,0 +1,150 @@
+import { cpus } from 'node:os'
+import type { HttpResult, Run } from './http'
+import { POSTER_PER_MINUTE, POSTER_PER_SECOND, RESTAURANTS, USERS } from './setup'
+import type { SyncResult } from './sync'
+
+export interface ReportInput {
+  startedAt: Date
+  finishedAt: Date
+  loads: Record<string, string>
+  versions: { node: string; postgres: string; redis: string }
+  sync: SyncResult | undefined
+  http: HttpResult[]
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+const ms = (value: number) => `${value.toFixed(2)} ms`
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+
+/** A run with any non-2xx answer, socket error or timeout measured something else. */
+export const httpValid = (run: Run) => run.non2xx === 0 && run.errors === 0 && run.timeouts === 0
+export const syncValid = (sync: SyncResult) =>
+  sync.failedJobs.length === 0 &&
+  sync.rateLimited === 0 &&
+  sync.otherErrors === 0 &&
+  sync.calls.unexpected === 0
+
+export function renderReport(input: ReportInput): string {
+  const { sync, http, loads } = input
+  const out: string[] = []
+  const seconds = Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 1000)
+  out.push(`# restaurant-app benchmarks
+
+Run with \`npx -y pnpm@10.34.9 --filter restaurant-app bench\` (about ${seconds} s). It needs PostgreSQL on
+127.0.0.1:5432 and Redis on 127.0.0.1:6379, creates a throwaway database (\`rc_bench_app_<hex>\`) and a random
+Redis key prefix, and removes both at the end. It rewrites this file.
+
+Latest run: ${utc(input.startedAt)}, ${cpus().length} cores, Node ${input.versions.node}, PostgreSQL
+${input.versions.postgres}, Redis ${input.versions.redis}. Load average (1, 5, 15 min) at the start
+${loads.start}, after the sync bench ${loads.afterSync ?? '-'}, after the HTTP bench ${loads.afterHttp ?? '-'}.
+The machine is shared with other engineers' builds and tests, so figures move between runs.
+
+Setup (\`bench/setup.ts\`): a fake Poster (\`@rc/poster-client/testing\`, seed 11) with ${RESTAURANTS} accounts, each
+enforcing ${POSTER_PER_MINUTE} requests per sliding minute; ${RESTAURANTS} restaurants seeded through \`seed()\`, one per
+account; ${USERS} users, each the manager of ${RESTAURANTS / USERS} restaurants. Every process runs the app's source
+(\`--conditions=@rc/source --import tsx\`) with the same environment: \`DATABASE_URL\`, \`REDIS_URL\`, \`TOKEN_KEYS\`,
+\`KEY_PREFIX\`, \`LOG_LEVEL=warn\`, \`POSTER_PER_SECOND=${POSTER_PER_SECOND}\`, \`POSTER_PER_MINUTE=${POSTER_PER_MINUTE}\` and
+\`RATE_TIERS\` raised to 100,000,000 \`api\` requests/min on every plan, so that no request is ever answered 429 by
+the plan limits (every response's status is counted below; a run with any non-2xx is marked invalid).
+`)
+
+  if (sync) {
+    const ratio = sync.totalMs / sync.minimumMs
+    const w = sync.workers
+    out.push(`## Sync throughput (\`bench/sync.ts\`)
+
+${RESTAURANTS} restaurants synced through BullMQ by ${sync.options.workers} worker processes (\`bench/worker.ts\`: the app's
+runtime with its worker on, \`WORKER_CONCURRENCY=${sync.options.concurrency}\`, no schedules) sharing the Poster limiter in
+Redis. A full sync makes 5 list calls plus one leftovers call per live storage (7 or 8 calls here). Each
+restaurant is synced \`floor(${POSTER_PER_MINUTE} / calls per sync) + 1\` times in a row (its next sync is enqueued when the
+previous one has completed, as identical pending syncs are deduplicated), so every account needs
+${sync.calls.perAccountMin}-${sync.calls.perAccountMax} calls: just over one minute's allowance, so the limit has to bind.
+
+| restaurants | worker processes x concurrency | jobs | Poster calls | total | minimum | total / minimum (target <= 1.10) | 429s (target 0) | other errors, failed jobs |
+| ----------- | ------------------------------ | ---- | ------------ | ----- | ------- | -------------------------------- | --------------- | ------------------------- |
+| ${RESTAURANTS} | ${sync.options.workers} x ${sync.options.concurrency} | ${sync.jobs} | ${sync.calls.total} | ${s(sync.totalMs)} | ${s(sync.minimumMs)} | ${ratio.toFixed(3)}${syncValid(sync) ? '' : ' (invalid run)'} | ${sync.rateLimited} | ${sync.otherErrors}, ${sync.failedJobs.length} |
+
+Total: from the first enqueue to the \`finishedAt\` of the last job. Minimum: the earliest moment the last call
+of the busiest account can be sent when each call goes as soon as the sliding windows allow and takes no
+time (call \`k\` waits until call \`k - limit\` leaves each window, \`bench/sync.ts\` › \`earliestLastCall\`). With
+${POSTER_PER_MINUTE}/min alone that is \`floor((N - 1) / ${POSTER_PER_MINUTE}) x 60 s\` for \`N\` calls = ${s(sync.minimumFakeMs)}; the app's own
+${POSTER_PER_SECOND}/s adds nothing here (${s(sync.minimumMs)}), because the ${sync.calls.perAccountMax - POSTER_PER_MINUTE} or fewer calls past the first
+minute fit in one second. 429s: requests the fake answered with outcome \`rate-limited\` (\`fake.requests\`).
+The fake saw at most ${sync.maxPerMinute} calls of one account in any 60 s.
+
+The limit is shared: the two processes completed ${w.map((r) => r?.jobsCompleted ?? '?').join(' and ')} jobs and made
+${w.map((r) => r?.posterCalls ?? '?').join(' and ')} Poster calls (from the app's metrics, ${w.map((r) => r?.posterRetries ?? '?').join(' and ')} retries),
+taking jobs of every account from one queue, with no 429.
+
+Where the time over the minimum goes: the last restaurant's first call went ${ms(sync.timeline.firstCallMs)} after the
+first enqueue (100 jobs starting across two processes); a call past an account's allowance went at most
+${ms(sync.timeline.spillDelayMs)} after the call it replaces left the fake's window (the limiter counts a slot until a
+window after its *answer*, then polls Redis, and the ${POSTER_PER_SECOND}/s spacing applies); the last call was at
+${s(sync.timeline.lastCallMs)} and the rest is the last sync's database transaction and bookkeeping.
+
+Worker concurrency matters: a job waiting for its account's minute holds a worker slot. With the default
+\`WORKER_CONCURRENCY=4\` (8 slots for 100 accounts), the slots fill with jobs of accounts that have used their
+minute while other accounts still have work queued behind them (see the note at the end).
+`)
+  }
+
+  if (http.length > 0) {
+    const rows = http.flatMap((h) => [
+      { cache: h.options.cache, run: h.atRate },
+      { cache: h.options.cache, run: h.max },
+    ])
+    const on = http.find((h) => h.options.cache === 'on')
+    const off = http.find((h) => h.options.cache === 'off')
+    const path = http[0]!.options.path
+    const durationS = http[0]!.options.durationS
+    out.push(`## HTTP (\`bench/http.ts\`)
+
+autocannon in this process against \`GET /api/restaurants/:id/${path}\` on the app in a child process of its own
+(\`bench/server.ts\`: \`createRuntime\` + \`buildApp\`, no worker), PostgreSQL + Redis, the ${RESTAURANTS} restaurants synced above
+(20-35 ingredients each, ${Math.round((http[0]?.max.bytesPerResponse ?? 0) / 100) / 10} KB per response on average, no compression asked). Each request carries the session of the
+restaurant's manager (\`Authorization: Bearer\` from \`POST /api/auth/login\`), so every request goes through session
+lookup, membership check, plan limit (a Redis round trip) and RLS; each connection walks all ${RESTAURANTS} restaurants
+from its own offset. Per mode: 3 s warm-up, then ${durationS} s at an offered rate of 1,000 requests/s (\`overallRate\`),
+then ${durationS} s as fast as possible. \`CACHE=off\` bypasses the app's cache of tenant reads (the list query runs
+on every request); sessions, memberships and restaurant config stay cached, as they are in any deployment.
+
+| cache | offered | connections | requests/s | p50 | p90 | p99 | max | non-2xx / errors / timeouts |
+| ----- | ------- | ----------- | ---------- | --- | --- | --- | --- | --------------------------- |
+${rows
+  .map(
+    ({ cache, run }) =>
+      `| ${cache} | ${run.offeredRate ? `${run.offeredRate}/s` : 'max'} | ${run.connections} | ${run.requestsPerS.toFixed(0)} | ${ms(run.p50)} | ${ms(run.p90)} | ${ms(run.p99)} | ${ms(run.max)} | ${run.non2xx} / ${run.errors} / ${run.timeouts}${httpValid(run) ? '' : ' (invalid run)'} |`,
+  )
+  .join('\n')}
+`)
+    if (on && off) {
+      const met = on.atRate.p99 < 25 && httpValid(on.atRate)
+      out.push(`Target p99 < 25 ms at 1,000 requests/s: ${met ? 'met' : 'not met'} with the cache (${ms(on.atRate.p99)}); without it
+p99 is ${ms(off.atRate.p99)}. Cache on / off: ${(on.max.requestsPerS / off.max.requestsPerS).toFixed(2)}x the maximum throughput
+(${on.max.requestsPerS.toFixed(0)} vs ${off.max.requestsPerS.toFixed(0)} requests/s) and ${(off.atRate.p50 / on.atRate.p50).toFixed(2)}x lower p50 at 1,000/s.
+`)
+    }
+    out.push(`Latencies are every 2xx response's own time as autocannon measured it, kept to the microsecond by the bench
+(autocannon's histogram keeps whole milliseconds, and with a rate its coordinated-omission correction assumes
+an interval of \`ceil(1 / rate)\` ms = 1 ms and adds synthetic samples below every real one). autocannon
+paces a rate per connection and per second: each connection sends its share back to back at the start of
+every second, then waits. So the 1,000 requests of a second arrive as a burst of ${rows[0]?.run.connections ?? 10} concurrent
+streams and the figures above are for that burst, not for evenly spaced arrivals (which would queue less).
+`)
+  }
+  out.push(`## Note: worker concurrency and per-minute limits
+
+${DEFAULT_CONCURRENCY_NOTE}
+`)
+  return out.join('\n')
+}
+
+/** Measured by hand with `BENCH_ONLY=sync BENCH_CONCURRENCY=4` (the app's default concurrency). */
+const DEFAULT_CONCURRENCY_NOTE = `The same sync bench with the app's default \`WORKER_CONCURRENCY=4\` (2 processes x 4 = 8 jobs at once),
+2026-11-22 06:11 UTC, load average 2.6: **182.20 s, 3.04x the 60 s minimum**, 0 429s, and no account ever
+reached its per-minute limit (at most 42 calls in any 60 s). A sync's calls are sequential and paced at
+${POSTER_PER_SECOND}/s per account, so a job lasts about a second whatever the machine does, and throughput is
+about \`slots x calls per sync / job duration\` (8 x 8 / 1.1 s = 57 calls/s, as measured), not what Poster
+allows (${RESTAURANTS} accounts x ${POSTER_PER_MINUTE}/min = 167 calls/s). Jobs mostly wait, and hold a database connection only for their
+final transaction, so concurrency per worker should be sized to the number of accounts to sync at once
+(here 50 per process), not to the CPU.`
