@@ -22,25 +22,34 @@ export function createBatcher(
 ): (call: StoreCall) => Promise<StoreOutcome[]> {
   let queues = new Map<string, Pending[]>()
   let scheduled = false
+  let inFlight = 0
+
+  function split(call: StoreCall, reply: number[], from: number): StoreOutcome[] {
+    const outcomes: StoreOutcome[] = []
+    for (let i = 0, at = from; i < call.limits.length; i++, at += 4) {
+      outcomes.push({
+        allowed: reply[at] === 1,
+        remaining: reply[at + 1]!,
+        resetMs: reply[at + 2]!,
+        retryAfterMs: reply[at + 3]!,
+      })
+    }
+    return outcomes
+  }
 
   function dispatch(batch: Pending[]): void {
+    inFlight++
     send(batch.map((p) => p.call)).then(
       (reply) => {
+        inFlight--
         let at = 0
         for (const { call, resolve } of batch) {
-          const outcomes: StoreOutcome[] = []
-          for (let i = 0; i < call.limits.length; i++, at += 4) {
-            outcomes.push({
-              allowed: reply[at] === 1,
-              remaining: reply[at + 1]!,
-              resetMs: reply[at + 2]!,
-              retryAfterMs: reply[at + 3]!,
-            })
-          }
-          resolve(outcomes)
+          resolve(split(call, reply, at))
+          at += 4 * call.limits.length
         }
       },
       (error: unknown) => {
+        inFlight--
         for (const { reject } of batch) reject(error)
       },
     )
@@ -53,8 +62,25 @@ export function createBatcher(
     for (const batch of ready.values()) dispatch(batch)
   }
 
-  return (call) =>
-    new Promise<StoreOutcome[]>((resolve, reject) => {
+  // Nothing to share a run with: send now, without waiting for the tick to end. Calls made while a
+  // run is in flight still gather (that is when batching pays).
+  function sendNow(call: StoreCall): Promise<StoreOutcome[]> {
+    inFlight++
+    return send([call]).then(
+      (reply) => {
+        inFlight--
+        return split(call, reply, 0)
+      },
+      (error: unknown) => {
+        inFlight--
+        throw error
+      },
+    )
+  }
+
+  return (call) => {
+    if (inFlight === 0 && !scheduled) return sendNow(call)
+    return new Promise<StoreOutcome[]>((resolve, reject) => {
       const group = groupOf(call)
       let queue = queues.get(group)
       if (!queue) {
@@ -71,4 +97,5 @@ export function createBatcher(
         process.nextTick(flush)
       }
     })
+  }
 }

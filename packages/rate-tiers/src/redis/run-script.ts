@@ -15,16 +15,14 @@ export function script(source: string): Script {
  * EVALSHA, and on NOSCRIPT (after SCRIPT FLUSH, a restart or a failover to a replica that never
  * saw it) EVAL, which also puts the script back into the server's cache.
  */
-export async function runScript(
+export function runScript(
   client: Redis | Cluster,
   { source, sha }: Script,
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  try {
-    return await client.evalsha(sha, keys.length, ...keys, ...args)
-  } catch (error) {
+  return client.evalsha(sha, keys.length, ...keys, ...args).catch((error: unknown) => {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
     return client.eval(source, keys.length, ...keys, ...args)
-  }
+  })
 }
