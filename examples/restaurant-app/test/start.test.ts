@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 
@@ -43,6 +44,24 @@ function start(): Promise<{ url: string; output: () => string }> {
   })
 }
 
+/** The process running src/main.ts in the child's process group (pnpm may stand between). */
+function appPid(group: number): number {
+  const pids = execFileSync('ps', ['-o', 'pid=', '-g', String(group)], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((pid) => pid > 0)
+  const app = pids.find((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+      return /node$/.test(argv[0] ?? '') && argv.includes('src/main.ts') // not the `sh -c` pnpm runs it through
+    } catch {
+      return false
+    }
+  })
+  if (!app) throw new Error(`no src/main.ts process in group ${group}`)
+  return app
+}
+
 describe('pnpm start (embedded defaults)', () => {
   it('serves /health with 200, prints a demo login that works, and syncs the 3 demo restaurants', async () => {
     const { url, output } = await start()
@@ -72,9 +91,9 @@ describe('pnpm start (embedded defaults)', () => {
     const ready = await fetch(`${url}/ready`)
     expect(await ready.json()).toMatchObject({ status: 'ready' })
 
-    // A clean stop on SIGTERM.
+    // A clean stop on SIGTERM, sent to the app itself (as a process manager would), not to pnpm around it.
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)))
-    process.kill(-(child?.pid as number), 'SIGTERM')
+    process.kill(appPid(child?.pid as number), 'SIGTERM')
     expect(await exited).toBe(0)
   }, 150_000)
 })
