@@ -30,6 +30,8 @@ export interface Runtime {
   /** Sessions, restaurant config and analytics. */
   cache: Cache
   tiers: RateTiers
+  /** Login attempts per email (brute-force brake), separate from the plans. */
+  loginLimiter: RateTiers
   cipher: TokenCipher
   posters: PosterClients
   jobs: JobQueue
@@ -94,6 +96,15 @@ export async function createRuntime(
     onEvent: (event) => log.warn({ event }, 'rate limit store state changed'),
   })
 
+  const loginLimiter = createRateTiers({
+    store: redis
+      ? redisRateStore({ client: redis, prefix: `${config.keyPrefix}:login:` })
+      : memoryRateStore(),
+    tiers: { any: { login: '10/15m' } },
+    algorithm: 'sliding-window',
+    onStoreError: 'memory',
+  })
+
   const cipher = createTokenCipher(config.tokenKeys)
   const posters = createPosterClients({
     cipher,
@@ -134,6 +145,7 @@ export async function createRuntime(
     redis,
     cache,
     tiers,
+    loginLimiter,
     cipher,
     posters,
     jobs,

@@ -63,6 +63,7 @@ describe('auth', () => {
   // Each route with the least role it needs, then who gets what.
   const routes: Array<[string, string, unknown, 'viewer' | 'manager' | 'admin']> = [
     ['GET', '/api/restaurants/r0/', undefined, 'viewer'],
+    ['GET', '/api/restaurants/r0', undefined, 'viewer'],
     ['GET', '/api/restaurants/r0/suppliers', undefined, 'viewer'],
     ['GET', '/api/restaurants/r0/ingredients', undefined, 'viewer'],
     ['GET', '/api/restaurants/r0/orders', undefined, 'viewer'],
@@ -105,9 +106,9 @@ describe('auth', () => {
       expect((await call(method, url, 'admin@r1.test', payload)).statusCode).toBe(403)
       expect((await call(method, url, 'platform@ops.test', payload)).statusCode).toBe(403)
       // A restaurant that does not exist looks the same as one you may not see.
-      expect((await call(method, url.replace('/r0/', '/nope/'), 'admin@r0.test', payload)).statusCode).toBe(
-        403,
-      )
+      expect(
+        (await call(method, url.replace(/\/r0(\/|$)/, '/nope$1'), 'admin@r0.test', payload)).statusCode,
+      ).toBe(403)
     }
   })
 
@@ -153,6 +154,21 @@ describe('auth', () => {
         .fields.map((f: { path: string }) => f.path)
         .sort(),
     ).toEqual(['body.email', 'body.password'])
+  })
+
+  it('throttles password guessing per email: the 11th attempt in 15 minutes is 429', async () => {
+    const attempt = () =>
+      call('POST', '/api/auth/login', undefined, { email: 'target@r0.test', password: 'guess' })
+    for (let i = 0; i < 10; i++) expect((await attempt()).statusCode).toBe(401)
+    const blocked = await attempt()
+    expect(blocked.statusCode).toBe(429)
+    expect(blocked.json().code).toBe('LOGIN_THROTTLED')
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    // Another email is not affected.
+    expect(
+      (await call('POST', '/api/auth/login', undefined, { email: 'other@r0.test', password: 'guess' }))
+        .statusCode,
+    ).toBe(401)
   })
 
   it('keeps sessions across an app restart and between instances; logout ends them everywhere', async () => {

@@ -26,11 +26,23 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
         summary: 'Log in; sets the session cookie and returns the token for API clients',
         body: credentials,
       },
-      // Expensive on purpose (scrypt): keep it away from the per-restaurant limits and out of the happy path.
-      config: { rateTiers: false },
     },
     async (request, reply) => {
       const { email, password } = request.body
+      const attempt = await runtime.loginLimiter.consume({
+        key: email.toLowerCase(),
+        tier: 'any',
+        bucket: 'login',
+      })
+      if (!attempt.allowed) {
+        const seconds = Math.ceil(attempt.retryAfterMs / 1000)
+        reply.header('retry-after', String(seconds))
+        throw new HttpError(
+          429,
+          'LOGIN_THROTTLED',
+          `Too many login attempts for this email; try again in ${seconds} s.`,
+        )
+      }
       const user = await runtime.control.findUserByEmail(email)
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()))
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')

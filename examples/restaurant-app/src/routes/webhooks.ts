@@ -50,16 +50,20 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
       }
       const id = createHash('sha256').update(JSON.stringify(request.body)).digest('base64url')
       if (await seen.has(id)) return { ok: true, duplicate: true }
-      await seen.set(id, 1, { ttl: '3d' })
+      // Remembered only once handled: if enqueueing fails (503), Poster's retry must not look like a duplicate.
+      const handled = async <T>(answer: T) => {
+        await seen.set(id, 1, { ttl: '3d' })
+        return answer
+      }
 
       if (event.object === 'application' && event.action === 'removed') {
         await runtime.control.setActive(restaurant.id, false)
-        return { ok: true, deactivated: true }
+        return handled({ ok: true, deactivated: true })
       }
       const scope = SCOPES[event.object]
-      if (!scope || !restaurant.active) return { ok: true, ignored: event.object }
+      if (!scope || !restaurant.active) return handled({ ok: true, ignored: event.object })
       const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, scope, reason: 'webhook' })
-      return { ok: true, jobId: job.id }
+      return handled({ ok: true, jobId: job.id })
     },
   )
 }

@@ -1,5 +1,5 @@
 import type { PosterClient, PosterIngredient, PosterLeftover } from '@rc/poster-client'
-import { PosterAuthError } from '@rc/poster-client'
+import { PosterAuthError, PosterPermissionError } from '@rc/poster-client'
 import type { TenantTx } from '@rc/tenant-db'
 import type { Control } from '../control'
 import type { Database } from '../infra/database'
@@ -87,6 +87,11 @@ export async function syncRestaurant(
     if (error instanceof PosterAuthError) {
       await deps.control.setStatus(restaurant.id, 'needs_reauth', message)
       throw new PermanentJobError(`Poster refused the token of ${restaurant.id}: re-authorisation needed.`)
+    }
+    if (error instanceof PosterPermissionError) {
+      // The app was not granted a section (code 20): retrying cannot help until the owner grants it.
+      await deps.control.setStatus(restaurant.id, 'error', message)
+      throw new PermanentJobError(`Poster denied a section to ${restaurant.id}: ${message}`)
     }
     await deps.control.setStatus(restaurant.id, 'error', message)
     throw error
