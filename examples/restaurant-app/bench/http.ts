@@ -41,14 +41,11 @@ export interface HttpResult {
  * starting point, so requests spread evenly across tenants.
  */
 export async function runHttpBench(setup: Setup, options: HttpOptions): Promise<HttpResult> {
-  const server = await startChild<{ type: 'ready'; url: string }>(
-    process.env.BENCH_SERVER_ENTRY ?? './server.ts',
-    {
-      ...setup.env,
-      CACHE: options.cache,
-      WORKER: 'off',
-    },
-  )
+  const server = await startChild<{ type: 'ready'; url: string }>('./server.ts', {
+    ...setup.env,
+    CACHE: options.cache,
+    WORKER: 'off',
+  })
   try {
     const url = server.ready.url
     const tokens = new Map<string, string>()

@@ -82,9 +82,10 @@ ${ms(sync.timeline.spillDelayMs)} after the call it replaces left the fake's win
 window after its *answer*, then polls Redis, and the ${POSTER_PER_SECOND}/s spacing applies); the last call was at
 ${s(sync.timeline.lastCallMs)} and the rest is the last sync's database transaction and bookkeeping.
 
-Worker concurrency matters: a job waiting for its account's minute holds a worker slot. With the default
-\`WORKER_CONCURRENCY=4\` (8 slots for 100 accounts), the slots fill with jobs of accounts that have used their
-minute while other accounts still have work queued behind them (see the note at the end).
+Worker concurrency matters: a sync's calls are sequential and paced per account, so a job spends most of its
+time waiting and holds a worker slot while it does. With 50 slots per process every account being synced has
+a job running; with the app's default \`WORKER_CONCURRENCY=4\` the run takes three times as long (see the note
+at the end).
 `)
   }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createPosterClient, PosterApiError } from '../src/index'
 import { createFakePoster, type FakePoster } from '../src/testing'
 import { rejectionOf } from './helpers'
@@ -135,6 +135,58 @@ describe('createFakePoster', () => {
       expect(limited.requests.map((r) => r.outcome)).toEqual(['ok', 'ok', 'rate-limited', 'ok'])
     } finally {
       await limited.close()
+    }
+  })
+
+  it('enforces a sliding-minute limit per account, alone or with the per-second one', async () => {
+    // Only performance.now is faked: the fake stamps requests with it, while sockets keep real timers.
+    vi.useFakeTimers({ toFake: ['performance'] })
+    const limited = await createFakePoster({ accounts: 2, rateLimit: { perMinute: 3 } })
+    try {
+      const [a, b] = limited.accounts
+      const get = async (token: string) => {
+        const response = await fetch(`${limited.url}/api/access.getSpots?token=${encodeURIComponent(token)}`)
+        await response.arrayBuffer()
+        return response
+      }
+      const statuses: number[] = []
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await get(a!.token)).status)
+        vi.advanceTimersByTime(10_000) // three requests at 0, 10 and 20 s
+      }
+      const refused = await get(a!.token) // at 30 s: the minute holds three
+      expect(statuses).toEqual([200, 200, 200])
+      expect(refused.status).toBe(429)
+      expect(Number(refused.headers.get('retry-after'))).toBe(30) // the first leaves the window at 60 s
+      expect((await get(b!.token)).status).toBe(200) // other accounts keep their own minute
+
+      vi.advanceTimersByTime(30_001) // 60 s after the first request: one slot is free again
+      expect((await get(a!.token)).status).toBe(200)
+      const again = await get(a!.token)
+      expect(again.status).toBe(429)
+      expect(Number(again.headers.get('retry-after'))).toBe(10)
+      expect(limited.requests.filter((r) => r.account === a!.account).map((r) => r.outcome)).toEqual([
+        'ok',
+        'ok',
+        'ok',
+        'rate-limited',
+        'ok',
+        'rate-limited',
+      ])
+    } finally {
+      vi.useRealTimers()
+      await limited.close()
+    }
+
+    const both = await createFakePoster({ accounts: 1, rateLimit: { perSecond: 2, perMinute: 3 } })
+    try {
+      const token = encodeURIComponent(both.accounts[0]!.token)
+      const get = () => fetch(`${both.url}/api/access.getSpots?token=${token}`)
+      const burst = await Promise.all([get(), get(), get()])
+      expect(burst.map((r) => r.status)).toEqual([200, 200, 429])
+      expect(Number(burst[2]!.headers.get('retry-after'))).toBe(1) // the second binds first
+    } finally {
+      await both.close()
     }
   })
 

@@ -23,15 +23,28 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
   const served = new Map<string, number[]>()
   const requests: FakeRequest[] = []
 
-  /** Sliding-second limit on served requests; the wait in ms when over it. */
+  const windows = [
+    { ms: 1000, limit: options.rateLimit?.perSecond },
+    { ms: 60_000, limit: options.rateLimit?.perMinute },
+  ].filter((w): w is { ms: number; limit: number } => w.limit !== undefined)
+  const longestMs = Math.max(0, ...windows.map((w) => w.ms))
+
+  /** Sliding per-second and per-minute limits on served requests; the wait in ms when over either. */
   function overLimit(account: string, now: number): number | undefined {
-    const limit = options.rateLimit?.perSecond
-    if (limit === undefined) return undefined
-    const times = (served.get(account) ?? []).filter((t) => t > now - 1000)
+    if (windows.length === 0) return undefined
+    const times = (served.get(account) ?? []).filter((t) => t > now - longestMs)
     served.set(account, times)
-    if (times.length >= limit) return times[times.length - limit]! + 1000 - now
-    times.push(now)
-    return undefined
+    let waitMs: number | undefined
+    for (const { ms, limit } of windows) {
+      const inWindow = times.filter((t) => t > now - ms)
+      if (inWindow.length < limit) continue
+      // Room again once the request that filled the window leaves it.
+      const wait = inWindow[inWindow.length - limit]! + ms - now
+      waitMs = Math.max(waitMs ?? 0, wait)
+    }
+    // A refused request is not served, so it takes no slot (as before).
+    if (waitMs === undefined) times.push(now)
+    return waitMs
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, record: FakeRequest) {

@@ -10,8 +10,11 @@ export type FakeAccountInput =
 export interface FakePosterOptions {
   /** How many accounts (named `demo1`, `demo2`...) or the accounts themselves. Default 3. */
   accounts?: number | FakeAccountInput[]
-  /** Enforce a per-account limit like Poster might: a sliding second, answering 429 with Retry-After. */
-  rateLimit?: { perSecond: number }
+  /**
+   * Enforce per-account limits like Poster might: requests served in any sliding second and/or
+   * sliding minute, answering 429 with Retry-After (whole seconds until a slot frees) beyond them.
+   */
+  rateLimit?: { perSecond?: number; perMinute?: number }
   /** Fault probabilities from the start; change them later with `setFaults`. */
   faults?: FakeFaultRates
   /** Seed of generated data and fault draws. Default 1. */
