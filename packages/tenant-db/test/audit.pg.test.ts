@@ -200,6 +200,25 @@ describe('audit baselines', () => {
 })
 
 describe('auditTenancy on unusual table names', () => {
+  it('reports and fixes a table whose quoted name is not a plain identifier', async () => {
+    const odd = await createTenantFixture('tenant_audit_quoted')
+    try {
+      await odd.admin.query(`
+        CREATE TABLE "Orders (v2)" (restaurant_id bigint NOT NULL, id int, PRIMARY KEY (restaurant_id, id));
+        GRANT SELECT ON "Orders (v2)" TO ${odd.role};
+      `)
+      const { findings } = await auditTenancy(odd.admin, { column: 'restaurant_id', role: odd.role })
+      const mine = findings.filter((f) => f.object === 'public.Orders (v2)')
+      expect(mine.map((f) => f.code).sort()).toEqual(['NO_POLICY', 'RLS_DISABLED', 'RLS_NOT_FORCED'])
+      // The fixes run as they are and leave nothing to report on that table.
+      for (const f of [...mine].sort((a, b) => a.key.localeCompare(b.key))) await odd.admin.query(f.fix)
+      const after = await auditTenancy(odd.admin, { column: 'restaurant_id', role: odd.role })
+      expect(after.findings.filter((f) => f.object.startsWith('public.Orders (v2)'))).toEqual([])
+    } finally {
+      await odd.destroy()
+    }
+  })
+
   it('matches SECURITY DEFINER functions to tables whose names hold regex characters ($)', async () => {
     const odd = await createTenantFixture('tenant_audit_names')
     try {

@@ -1,4 +1,4 @@
-import { tenantRlsSql } from '../migrate/rls-sql'
+import { rlsSqlFor } from '../migrate/rls-sql'
 import type { PoolClientLike } from '../queryable'
 import { quoteIdent } from '../sql'
 import { type AuditContext, type Finding, finding, type TenantTable } from './types'
@@ -30,8 +30,7 @@ export async function policyFindings(
   const out: Finding[] = []
   for (const t of tables) {
     const own = policies.filter((p) => Number(p.table_oid) === t.oid)
-    const rls = tenantRlsSql({
-      table: t.display,
+    const rls = rlsSqlFor(t, {
       column: ctx.column,
       role: ctx.role,
       setting: ctx.setting,

@@ -1,4 +1,4 @@
-import { tenantGrantsSql } from '../migrate/rls-sql'
+import { grantsSqlFor } from '../migrate/rls-sql'
 import type { PoolClientLike } from '../queryable'
 import { quoteIdent } from '../sql'
 import { type AuditContext, type Finding, finding, type TenantTable } from './types'
@@ -94,7 +94,7 @@ export function tableFindings(tables: TenantTable[], ctx: AuditContext): Finding
     }
     if (t.ownedByRole) {
       const fix = t.ownedDirectly
-        ? `ALTER TABLE ${t.sql} OWNER TO ${quoteIdent(ctx.owner)};\n${tenantGrantsSql(t.display, ctx.role)}`
+        ? `ALTER TABLE ${t.sql} OWNER TO ${quoteIdent(ctx.owner)};\n${grantsSqlFor(t, ctx.role)}`
         : `REVOKE ${quoteIdent(t.owner)} FROM ${role};`
       out.push(
         finding(

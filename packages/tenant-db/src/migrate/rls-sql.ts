@@ -1,4 +1,12 @@
-import { identifier, parseTableName, quoteLiteral, settingName, typeName } from '../sql'
+import {
+  identifier,
+  parseTableName,
+  quoteIdent,
+  quoteLiteral,
+  settingName,
+  type TableName,
+  typeName,
+} from '../sql'
 
 /** Options of `tenantRlsSql`. */
 export interface TenantRlsSqlOptions {
@@ -42,7 +50,14 @@ export function tenantPredicate(options: Omit<TenantRlsSqlOptions, 'table' | 'ro
  * nothing; an existing policy of that name is altered in place.
  */
 export function tenantRlsSql(options: TenantRlsSqlOptions): string {
-  const table = parseTableName(options.table)
+  return rlsSqlFor(parseTableName(options.table), options)
+}
+
+/**
+ * `tenantRlsSql` for a table already named safely: the audit passes names read
+ * from the catalog, which may be any quoted identifier (`"orders(v2)"`).
+ */
+export function rlsSqlFor(table: TableName, options: Omit<TenantRlsSqlOptions, 'table'>): string {
   identifier(options.role, 'role')
   identifier(options.column, 'column')
   const policy = options.policy ?? 'tenant_isolation'
@@ -79,7 +94,7 @@ BEGIN
   END IF;
 END
 $rc_tenant_db$;
-${tenantGrantsSql(options.table, options.role)}`
+${grantsSqlFor(table, options.role)}`
 }
 
 /**
@@ -87,10 +102,14 @@ ${tenantGrantsSql(options.table, options.role)}`
  * privileges, and the sequences the table owns (serial columns). Idempotent.
  */
 export function tenantGrantsSql(tableName: string, roleName: string): string {
-  const table = parseTableName(tableName)
+  return grantsSqlFor(parseTableName(tableName), roleName)
+}
+
+/** `tenantGrantsSql` for a table already named safely (see `rlsSqlFor`). */
+export function grantsSqlFor(table: TableName, roleName: string): string {
   const role = identifier(roleName, 'role')
   const regclass = `${quoteLiteral(table.sql)}::regclass`
-  return `GRANT USAGE ON SCHEMA ${identifier(table.schema, 'schema')} TO ${role};
+  return `GRANT USAGE ON SCHEMA ${quoteIdent(table.schema)} TO ${role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${table.sql} TO ${role};
 DO $rc_tenant_db$
 DECLARE seq regclass;
