@@ -84,7 +84,7 @@ ${s(sync.timeline.lastCallMs)} and the rest is the last sync's database transact
 
 Worker concurrency matters: a sync's calls are sequential and paced per account, so a job spends most of its
 time waiting and holds a worker slot while it does. With 50 slots per process every account being synced has
-a job running; with the app's default \`WORKER_CONCURRENCY=4\` the run takes three times as long (see the note
+a job running; with \`WORKER_CONCURRENCY=4\` (the app's old default, now its embedded one) the run takes three times as long (see the note
 at the end).
 `)
   }
@@ -140,8 +140,8 @@ ${DEFAULT_CONCURRENCY_NOTE}
   return out.join('\n')
 }
 
-/** Measured by hand with `BENCH_ONLY=sync BENCH_CONCURRENCY=4` (the app's default concurrency). */
-const DEFAULT_CONCURRENCY_NOTE = `The same sync bench with the app's default \`WORKER_CONCURRENCY=4\` (2 processes x 4 = 8 jobs at once),
+/** Measured by hand with `BENCH_ONLY=sync BENCH_CONCURRENCY=4` (the default before this finding; now 50, 4 embedded). */
+const DEFAULT_CONCURRENCY_NOTE = `The same sync bench with \`WORKER_CONCURRENCY=4\` (2 processes x 4 = 8 jobs at once; the app's default was 4 until this run, now 50),
 2026-11-22 06:11 UTC, load average 2.6: **182.20 s, 3.04x the 60 s minimum**, 0 429s, and no account ever
 reached its per-minute limit (at most 42 calls in any 60 s). A sync's calls are sequential and paced at
 ${POSTER_PER_SECOND}/s per account, so a job lasts about a second whatever the machine does, and throughput is

@@ -41,7 +41,11 @@ const envSchema = z.object({
   POSTER_TIMEOUT: duration.default(20_000),
   /** `off` runs no worker in this process (API only); `only` is set by src/worker.ts. */
   WORKER: z.enum(['on', 'off']).default('on'),
-  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /**
+   * Sync jobs at once per worker process. A job mostly waits on its account's Poster pacing while it holds
+   * a slot (and a database connection only for its final write): size it to the accounts synced at once.
+   */
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().optional(),
   SYNC_INTERVAL: duration.default(30 * 60_000),
   CACHE: z.enum(['on', 'off']).default('on'),
   RATE_TIERS: z
@@ -134,7 +138,8 @@ export function loadConfig(
     },
     posterTimeoutMs: e.POSTER_TIMEOUT,
     worker: e.WORKER === 'on',
-    workerConcurrency: e.WORKER_CONCURRENCY,
+    // Embedded mode runs on one PGlite session: keep it small there.
+    workerConcurrency: e.WORKER_CONCURRENCY ?? (embedded ? 4 : 50),
     syncIntervalMs: e.SYNC_INTERVAL,
     cacheEnabled: e.CACHE === 'on',
     tiers: e.RATE_TIERS ?? defaultTiers,
