@@ -433,6 +433,28 @@ describe('webhooks', () => {
     expect(await again.json()).toMatchObject({ ok: true, duplicate: true })
   })
 
+  it('deactivates a restaurant when the app is uninstalled; its webhooks then start no sync', async () => {
+    const removed = await stack.fake.sendWebhook(url, {
+      account: 'acct-r1',
+      object: 'application',
+      object_id: 1,
+      action: 'removed',
+    })
+    expect(JSON.parse(removed.body)).toMatchObject({ ok: true, deactivated: true })
+    expect(await stack.runtime.control.getRestaurant('r1')).toMatchObject({
+      active: false,
+      status: 'inactive',
+    })
+    const ignored = await stack.fake.sendWebhook(url, {
+      account: 'acct-r1',
+      object: 'stock',
+      object_id: 9,
+      action: 'changed',
+    })
+    expect(JSON.parse(ignored.body)).toMatchObject({ ok: true, ignored: 'stock' })
+    await stack.owner.query(`UPDATE control.restaurants SET active = true, status = 'ok' WHERE id = 'r1'`)
+  })
+
   it('rejects forged, malformed and unknown-account webhooks', async () => {
     const forged = await stack.fake.sendWebhook(
       url,
@@ -517,6 +539,18 @@ describe('plans and rate limits', () => {
 })
 
 describe('operations', () => {
+  it('stores Poster tokens encrypted', async () => {
+    const { rows } = await stack.owner.query<{ id: string; token_ciphertext: string }>(
+      'SELECT id, token_ciphertext FROM control.restaurants ORDER BY id',
+    )
+    rows.forEach((row, i) => {
+      const token = stack.fake.accounts[i]?.token as string
+      expect(row.token_ciphertext).toMatch(/^v1\.test\./)
+      expect(row.token_ciphertext).not.toContain(token)
+      expect(stack.runtime.cipher.decrypt(row.token_ciphertext)).toBe(token)
+    })
+  })
+
   it('connects as the non-owner app role', async () => {
     const { rows } = await stack.runtime.db.pool.query<{ user: string }>('SELECT current_user AS user')
     expect(rows[0]?.user).toBe('rc_app')
