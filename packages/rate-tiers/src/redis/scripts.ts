@@ -240,6 +240,10 @@ export function scriptSource(algorithm: Algorithm): string {
  * without their loops, so Redis runs the fewest commands and Lua builds no tables but the reply.
  * KEYS[1]: the storage key. ARGV: charge ('1' | '0'), cost, limit, window ms, burst.
  * Returns allowed, remaining, resetMs, retryAfterMs.
+ * Float formatting is a large share of a script this small, so: stamp() writes Redis TIME in ms with
+ * 3 decimals from TIME's own digits (the same text as string.format('%.3f', now), whose rounding
+ * error is far below 0.0005), and whole numbers Redis would otherwise format from a Lua number
+ * (%.17g) are passed as text.
  */
 const SINGLE_PRELUDE = `
 local k = KEYS[1]
@@ -248,12 +252,20 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local cost, limit, w = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 `
 
+// Redis TIME in ms as text with 3 decimals, for the scripts that store it.
+const STAMP = `
+local function stamp()
+  local u = t[2]
+  if #u < 6 then u = string.rep('0', 6 - #u) .. u end
+  return t[1] .. string.sub(u, 1, 3) .. '.' .. string.sub(u, 4)
+end
+`
+
 // Charging pushes first and rolls back on a denial: RPUSH returns the length, which saves the LLEN
 // of every admitted call at the price of an LTRIM on denials (rarer, and the block cache absorbs a
 // flood of them). Expired entries are counted from a 4-entry head first: at a steady rate about one
-// leaves per call, so one short LRANGE usually settles it. Arguments Redis would otherwise format
-// from Lua numbers (%.17g, a measurable share of a script this small) are passed as strings.
-const SINGLE_SLIDING_LOG = `
+// leaves per call, so one short LRANGE usually settles it.
+const SINGLE_SLIDING_LOG = `${STAMP}
 local edge = now - w
 local oldest = redis.call('LINDEX', k, '0')
 if oldest and tonumber(oldest) <= edge then
@@ -269,16 +281,16 @@ if oldest and tonumber(oldest) <= edge then
 end
 local used
 if ARGV[1] == '1' then
-  local stamp = string.format('%.3f', now)
+  local at = stamp()
   local len
   if cost == 1 then
-    len = redis.call('RPUSH', k, stamp)
+    len = redis.call('RPUSH', k, at)
   else
     local c = 0
     while c < cost do
       local args = {}
       local stop = math.min(cost, c + 1000)
-      while c < stop do c = c + 1; args[#args + 1] = stamp end
+      while c < stop do c = c + 1; args[#args + 1] = at end
       len = redis.call('RPUSH', k, unpack(args))
     end
   end
@@ -315,7 +327,7 @@ if ARGV[1] ~= '1' then
   if count > 0 then return {1, left, untilEnd, 0} end
   return {1, left, 0, 0}
 end
-redis.call('SET', k, string.format('%d %d', start, count + cost), 'PXAT', start + w)
+redis.call('SET', k, string.format('%d %d', start, count + cost), 'PXAT', string.format('%d', start + w))
 return {1, left - cost, untilEnd, 0}
 `
 
@@ -332,7 +344,7 @@ end
 local left = math.max(0, math.floor(limit - ((p * (w - (now - s))) / w + c)))
 if cost <= left then
   if ARGV[1] == '1' then
-    redis.call('SET', k, string.format('%d %d %d', s, p, c + cost), 'PXAT', s + 2 * w)
+    redis.call('SET', k, string.format('%d %d %d', s, p, c + cost), 'PXAT', string.format('%d', s + 2 * w))
     return {1, left - cost, math.ceil(s + 2 * w - now), 0}
   end
   if c > 0 then return {1, left, math.ceil(s + 2 * w - now), 0} end
@@ -351,14 +363,14 @@ end
 return {0, left, reset, math.ceil(math.max(1, at - now))}
 `
 
-const SINGLE_GCRA = `
+const SINGLE_GCRA = `${STAMP}
 local interval = w / limit
 local burst = tonumber(ARGV[5])
 local lv = 0
 local v = redis.call('GET', k)
 if v then
-  local vl, va = string.match(v, '^(%S+) (%S+)$')
-  lv = math.max(0, tonumber(vl) - (now - tonumber(va)) / interval)
+  local sp = string.find(v, ' ', 1, true)
+  lv = math.max(0, tonumber(string.sub(v, 1, sp - 1)) - (now - tonumber(string.sub(v, sp + 1))) / interval)
 end
 local left = math.max(0, math.floor(burst - lv + 1e-9))
 if cost > left then
@@ -367,7 +379,7 @@ end
 if ARGV[1] ~= '1' then return {1, left, math.ceil(lv * interval), 0} end
 lv = lv + cost
 local drain = math.ceil(lv * interval)
-redis.call('SET', k, string.format('%.9f %.3f', lv, now), 'PX', math.max(1, drain))
+redis.call('SET', k, string.format('%.9f', lv) .. ' ' .. stamp(), 'PX', string.format('%d', math.max(1, drain)))
 return {1, left - cost, drain, 0}
 `
 
