@@ -23,6 +23,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
     {
       schema: {
         ...tags,
+        security: [],
         summary: 'Log in; sets the session cookie and returns the token for API clients',
         body: credentials,
       },

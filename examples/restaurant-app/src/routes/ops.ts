@@ -44,13 +44,17 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
     return { db: { kind: runtime.db.kind, ...db }, redis, queue, cache: runtime.cache.stats().mode }
   }
 
-  app.get('/health', { schema: { tags, summary: 'The process answers' } }, async () => ({ status: 'ok' }))
-  app.get('/live', { schema: { tags, summary: 'Liveness probe' } }, async () => ({ status: 'ok' }))
+  app.get('/health', { schema: { tags, security: [], summary: 'The process answers' } }, async () => ({
+    status: 'ok',
+  }))
+  app.get('/live', { schema: { tags, security: [], summary: 'Liveness probe' } }, async () => ({
+    status: 'ok',
+  }))
   // Ready means the API can answer, which needs the database. Without Redis it degrades (cache and limits
   // fall back to memory, syncs answer 503) but still serves: Redis and the queue do not make it unready.
   app.get(
     '/ready',
-    { schema: { tags, summary: 'Readiness: the database answers' } },
+    { schema: { tags, security: [], summary: 'Readiness: the database answers' } },
     async (_request, reply) => {
       const result = await checks()
       const ready = result.db.ok
@@ -61,7 +65,7 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
   )
   app.get(
     '/health/detailed',
-    { schema: { tags, summary: 'Database, Redis and queue, each with its latency' } },
+    { schema: { tags, security: [], summary: 'Database, Redis and queue, each with its latency' } },
     async (_request, reply) => {
       const result = await checks()
       // Redis down degrades (cache and limits fall back to memory) but does not stop the API.
@@ -72,7 +76,7 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
 
   app.get(
     '/metrics',
-    { schema: { tags, summary: 'Prometheus metrics', hide: false } },
+    { schema: { tags, security: [], summary: 'Prometheus metrics', hide: false } },
     async (_request, reply) => {
       const counts = await runtime.jobs.counts().catch(() => undefined)
       if (counts) for (const state of jobStates) runtime.metrics.queueDepth.set({ state }, counts[state])
@@ -82,7 +86,7 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
 
   app.get(
     '/api/cache-status',
-    { schema: { tags, summary: 'Cache mode (primary / fallback) and hit statistics' } },
+    { schema: { tags, security: [], summary: 'Cache mode (primary / fallback) and hit statistics' } },
     async () => ({
       enabled: runtime.config.cacheEnabled,
       backend: runtime.redis ? 'redis' : 'memory',

@@ -26,7 +26,7 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
   const seen = runtime.cache.namespace('webhooks')
   app.post(
     '/webhooks/poster',
-    { schema: { tags: ['webhooks'], summary: 'Poster webhook receiver (signature verified)' } },
+    { schema: { tags: ['webhooks'], security: [], summary: 'Poster webhook receiver (signature verified)' } },
     async (request, reply) => {
       let event: ReturnType<typeof parseWebhook>
       try {
