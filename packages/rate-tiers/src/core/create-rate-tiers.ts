@@ -121,21 +121,18 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     }
     if (decideOne !== undefined && limits.length === 1 && !guard.isDown()) {
       const limit = limits[0]!
-      let failure: { error: unknown } | undefined
       try {
         decideOne(input.key, limit, cost, charge, verdict)
       } catch (error) {
-        failure = { error }
+        // As if the store had thrown inside guard.decide: a store error, then fallback and recovery.
+        const call = { algorithm, key: input.key, limits, cost, charge }
+        return settle(input, limits, charge, guard.thrown(error, call))
       }
-      if (failure === undefined) {
-        const decision = decisionOfOne(input.tier, limit, verdict)
-        if (blocked && charge && !decision.allowed && decision.retryAfterMs > 0) {
-          blocked.set(cacheIdOf(input), cost, Date.now(), decision)
-        }
-        return Promise.resolve(decision)
+      const decision = decisionOfOne(input.tier, limit, verdict)
+      if (blocked && charge && !decision.allowed && decision.retryAfterMs > 0) {
+        blocked.set(cacheIdOf(input), cost, Date.now(), decision)
       }
-      const call = { algorithm, key: input.key, limits, cost, charge }
-      return settle(input, limits, charge, guard.thrown(failure.error, call))
+      return Promise.resolve(decision)
     }
     return settle(input, limits, charge, guard.decide({ algorithm, key: input.key, limits, cost, charge }))
   }
