@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPosterClient, createRateLimiter, type Lease, memoryRateLimitStore } from '../src/index'
+import {
+  createPosterClient,
+  createRateLimiter,
+  type Lease,
+  memoryRateLimitStore,
+  type PosterClientEvent,
+} from '../src/index'
 import { createFakePoster, type FakePoster } from '../src/testing'
 import { maxInWindow, rejectionOf } from './helpers'
 
@@ -188,5 +194,29 @@ describe('the client throttles per account against the fake server', () => {
     await Promise.all(Array.from({ length: 3 }, () => fast.access.getSpots()))
     expect(Date.now() - started).toBeLessThan(1500)
     await slowRun
+  })
+
+  it('reports a store that fails to release a slot instead of dropping the error', async () => {
+    const [a] = fake.accounts
+    const inner = memoryRateLimitStore()
+    const events: PosterClientEvent[] = []
+    const client = createPosterClient({
+      account: a!.account,
+      token: a!.token,
+      baseUrl: fake.url,
+      rateLimit: {
+        perSecond: 50,
+        store: {
+          tryAcquire: (...args) => inner.tryAcquire(...args),
+          release: async () => Promise.reject(new Error('READONLY replica')),
+        },
+      },
+      onEvent: (event) => events.push(event),
+    })
+    await client.access.getSpots()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(events.filter((e) => e.type === 'limiter-error')).toEqual([
+      { type: 'limiter-error', operation: 'release', message: 'READONLY replica' },
+    ])
   })
 })

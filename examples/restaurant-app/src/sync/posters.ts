@@ -39,6 +39,9 @@ export function createPosterClients(options: {
             metrics.posterRetries.inc({ method: event.method, reason: event.reason })
           } else if (event.type === 'error') {
             metrics.posterErrors.inc({ method: event.method, code: event.code })
+          } else if (event.type === 'limiter-error') {
+            // The slot frees itself when its lease ends; until then this account runs below its limit.
+            metrics.posterErrors.inc({ method: 'rate-limiter', code: 'LIMITER_RELEASE_FAILED' })
           }
         },
       })

@@ -99,6 +99,12 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
       // Longer than any attempt, so a lease only expires when its holder died.
       leaseMs: timeoutMs + 10_000,
     },
+    onStoreError: (error) =>
+      emit({
+        type: 'limiter-error',
+        operation: 'release',
+        message: error instanceof Error ? error.message : String(error),
+      }),
   })
 
   async function call(

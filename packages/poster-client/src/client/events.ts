@@ -5,3 +5,8 @@ export type PosterClientEvent =
   | { type: 'throttled'; method: string; waitedMs: number }
   | { type: 'retry'; method: string; attempt: number; delayMs: number; reason: string }
   | { type: 'error'; method: string; code: string; message: string }
+  /**
+   * The rate limit store failed to record a finished request: its slot stays taken until the
+   * lease ends (the attempt timeout + 10 s), so the account runs below its limit meanwhile.
+   */
+  | { type: 'limiter-error'; operation: 'release'; message: string }
