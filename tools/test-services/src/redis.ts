@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -49,6 +49,14 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
+// setpriv (util-linux) execs the server in place (same pid, so SIGSTOP still reaches it) with
+// PR_SET_PDEATHSIG: a test process killed with SIGKILL, whose exit handlers never run, takes its
+// servers with it instead of leaving them listening. Without setpriv, they are plain children.
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path))
+function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', command, ...args]] : [command, args]
+}
+
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const clustered = options.args?.includes('--cluster-enabled') ?? false
   const port = options.port ?? (await freePort(clustered ? 10000 : undefined))
@@ -57,8 +65,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
 
   async function start(): Promise<void> {
     const proc = spawn(
-      'redis-server',
-      [
+      ...withParentDeathSignal('redis-server', [
         '--port',
         String(port),
         '--bind',
@@ -70,7 +77,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
         '--dir',
         dir,
         ...(options.args ?? []),
-      ],
+      ]),
       { stdio: 'ignore' },
     )
     live.add(proc)
