@@ -600,6 +600,11 @@ describe('operations', () => {
     const orderBody =
       spec.paths['/api/restaurants/{restaurantId}/orders'].post.requestBody.content['application/json'].schema
     expect(orderBody.required).toEqual(expect.arrayContaining(['supplierId', 'lines']))
+    const listing = spec.paths['/api/restaurants/{restaurantId}/orders'].get.responses
+    expect(Object.keys(listing)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '429']))
+    expect(
+      listing['200'].content['application/json'].schema.properties.items.items.properties.status.enum,
+    ).toEqual(['draft', 'sent', 'received', 'cancelled'])
     expect((await call('GET', '/docs/')).statusCode).toBe(200)
 
     const gz = await call('GET', '/api/restaurants/r0/products', 'admin@r0.test', undefined, {

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { z } from 'zod'
+import { analytics, tenantErrors } from '../http/responses'
 import type { Runtime } from '../runtime'
 import { restaurantParams, tenantOf } from './tenant-scope'
 
@@ -12,12 +14,13 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         tags: ['analytics'],
         summary: 'Stock value, low stock and open orders',
         params: restaurantParams,
+        response: tenantErrors({ 200: analytics }),
       },
     },
     async (request) => {
       const tenant = tenantOf(request)
       return runtime.cached(tenant.id, 'analytics', ['inventory', 'orders'], async () => {
-        const { rows } = await runtime.db.tenant.query<Record<string, unknown>>(
+        const { rows } = await runtime.db.tenant.query<Omit<z.output<typeof analytics>, 'computedAt'>>(
           tenant.id,
           `SELECT
              (SELECT count(*)::int FROM ingredients WHERE NOT deleted) AS ingredients,
@@ -34,7 +37,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
                 FROM ingredients WHERE NOT deleted AND limit_value > 0 AND left_total < limit_value
                 ORDER BY limit_value - left_total DESC LIMIT 20) l) AS "lowStock"`,
         )
-        return { ...rows[0], computedAt: new Date().toISOString() }
+        const row = rows[0] as Omit<z.output<typeof analytics>, 'computedAt'>
+        return { ...row, computedAt: new Date().toISOString() }
       })
     },
   )

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { HttpError, notFound } from '../http/errors'
+import { errorBody, HttpError, notFound } from '../http/errors'
+import { checklist, checklistItem, section, tenantErrors } from '../http/responses'
 import type { Runtime } from '../runtime'
 import { restaurantParams, tenantOf } from './tenant-scope'
 
@@ -56,15 +57,17 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         ...tags,
         summary: 'Sections with their items, stock and suggested order',
         params: restaurantParams,
+        response: tenantErrors({ 200: checklist }),
       },
     },
     async (request) => {
       const tenant = tenantOf(request)
-      const { rows: sections } = await db.query(
+      const { rows: sections } = await db.query<z.output<typeof section>>(
         tenant.id,
         'SELECT id::int, name, position FROM sections ORDER BY position, id',
       )
-      const { rows: items } = await db.query<{ sectionId: number; parLevel: number; left: number }>(
+      type Row = z.output<typeof checklistItem> & { name: string; unit: string | null; left: number }
+      const { rows: items } = await db.query<Row>(
         tenant.id,
         `SELECT c.id::int, c.section_id::int AS "sectionId", c.ingredient_poster_id AS "ingredientId", i.name, i.unit,
               c.supplier_poster_id AS "supplierId", c.par_level::float8 AS "parLevel", c.position,
@@ -77,7 +80,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         sections: sections.map((s) => ({
           ...s,
           items: items
-            .filter((i) => i.sectionId === (s as { id: number }).id)
+            .filter((i) => i.sectionId === s.id)
             .map((i) => ({
               ...i,
               suggestedOrder: Math.max(0, Math.round((i.parLevel - i.left) * 1000) / 1000),
@@ -91,18 +94,24 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     '/sections',
     {
       config: write,
-      schema: { ...tags, summary: 'Add a section', params: restaurantParams, body: sectionBody },
+      schema: {
+        ...tags,
+        summary: 'Add a section',
+        params: restaurantParams,
+        body: sectionBody,
+        response: tenantErrors({ 201: section, 409: errorBody }),
+      },
     },
     async (request, reply) => {
       const tenant = tenantOf(request)
       const { rows } = await db
-        .query(
+        .query<z.output<typeof section>>(
           tenant.id,
           'INSERT INTO sections (restaurant_id, name, position) VALUES ($1, $2, $3) RETURNING id::int, name, position',
           [tenant.id, request.body.name, request.body.position],
         )
         .catch(conflict)
-      return reply.code(201).send(rows[0])
+      return reply.code(201).send(rows[0] as z.output<typeof section>)
     },
   )
 
@@ -110,12 +119,18 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     '/sections/:id',
     {
       config: write,
-      schema: { ...tags, summary: 'Rename or move a section', params: idParams, body: sectionPatch },
+      schema: {
+        ...tags,
+        summary: 'Rename or move a section',
+        params: idParams,
+        body: sectionPatch,
+        response: tenantErrors({ 200: section, 409: errorBody }),
+      },
     },
     async (request) => {
       const tenant = tenantOf(request)
       const { rows } = await db
-        .query(
+        .query<z.output<typeof section>>(
           tenant.id,
           `UPDATE sections SET name = coalesce($2, name), position = coalesce($3, position) WHERE id = $1
            RETURNING id::int, name, position`,
@@ -144,13 +159,19 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     '/checklist/items',
     {
       config: write,
-      schema: { ...tags, summary: 'Add an item to count', params: restaurantParams, body: itemBody },
+      schema: {
+        ...tags,
+        summary: 'Add an item to count',
+        params: restaurantParams,
+        body: itemBody,
+        response: tenantErrors({ 201: checklistItem, 409: errorBody }),
+      },
     },
     async (request, reply) => {
       const tenant = tenantOf(request)
       const b = request.body
       const { rows } = await db
-        .query(
+        .query<z.output<typeof checklistItem>>(
           tenant.id,
           `INSERT INTO checklist_items (restaurant_id, section_id, ingredient_poster_id, supplier_poster_id, par_level, position)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -159,7 +180,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
           [tenant.id, b.sectionId, b.ingredientId, b.supplierId, b.parLevel, b.position],
         )
         .catch(conflict)
-      return reply.code(201).send(rows[0])
+      return reply.code(201).send(rows[0] as z.output<typeof checklistItem>)
     },
   )
 
@@ -167,13 +188,19 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     '/checklist/items/:id',
     {
       config: write,
-      schema: { ...tags, summary: 'Change an item', params: idParams, body: itemPatch },
+      schema: {
+        ...tags,
+        summary: 'Change an item',
+        params: idParams,
+        body: itemPatch,
+        response: tenantErrors({ 200: checklistItem, 409: errorBody }),
+      },
     },
     async (request) => {
       const tenant = tenantOf(request)
       const b = request.body
       const { rows } = await db
-        .query(
+        .query<z.output<typeof checklistItem>>(
           tenant.id,
           `UPDATE checklist_items SET par_level = coalesce($2, par_level), position = coalesce($3, position),
              supplier_poster_id = CASE WHEN $4 THEN $5 ELSE supplier_poster_id END

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { inventoryItems, stockItem, tenantErrors } from '../http/responses'
 import type { Runtime } from '../runtime'
 import { restaurantParams, tenantOf } from './tenant-scope'
 
@@ -36,6 +37,9 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
           summary: `List the restaurant's ${name} (synced from Poster)`,
           params: restaurantParams,
           querystring: listQuery,
+          response: tenantErrors({
+            200: z.object({ items: z.array(inventoryItems[name as keyof typeof LISTS]) }),
+          }),
         },
       },
       async (request) => {
@@ -48,7 +52,8 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
             `SELECT ${columns} FROM ${name} ${includeDeleted ? '' : 'WHERE NOT deleted'} ORDER BY poster_id LIMIT $1 OFFSET $2`,
             [limit, offset],
           )
-          return rows
+          // Shaped by the SQL above; the response schema checks it on the way out.
+          return rows as Array<z.output<(typeof inventoryItems)[keyof typeof LISTS]>>
         })
         return { items }
       },
@@ -63,6 +68,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         summary: 'Stock per storage and ingredient at the last sync',
         params: restaurantParams,
         querystring: z.object({ storageId: z.coerce.number().int().positive().optional() }),
+        response: tenantErrors({ 200: z.object({ items: z.array(stockItem) }) }),
       },
     },
     async (request) => {
@@ -73,7 +79,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         `stock:${storageId ?? 'all'}`,
         ['inventory'],
         async () => {
-          const { rows } = await runtime.db.tenant.query(
+          const { rows } = await runtime.db.tenant.query<z.output<typeof stockItem>>(
             tenant.id,
             `SELECT s.storage_poster_id AS "storageId", s.ingredient_poster_id AS "ingredientId", i.name, i.unit,
                   s.quantity::float8 AS quantity, i.limit_value::float8 AS "limitValue"

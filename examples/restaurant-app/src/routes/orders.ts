@@ -1,7 +1,8 @@
 import type { TenantTx } from '@rc/tenant-db'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { HttpError, notFound } from '../http/errors'
+import { errorBody, HttpError, notFound } from '../http/errors'
+import { order, orderSummary, tenantErrors } from '../http/responses'
 import type { Runtime } from '../runtime'
 import { restaurantParams, tenantOf } from './tenant-scope'
 
@@ -35,14 +36,16 @@ const createBody = z.object({
 const ORDER_COLUMNS = `o.id::int, o.supplier_poster_id AS "supplierId", s.name AS "supplierName", o.status, o.note,
   o.created_by::int AS "createdBy", o.created_at AS "createdAt", o.updated_at AS "updatedAt"`
 
-async function loadOrder(tx: TenantTx, id: number) {
-  const { rows } = await tx.query(
+type Order = z.output<typeof order>
+
+async function loadOrder(tx: TenantTx, id: number): Promise<Order | undefined> {
+  const { rows } = await tx.query<Omit<Order, 'lines'>>(
     `SELECT ${ORDER_COLUMNS} FROM supplier_orders o
      JOIN suppliers s ON s.restaurant_id = o.restaurant_id AND s.poster_id = o.supplier_poster_id WHERE o.id = $1`,
     [id],
   )
   if (!rows[0]) return undefined
-  const { rows: lines } = await tx.query(
+  const { rows: lines } = await tx.query<Order['lines'][number]>(
     `SELECT l.ingredient_poster_id AS "ingredientId", i.name, i.unit, l.quantity::float8 AS quantity
      FROM supplier_order_lines l JOIN ingredients i ON i.restaurant_id = l.restaurant_id AND i.poster_id = l.ingredient_poster_id
      WHERE l.order_id = $1 ORDER BY i.name`,
@@ -67,11 +70,12 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
           status: z.enum(orderStatuses).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
+        response: tenantErrors({ 200: z.object({ items: z.array(orderSummary) }) }),
       },
     },
     async (request) => {
       const tenant = tenantOf(request)
-      const { rows } = await db.query(
+      const { rows } = await db.query<z.output<typeof orderSummary>>(
         tenant.id,
         `SELECT ${ORDER_COLUMNS}, (SELECT count(*)::int FROM supplier_order_lines l WHERE l.restaurant_id = o.restaurant_id AND l.order_id = o.id) AS "lineCount"
          FROM supplier_orders o JOIN suppliers s ON s.restaurant_id = o.restaurant_id AND s.poster_id = o.supplier_poster_id
@@ -84,7 +88,14 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
 
   app.get(
     '/orders/:id',
-    { schema: { ...tags, summary: 'One order with its lines', params: idParams } },
+    {
+      schema: {
+        ...tags,
+        summary: 'One order with its lines',
+        params: idParams,
+        response: tenantErrors({ 200: order }),
+      },
+    },
     async (request) => {
       const tenant = tenantOf(request)
       const order = await db.withTenant(tenant.id, (tx) => loadOrder(tx, request.params.id))
@@ -102,6 +113,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         summary: 'Create a draft order for one supplier',
         params: restaurantParams,
         body: createBody,
+        response: tenantErrors({ 201: order }),
       },
     },
     async (request, reply) => {
@@ -131,7 +143,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
           throw error
         })
       await runtime.invalidate(tenant.id, ['orders'])
-      return reply.code(201).send(order)
+      return reply.code(201).send(order as Order)
     },
   )
 
@@ -144,6 +156,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         summary: 'Move an order to its next status',
         params: idParams,
         body: z.object({ status: z.enum(orderStatuses) }),
+        response: tenantErrors({ 200: order, 409: errorBody }),
       },
     },
     async (request) => {

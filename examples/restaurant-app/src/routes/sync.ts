@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { notFound } from '../http/errors'
+import { errorBody, notFound } from '../http/errors'
+import { enqueued, job, restaurantSummary, syncEvents, tenantErrors } from '../http/responses'
 import type { Runtime } from '../runtime'
 import { restaurantParams, tenantOf } from './tenant-scope'
 
@@ -15,6 +16,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...tags,
         summary: 'Start a sync from Poster; answers 202 with the job id',
         params: restaurantParams,
+        response: tenantErrors({ 202: enqueued, 503: errorBody.describe('The job queue is unreachable') }),
       },
     },
     async (request, reply) => {
@@ -34,6 +36,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...tags,
         summary: 'A sync job: state and progress (0-100)',
         params: restaurantParams.extend({ jobId: z.string().max(200) }),
+        response: tenantErrors({ 200: job }),
       },
     },
     async (request) => {
@@ -47,7 +50,14 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/sync/events',
-    { schema: { ...tags, summary: 'Recent sync events', params: restaurantParams } },
+    {
+      schema: {
+        ...tags,
+        summary: 'Recent sync events',
+        params: restaurantParams,
+        response: tenantErrors({ 200: syncEvents }),
+      },
+    },
     async (request) => {
       const tenant = tenantOf(request)
       return { items: await runtime.control.recentEvents(tenant.id, 50) }
@@ -61,6 +71,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         tags: ['restaurants'],
         summary: 'The restaurant, its plan, sync status and your role',
         params: restaurantParams,
+        response: tenantErrors({ 200: restaurantSummary }),
       },
     },
     async (request) => {
