@@ -109,6 +109,14 @@ export function createControl(pool: QueryPool) {
         [id, active],
       )
     },
+    /** A new Poster token (app reinstalled): the restaurant is active again and syncs from scratch. */
+    async replaceToken(id: string, tokenCiphertext: string): Promise<void> {
+      await pool.query(
+        `UPDATE control.restaurants SET token_ciphertext = $2, token_issued_at = now(), active = true,
+           status = 'new', last_error = NULL WHERE id = $1`,
+        [id, tokenCiphertext],
+      )
+    },
     async recordEvent(
       restaurantId: string,
       jobId: string | null,

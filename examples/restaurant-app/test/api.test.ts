@@ -452,7 +452,23 @@ describe('webhooks', () => {
       action: 'changed',
     })
     expect(JSON.parse(ignored.body)).toMatchObject({ ok: true, ignored: 'stock' })
-    await stack.owner.query(`UPDATE control.restaurants SET active = true, status = 'ok' WHERE id = 'r1'`)
+    // Reinstalling sends a new token: the restaurant is back, with the token encrypted, and syncs.
+    const before = (await stack.runtime.control.getRestaurant('r1'))?.tokenCiphertext
+    const token = stack.fake.accounts[1]?.token as string
+    const added = await stack.fake.sendWebhook(url, {
+      account: 'acct-r1',
+      object: 'application',
+      object_id: 1,
+      action: 'added',
+      data: { access_token: token },
+    })
+    const answer = JSON.parse(added.body)
+    expect(answer).toMatchObject({ ok: true, reactivated: true })
+    const after = await stack.runtime.control.getRestaurant('r1')
+    expect(after).toMatchObject({ active: true })
+    expect(after?.tokenCiphertext).not.toBe(before)
+    expect(stack.runtime.cipher.decrypt(after?.tokenCiphertext as string)).toBe(token)
+    expect((await stack.waitForJob(answer.jobId)).state).toBe('completed')
   })
 
   it('rejects forged, malformed and unknown-account webhooks', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
 import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
 import type { SyncScope } from '../jobs/types'
 import type { Runtime } from '../runtime'
 
@@ -15,6 +16,13 @@ const SCOPES: Record<string, SyncScope[]> = {
   storage: ['storages', 'stock'],
   stock: ['stock'],
   supply: ['stock'],
+}
+
+const tokenSchema = z.object({ access_token: z.string().regex(/^[A-Za-z0-9:]{16,200}$/) })
+
+/** Where Poster puts the new token of an install: in `data`, or beside the signed fields. */
+function accessTokenOf(body: unknown, data: unknown): string | undefined {
+  return tokenSchema.safeParse(data).data?.access_token ?? tokenSchema.safeParse(body).data?.access_token
 }
 
 /**
@@ -59,6 +67,15 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
       if (event.object === 'application' && event.action === 'removed') {
         await runtime.control.setActive(restaurant.id, false)
         return handled({ ok: true, deactivated: true })
+      }
+      if (event.object === 'application' && event.action === 'added') {
+        // (Re)installed: Poster sends a new token. This is how a restaurant whose token expired or was
+        // revoked comes back (there is no refresh token); new restaurants are onboarded by an operator.
+        const token = accessTokenOf(request.body, event.data)
+        if (!token) return handled({ ok: true, ignored: 'application without access_token' })
+        await runtime.control.replaceToken(restaurant.id, runtime.cipher.encrypt(token))
+        const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'webhook' })
+        return handled({ ok: true, reactivated: true, jobId: job.id })
       }
       const scope = SCOPES[event.object]
       if (!scope || !restaurant.active) return handled({ ok: true, ignored: event.object })
