@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createFakePoster, type FakePoster } from '@rc/poster-client/testing'
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@rc/test-services'
-import { Redis } from 'ioredis'
+import { createTestDatabase, deleteRedisKeys, TEST_REDIS_URL, type TestDatabase } from '@rc/test-services'
 import { loadConfig } from '../src/config'
 import type { QueryPool } from '../src/infra/database'
 import { createRuntime, type Runtime } from '../src/runtime'
@@ -104,29 +103,14 @@ export async function setUp(): Promise<Setup> {
         await ready.close()
         await fake.close()
         await database.drop()
-        await deleteKeys(prefix)
+        await deleteRedisKeys(`*${prefix}*`)
       },
     }
   } catch (error) {
     await runtime?.close().catch(() => {})
     await fake.close()
     await database.drop()
-    await deleteKeys(prefix)
+    await deleteRedisKeys(`*${prefix}*`) // cache, sessions, limiters and BullMQ all live under it
     throw error
-  }
-}
-
-/** Every Redis key of the run: cache, sessions, limiters and BullMQ all live under the prefix. */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
   }
 }

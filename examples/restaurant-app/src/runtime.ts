@@ -164,8 +164,6 @@ export async function createRuntime(
       await cache.close()
       redis?.disconnect()
       await db.close()
-      if (owner && 'end' in owner && typeof owner.end === 'function')
-        await (owner.end as () => Promise<void>)()
     },
   }
 }

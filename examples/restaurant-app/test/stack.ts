@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createFakePoster, type FakePoster, type FakePosterOptions } from '@rc/poster-client/testing'
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@rc/test-services'
+import { createTestDatabase, deleteRedisKeys, TEST_REDIS_URL, type TestDatabase } from '@rc/test-services'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import { type AppConfig, loadConfig } from '../src/config'
 import type { Role } from '../src/control'
 import { buildApp } from '../src/http/app'
@@ -116,27 +115,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await runtime.close()
       await fake.close()
       await database.drop()
-      await deleteKeys(prefix)
+      await deleteRedisKeys(`*${prefix}*`)
     },
   }
 }
 
 export function user(email: string, roles: Record<string, Role>, platformAdmin = false): SeedUser {
   return { email, name: email.split('@')[0] as string, password: PASSWORD, roles, platformAdmin }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })

@@ -1,43 +1,11 @@
-import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '@rc/test-services'
-import pg from 'pg'
 import { applyTenantRls } from '../src/migrate'
-import { closed, randomName, urlAs } from '../test/support/database'
+import { createTenantFixture, type TenantFixture } from '../test/support/database'
 
 /** A throwaway database with a random app role, dropped (role included) by `destroy`. */
-export interface BenchDatabase {
-  db: TestDatabase
-  admin: pg.Pool
-  role: string
-  appUrl: string
-  destroy(): Promise<void>
-}
+export type BenchDatabase = TenantFixture
 
-export async function benchDatabase(label: string): Promise<BenchDatabase> {
-  const db = await createTestDatabase(label)
-  const admin = new pg.Pool({ connectionString: db.url, max: 16 })
-  const role = randomName('rc_bench')
-  await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS`)
-  return {
-    db,
-    admin,
-    role,
-    appUrl: urlAs(db.url, role),
-    async destroy() {
-      await admin.query(`DROP OWNED BY ${role}`)
-      await admin.end()
-      const root = new pg.Client({ connectionString: TEST_PG_URL })
-      await root.connect()
-      try {
-        // pg.Pool#end resolves before its sockets close: let them go before DROP DATABASE ... FORCE.
-        await closed(root, db.name)
-        await db.drop()
-        await root.query(`DROP ROLE IF EXISTS ${role}`)
-      } finally {
-        await root.end()
-      }
-    },
-  }
-}
+// The tests' fixture, with room for the benches' concurrent setup queries.
+export const benchDatabase = (label: string) => createTenantFixture(label, { adminPoolSize: 16 })
 
 /** `rows` rows spread over `tenants` tenants, indexed by tenant, under tenant RLS. */
 export async function seedTable(

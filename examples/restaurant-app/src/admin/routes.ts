@@ -7,10 +7,10 @@ import type { Runtime } from '../runtime'
 import { adminPage, adminScript, loginPage } from './page'
 
 const restaurantId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) })
-const html = () => ({
+const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
-})
+}
 
 /** The admin area: every restaurant, its last sync, errors in 24 h, Force Sync with live progress. Platform admins only. */
 export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }> = async (
@@ -21,7 +21,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
     const failed = (request.query as { failed?: string }).failed !== undefined
-    return reply.headers(html()).send(loginPage(failed))
+    return reply.headers(HTML_HEADERS).send(loginPage(failed))
   })
 
   app.get('/admin', { schema: { hide: true } }, async (request, reply) => {
@@ -30,9 +30,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     if (!user.platformAdmin)
       return reply
         .code(403)
-        .headers(html())
+        .headers(HTML_HEADERS)
         .send('<!doctype html><title>Forbidden</title><p>Admins only.</p>')
-    return reply.headers(html()).send(adminPage(user.name))
+    return reply.headers(HTML_HEADERS).send(adminPage(user.name))
   })
   app.get('/admin/app.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(adminScript),

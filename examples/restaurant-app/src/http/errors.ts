@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { QueueUnavailableError } from '../jobs/types'
@@ -25,26 +26,13 @@ export const errorBody = z.object({
   fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 })
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-}
-
 /** One error shape for the whole API; validation failures list each field. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError | QueueUnavailableError, request, reply) => {
     if (error instanceof HttpError) {
       return reply
         .code(error.status)
-        .send({ error: STATUS_TEXT[error.status] ?? 'Error', code: error.code, message: error.message })
+        .send({ error: STATUS_CODES[error.status] ?? 'Error', code: error.code, message: error.message })
     }
     if (error instanceof QueueUnavailableError) {
       return reply
@@ -73,7 +61,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     return reply.code(status).send({
-      error: STATUS_TEXT[status] ?? 'Error',
+      error: STATUS_CODES[status] ?? 'Error',
       code: status >= 500 ? 'INTERNAL' : (error.code ?? 'BAD_REQUEST'),
       message: status >= 500 ? 'Something went wrong on our side; it has been logged.' : error.message,
     })

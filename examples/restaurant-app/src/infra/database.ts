@@ -32,6 +32,7 @@ export interface Database {
   /** Connected as the app role: control-plane reads and the tenant context. */
   pool: QueryPool
   tenant: TenantDb
+  /** Closes the app pool and the owner pool it was opened with. */
   close(): Promise<void>
 }
 
@@ -49,14 +50,14 @@ export async function openPostgres(
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 })
   await migrate(owner)
   // pipeline: BEGIN + SET LOCAL travel with the first query (one round trip saved per request).
-  const pool = new pg.Pool({ connectionString: appUrl, max: 10, pipeline: true } as pg.PoolConfig)
+  const pool = new pg.Pool({ connectionString: appUrl, max: 10, pipeline: true })
   pool.on('error', () => {}) // an idle client's socket error: the pool drops it and reconnects
   const db: Database = {
     kind: 'postgres',
     pool: pool as unknown as QueryPool,
     tenant: createTenantDb({ pool }),
     close: async () => {
-      await pool.end()
+      await Promise.all([pool.end(), owner.end()])
     },
   }
   return { db, owner }

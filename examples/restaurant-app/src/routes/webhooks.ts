@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
+import { HttpError } from '../http/errors'
 import type { SyncScope } from '../jobs/types'
 import type { Runtime } from '../runtime'
 
@@ -35,26 +36,17 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
   app.post(
     '/webhooks/poster',
     { schema: { tags: ['webhooks'], security: [], summary: 'Poster webhook receiver (signature verified)' } },
-    async (request, reply) => {
+    async (request) => {
       let event: ReturnType<typeof parseWebhook>
       try {
         event = parseWebhook(request.body as never, runtime.config.posterAppSecret)
       } catch (error) {
         if (!(error instanceof PosterWebhookError)) throw error
-        const status = error.reason === 'bad-signature' ? 401 : 400
-        return reply.code(status).send({
-          error: status === 401 ? 'Unauthorized' : 'Bad Request',
-          code: 'WEBHOOK_REJECTED',
-          message: error.message,
-        })
+        throw new HttpError(error.reason === 'bad-signature' ? 401 : 400, 'WEBHOOK_REJECTED', error.message)
       }
       const restaurant = await runtime.control.findRestaurantByAccount(event.account)
       if (!restaurant) {
-        return reply.code(404).send({
-          error: 'Not Found',
-          code: 'UNKNOWN_ACCOUNT',
-          message: `No restaurant uses Poster account ${event.account}.`,
-        })
+        throw new HttpError(404, 'UNKNOWN_ACCOUNT', `No restaurant uses Poster account ${event.account}.`)
       }
       const id = createHash('sha256').update(JSON.stringify(request.body)).digest('base64url')
       if (await seen.has(id)) return { ok: true, duplicate: true }

@@ -1,4 +1,4 @@
-import type { PosterClient, PosterIngredient, PosterLeftover } from '@rc/poster-client'
+import type { PosterClient, PosterLeftover } from '@rc/poster-client'
 import { PosterAuthError, PosterPermissionError } from '@rc/poster-client'
 import type { TenantTx } from '@rc/tenant-db'
 import type { Control } from '../control'
@@ -10,6 +10,7 @@ import {
   type SyncScope,
   syncScopes,
 } from '../jobs/types'
+import { LISTS, type ListRow, type ListScope } from './lists'
 import type { PosterClients } from './posters'
 
 export interface SyncDeps {
@@ -37,11 +38,8 @@ function expand(scope: readonly SyncScope[] | undefined): SyncScope[] {
 }
 
 interface Fetched {
-  storages?: Awaited<ReturnType<PosterClient['storage']['getStorages']>>
-  suppliers?: Awaited<ReturnType<PosterClient['storage']['getSuppliers']>>
-  categories?: Awaited<ReturnType<PosterClient['menu']['getCategories']>>
-  ingredients?: PosterIngredient[]
-  products?: Awaited<ReturnType<PosterClient['menu']['getProducts']>>
+  /** Rows of each list fetched, in scope order (storages before ingredients before stock's FKs need them). */
+  lists: Map<ListScope, ListRow[]>
   stock?: Array<{ storageId: number; rows: PosterLeftover[] }>
 }
 
@@ -72,7 +70,7 @@ export async function syncRestaurant(
   await deps.control.setStatus(restaurant.id, 'syncing', restaurant.lastError)
   try {
     const poster = deps.posters.forRestaurant(restaurant)
-    const fetched = await fetchAll(poster, scope, deps, restaurant.id, context)
+    const fetched = await fetchAll(poster, scope, context)
     const counts = await deps.db.tenant.withTenant(restaurant.id, (tx) =>
       writeAll(tx, restaurant.id, fetched),
     )
@@ -98,53 +96,39 @@ export async function syncRestaurant(
   }
 }
 
-async function fetchAll(
-  poster: PosterClient,
-  scope: SyncScope[],
-  deps: SyncDeps,
-  restaurantId: string,
-  context: JobContext,
-): Promise<Fetched> {
-  const fetched: Fetched = {}
+async function fetchAll(poster: PosterClient, scope: SyncScope[], context: JobContext): Promise<Fetched> {
+  const fetched: Fetched = { lists: new Map() }
   const steps = scope.length + 1
   let done = 0
-  const step = async () => context.progress((++done / steps) * 90)
   for (const part of scope) {
-    if (part === 'storages') fetched.storages = await poster.storage.getStorages()
-    else if (part === 'suppliers') fetched.suppliers = await poster.storage.getSuppliers()
-    else if (part === 'categories') fetched.categories = await poster.menu.getCategories()
-    else if (part === 'ingredients') fetched.ingredients = await poster.menu.getIngredients()
-    else if (part === 'products') fetched.products = await poster.menu.getProducts()
-    else if (part === 'stock') {
-      const storageIds =
-        fetched.storages?.filter((s) => s.delete !== 1).map((s) => s.storage_id) ??
-        (
-          await deps.db.tenant.query<{ poster_id: number }>(
-            restaurantId,
-            'SELECT poster_id FROM storages WHERE NOT deleted',
-          )
-        ).rows.map((r) => r.poster_id)
+    if (part === 'stock') {
+      // expand() puts storages in every scope that has stock, and before it.
+      const live = (fetched.lists.get('storages') ?? []).filter((s) => !s.deleted).map((s) => s.poster_id)
       fetched.stock = []
-      for (const storageId of storageIds) {
+      for (const storageId of live) {
         fetched.stock.push({
           storageId,
           rows: await poster.storage.getStorageLeftovers({ storage_id: storageId, zero_leftovers: true }),
         })
       }
+    } else {
+      const spec = LISTS[part]
+      fetched.lists.set(
+        part,
+        (await spec.fetch(poster)).map((item) => spec.row(item)),
+      )
     }
-    await step()
+    await context.progress((++done / steps) * 90)
   }
   return fetched
 }
-
-const flag = (value: number | undefined) => value === 1
 
 async function upsert(
   tx: TenantTx,
   restaurantId: string,
   table: string,
   columns: Record<string, string>,
-  rows: Array<Record<string, unknown>>,
+  rows: ListRow[],
 ): Promise<number> {
   const names = Object.keys(columns)
   const record = names.map((n) => `${n} ${columns[n]}`).join(', ')
@@ -165,122 +149,8 @@ async function upsert(
 
 async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise<SyncResult['counts']> {
   const counts: SyncResult['counts'] = {}
-  if (f.storages) {
-    counts.storages = await upsert(
-      tx,
-      restaurantId,
-      'storages',
-      { poster_id: 'int', name: 'text', address: 'text', deleted: 'boolean' },
-      f.storages.map((s) => ({
-        poster_id: s.storage_id,
-        name: s.storage_name,
-        address: s.storage_adress ?? null,
-        deleted: flag(s.delete),
-      })),
-    )
-  }
-  if (f.suppliers) {
-    counts.suppliers = await upsert(
-      tx,
-      restaurantId,
-      'suppliers',
-      {
-        poster_id: 'int',
-        name: 'text',
-        phone: 'text',
-        address: 'text',
-        comment: 'text',
-        tin: 'text',
-        deleted: 'boolean',
-      },
-      f.suppliers.map((s) => ({
-        poster_id: s.supplier_id,
-        name: s.supplier_name,
-        phone: s.supplier_phone ?? null,
-        address: s.supplier_adress ?? null,
-        comment: s.supplier_comment ?? null,
-        tin: s.supplier_tin ?? null,
-        deleted: flag(s.delete),
-      })),
-    )
-  }
-  if (f.categories) {
-    counts.categories = await upsert(
-      tx,
-      restaurantId,
-      'categories',
-      {
-        poster_id: 'int',
-        name: 'text',
-        parent_poster_id: 'int',
-        hidden: 'boolean',
-        sort_order: 'int',
-        deleted: 'boolean',
-      },
-      f.categories.map((c) => ({
-        poster_id: c.category_id,
-        name: c.category_name,
-        parent_poster_id: c.parent_category ? c.parent_category : null,
-        hidden: flag(c.category_hidden),
-        sort_order: c.sort_order ?? 0,
-        deleted: false,
-      })),
-    )
-  }
-  if (f.ingredients) {
-    counts.ingredients = await upsert(
-      tx,
-      restaurantId,
-      'ingredients',
-      {
-        poster_id: 'int',
-        name: 'text',
-        unit: 'text',
-        category_poster_id: 'int',
-        limit_value: 'numeric',
-        left_total: 'numeric',
-        hidden: 'boolean',
-        deleted: 'boolean',
-      },
-      f.ingredients.map((i) => ({
-        poster_id: i.ingredient_id,
-        name: i.ingredient_name,
-        unit: i.ingredient_unit ?? null,
-        category_poster_id: i.category_id ?? null,
-        limit_value: i.limit_value ?? 0,
-        left_total: i.ingredient_left ?? 0,
-        hidden: flag(i.hidden),
-        deleted: flag(i.delete),
-      })),
-    )
-  }
-  if (f.products) {
-    counts.products = await upsert(
-      tx,
-      restaurantId,
-      'products',
-      {
-        poster_id: 'int',
-        name: 'text',
-        category_poster_id: 'int',
-        type: 'int',
-        unit: 'text',
-        cost_kopecks: 'bigint',
-        hidden: 'boolean',
-        deleted: 'boolean',
-      },
-      f.products.map((p) => ({
-        poster_id: p.product_id,
-        name: p.product_name,
-        category_poster_id: p.menu_category_id ?? null,
-        type: p.type ?? null,
-        unit: p.unit ?? null,
-        cost_kopecks: p.cost === undefined ? null : Math.round(p.cost),
-        hidden: flag(p.hidden),
-        deleted: false,
-      })),
-    )
-  }
+  for (const [part, rows] of f.lists)
+    counts[part] = await upsert(tx, restaurantId, part, LISTS[part].columns, rows)
   if (f.stock) {
     const rows = f.stock.flatMap(({ storageId, rows: leftovers }) =>
       leftovers.map((l) => ({

@@ -31,9 +31,12 @@ export function urlAs(url: string, user: string, override: { port?: number } = {
   return u.toString()
 }
 
-export async function createTenantFixture(label: string): Promise<TenantFixture> {
+export async function createTenantFixture(
+  label: string,
+  options: { adminPoolSize?: number } = {},
+): Promise<TenantFixture> {
   const db = await createTestDatabase(label)
-  const admin = new pg.Pool({ connectionString: db.url, max: 3 })
+  const admin = new pg.Pool({ connectionString: db.url, max: options.adminPoolSize ?? 3 })
   const roles: string[] = []
   const createRole = async (prefix: string, attributes = 'LOGIN NOSUPERUSER NOBYPASSRLS') => {
     const name = randomName(prefix)
@@ -67,7 +70,7 @@ export async function createTenantFixture(label: string): Promise<TenantFixture>
 }
 
 /** Waits (up to 5 s) until no session is connected to `database`. */
-export async function closed(root: pg.Client, database: string): Promise<void> {
+async function closed(root: pg.Client, database: string): Promise<void> {
   const deadline = Date.now() + 5_000
   while (Date.now() < deadline) {
     const { rows } = await root.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
