@@ -163,8 +163,7 @@ class CacheCore {
   }
 
   assertOpen(): void {
-    if (this.closed)
-      throw new CacheError('CACHE_CLOSED', '[@rc/cache] this cache was closed; create a new one.')
+    if (this.closed) throw new CacheError('CACHE_CLOSED', 'this cache was closed; create a new one.')
   }
 
   plan(space: KeySpace, options: GetOrSetOptions<unknown>): CallPlan {
@@ -192,11 +191,10 @@ class CacheCore {
         this.emit({
           type: 'error',
           key: stored,
-          error: new CacheError(
-            'CACHE_CORRUPT',
-            `[@rc/cache] unreadable entry "${stored}" treated as a miss.`,
-            { key: stored, cause },
-          ),
+          error: new CacheError('CACHE_CORRUPT', `unreadable entry "${stored}" treated as a miss.`, {
+            key: stored,
+            cause,
+          }),
         })
         return undefined
       }
@@ -211,7 +209,7 @@ class CacheCore {
         key: stored,
         error: new CacheError(
           'CACHE_SCHEMA_MISMATCH',
-          `[@rc/cache] "${stored}" failed its schema and was treated as a miss.`,
+          `"${stored}" failed its schema and was treated as a miss.`,
           { key: stored },
         ),
       })
@@ -562,11 +560,7 @@ class CacheView implements Cache {
       core.assertOpen()
       validateKey(key)
       if (typeof loader !== 'function') {
-        throw new CacheError(
-          'CACHE_INVALID_ARGUMENT',
-          `[@rc/cache] getOrSet("${key}") needs a loader function.`,
-          { key },
-        )
+        throw new CacheError('CACHE_INVALID_ARGUMENT', `getOrSet("${key}") needs a loader function.`, { key })
       }
       plan = core.plan(this.space, options as GetOrSetOptions<unknown>)
     } catch (error) {
@@ -624,7 +618,7 @@ class CacheView implements Cache {
     if (typeof pattern !== 'string' || pattern.length === 0) {
       throw new CacheError(
         'CACHE_INVALID_ARGUMENT',
-        `[@rc/cache] deletePattern needs a non-empty glob such as 'restaurant:*'.`,
+        `deletePattern needs a non-empty glob such as 'restaurant:*'.`,
       )
     }
     return this.deleteStoredPattern(this.space.pattern(pattern))

@@ -1,27 +1,12 @@
+import { type Duration, parseDuration } from '@rc/internal'
 import { CacheError } from './errors'
 
-/** Milliseconds, or a string such as `'500ms' '30s' '5m' '1h' '1d'`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
+export type { Duration }
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
-
-/** Parses a duration to milliseconds; `what` names the option in the error. */
-export function toMs(value: Duration, what: string): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new CacheError(
-        'CACHE_INVALID_ARGUMENT',
-        `[@rc/cache] ${what} must be a non-negative number of milliseconds, got ${value}.`,
-      )
-    }
-    return value
-  }
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(String(value).trim())
-  if (!match) {
-    throw new CacheError(
-      'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] ${what} must be milliseconds or a string like '500ms', '30s', '5m', '1h', '1d'; got ${JSON.stringify(value)}.`,
-    )
-  }
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]
+/**
+ * Parses a duration (`250`, `'500ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`) to milliseconds, the way every
+ * option of this package does; `what` names the value in the error. Exported as `parseDuration`.
+ */
+export function toMs(value: Duration | string, what = 'a duration'): number {
+  return parseDuration(value, what, (message) => new CacheError('CACHE_INVALID_ARGUMENT', message))
 }

@@ -63,7 +63,7 @@ export function serializeValue(serializer: Serializer, key: string, value: unkno
   if (value === undefined) {
     throw new CacheError(
       'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] cannot store undefined under "${key}": undefined means a miss; store null instead.`,
+      `cannot store undefined under "${key}": undefined means a miss; store null instead.`,
       { key },
     )
   }
@@ -73,14 +73,14 @@ export function serializeValue(serializer: Serializer, key: string, value: unkno
   } catch (cause) {
     throw new CacheError(
       'CACHE_SERIALIZATION',
-      `[@rc/cache] the value for "${key}" cannot be serialized (${(cause as Error).message}); store plain data or pass a serializer.`,
+      `the value for "${key}" cannot be serialized (${(cause as Error).message}); store plain data or pass a serializer.`,
       { key, cause },
     )
   }
   if (typeof text !== 'string') {
     throw new CacheError(
       'CACHE_SERIALIZATION',
-      `[@rc/cache] the value for "${key}" is not serializable (a ${typeof value}); store plain data or pass a serializer.`,
+      `the value for "${key}" is not serializable (a ${typeof value}); store plain data or pass a serializer.`,
       { key },
     )
   }

@@ -1,3 +1,5 @@
+import { RcError } from '@rc/internal'
+
 /** Stable codes of every error @rc/cache throws. */
 export type CacheErrorCode =
   | 'CACHE_INVALID_ARGUMENT'
@@ -9,16 +11,13 @@ export type CacheErrorCode =
   | 'CACHE_STORE_UNAVAILABLE'
 
 /** Base class of every @rc/cache error: check `code`, not the message. */
-export class CacheError extends Error {
+export class CacheError extends RcError<CacheErrorCode> {
   override readonly name: string = 'CacheError'
-  readonly code: CacheErrorCode
   /** The key involved, when there is one. */
-  readonly key?: string
+  declare readonly key?: string
 
   constructor(code: CacheErrorCode, message: string, options: { cause?: unknown; key?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    if (options.key !== undefined) this.key = options.key
+    super('@rc/cache', code, message, options)
   }
 }
 
@@ -29,7 +28,7 @@ export class CacheTimeoutError extends CacheError {
   constructor(key: string, timeoutMs: number) {
     super(
       'CACHE_TIMEOUT',
-      `[@rc/cache] loader for "${key}" did not finish within its hard timeout of ${timeoutMs} ms and no stale value was available; raise timeout.hard or set a grace period.`,
+      `loader for "${key}" did not finish within its hard timeout of ${timeoutMs} ms and no stale value was available; raise timeout.hard or set a grace period.`,
       { key },
     )
     this.timeoutMs = timeoutMs

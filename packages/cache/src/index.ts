@@ -1,5 +1,5 @@
 export { type Cache, type CacheStats, createCache } from './cache'
-export type { Duration } from './duration'
+export { type Duration, toMs as parseDuration } from './duration'
 export { CacheError, type CacheErrorCode, CacheTimeoutError } from './errors'
 export type {
   CacheOptions,

@@ -18,10 +18,7 @@ export function escapeGlob(text: string): string {
 
 export function validateKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new CacheError(
-      'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] a key must be a non-empty string, got ${describe(key)}.`,
-    )
+    throw new CacheError('CACHE_INVALID_ARGUMENT', `a key must be a non-empty string, got ${describe(key)}.`)
   }
 }
 
@@ -29,7 +26,7 @@ export function validateSegment(name: unknown, what: 'prefix' | 'namespace'): as
   if (typeof name !== 'string' || name.length === 0 || name.startsWith('#')) {
     throw new CacheError(
       'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] a ${what} must be a non-empty string not starting with '#' (reserved), got ${describe(name)}.`,
+      `a ${what} must be a non-empty string not starting with '#' (reserved), got ${describe(name)}.`,
     )
   }
 }

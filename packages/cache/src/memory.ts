@@ -27,7 +27,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new CacheError(
       'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] memoryStore maxEntries must be a positive integer, got ${maxEntries}.`,
+      `memoryStore maxEntries must be a positive integer, got ${maxEntries}.`,
     )
   }
   const sweepMs = toMs(options.sweepInterval ?? '30s', 'memoryStore sweepInterval')

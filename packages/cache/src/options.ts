@@ -104,7 +104,7 @@ export function validateOptions(options: CacheOptions): void {
   const result = optionsSchema.safeParse(options)
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')
-    throw new CacheError('CACHE_INVALID_ARGUMENT', `[@rc/cache] invalid createCache options: ${issues}.`, {
+    throw new CacheError('CACHE_INVALID_ARGUMENT', `invalid createCache options: ${issues}.`, {
       cause: result.error,
     })
   }
@@ -128,7 +128,7 @@ export function toTtl(value: Duration, what: string): number {
   if (ms <= 0) {
     throw new CacheError(
       'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] ${what} must be positive (use Infinity for no expiry), got ${value}.`,
+      `${what} must be positive (use Infinity for no expiry), got ${value}.`,
     )
   }
   return ms
@@ -139,7 +139,7 @@ export function validateTags(tags: unknown): string[] | undefined {
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0)) {
     throw new CacheError(
       'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] tags must be an array of non-empty strings, got ${JSON.stringify(tags)}.`,
+      `tags must be an array of non-empty strings, got ${JSON.stringify(tags)}.`,
     )
   }
   return tags.length > 0 ? tags : undefined

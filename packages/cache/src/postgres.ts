@@ -28,13 +28,13 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,50}$/
 export function postgresStore(options: PostgresStoreOptions): CacheStore {
   const pool = options?.pool
   if (!pool || typeof pool.query !== 'function') {
-    throw new CacheError('CACHE_INVALID_ARGUMENT', '[@rc/cache] postgresStore needs { pool: a pg.Pool }.')
+    throw new CacheError('CACHE_INVALID_ARGUMENT', 'postgresStore needs { pool: a pg.Pool }.')
   }
   const table = options.table ?? 'rc_cache'
   if (!IDENTIFIER.test(table)) {
     throw new CacheError(
       'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] postgresStore table must be a plain identifier, got ${JSON.stringify(table)}.`,
+      `postgresStore table must be a plain identifier, got ${JSON.stringify(table)}.`,
     )
   }
   const t = `"${table}"`

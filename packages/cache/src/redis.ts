@@ -16,10 +16,7 @@ const SCAN_COUNT = 500
 
 function assertClient(client: unknown, what: string): asserts client is Client {
   if (typeof client !== 'object' || client === null || typeof (client as Redis).get !== 'function') {
-    throw new CacheError(
-      'CACHE_INVALID_ARGUMENT',
-      `[@rc/cache] ${what} needs { client: an ioredis Redis or Cluster }.`,
-    )
+    throw new CacheError('CACHE_INVALID_ARGUMENT', `${what} needs { client: an ioredis Redis or Cluster }.`)
   }
 }
 

@@ -1,3 +1,4 @@
+import { RcError } from '@rc/internal'
 import type { z } from 'zod'
 
 /** Stable codes of every error @rc/poster-client throws. */
@@ -32,19 +33,15 @@ interface PosterErrorOptions {
  * Base class of every @rc/poster-client error: check `code`, not the message.
  * No error ever carries the access token: not in the message, a property or the cause.
  */
-export class PosterError extends Error {
+export class PosterError extends RcError<PosterErrorCode> {
   override readonly name: string = 'PosterError'
-  readonly code: PosterErrorCode
   /** The Poster method involved, when there is one. */
-  readonly method?: string
+  declare readonly method?: string
   /** The Poster account involved, when there is one. */
-  readonly account?: string
+  declare readonly account?: string
 
   constructor(code: PosterErrorCode, message: string, options: PosterErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    if (options.method !== undefined) this.method = options.method
-    if (options.account !== undefined) this.account = options.account
+    super('@rc/poster-client', code, message, { ...options })
   }
 }
 
@@ -59,7 +56,7 @@ export class PosterAuthError extends PosterError {
     const what = posterCode === 10 ? 'missing' : posterCode === 12 ? 'expired' : 'invalid or revoked'
     super(
       'POSTER_AUTH',
-      `[@rc/poster-client] Poster says the access token is ${what} (code ${posterCode}: ${posterMessage}) for ${options.method ?? 'a call'}; stop syncing this account and ask the restaurant to authorise the app again (Poster has no refresh token).`,
+      `Poster says the access token is ${what} (code ${posterCode}: ${posterMessage}) for ${options.method ?? 'a call'}; stop syncing this account and ask the restaurant to authorise the app again (Poster has no refresh token).`,
       options,
     )
     this.posterCode = posterCode
@@ -73,7 +70,7 @@ export class PosterPermissionError extends PosterError {
   constructor(posterCode: number, posterMessage: string, options: PosterErrorOptions) {
     super(
       'POSTER_PERMISSION',
-      `[@rc/poster-client] Poster refused ${options.method ?? 'the call'} (code ${posterCode}: ${posterMessage}); grant the app this section in its Poster settings and have the restaurant authorise it again.`,
+      `Poster refused ${options.method ?? 'the call'} (code ${posterCode}: ${posterMessage}); grant the app this section in its Poster settings and have the restaurant authorise it again.`,
       options,
     )
     this.posterCode = posterCode
@@ -88,7 +85,7 @@ export class PosterRateLimitError extends PosterError {
   constructor(retryAfterMs: number | undefined, options: PosterErrorOptions) {
     super(
       'POSTER_RATE_LIMITED',
-      `[@rc/poster-client] Poster answered 429 Too Many Requests for ${options.method ?? 'a call'}${retryAfterMs === undefined ? '' : ` (Retry-After ${retryAfterMs} ms)`} after all retries; lower rateLimit.perSecond for this account or share the limiter between instances with a Redis store.`,
+      `Poster answered 429 Too Many Requests for ${options.method ?? 'a call'}${retryAfterMs === undefined ? '' : ` (Retry-After ${retryAfterMs} ms)`} after all retries; lower rateLimit.perSecond for this account or share the limiter between instances with a Redis store.`,
       options,
     )
     if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
@@ -112,7 +109,7 @@ export class PosterApiError extends PosterError {
   ) {
     super(
       'POSTER_API',
-      `[@rc/poster-client] Poster rejected ${options.method ?? 'the call'} with code ${posterCode}: ${posterMessage}${field ? ` (field "${field}")` : ''}; check the parameters against Poster's documentation of this method.`,
+      `Poster rejected ${options.method ?? 'the call'} with code ${posterCode}: ${posterMessage}${field ? ` (field "${field}")` : ''}; check the parameters against Poster's documentation of this method.`,
       options,
     )
     this.posterCode = posterCode
@@ -128,7 +125,7 @@ export class PosterHttpError extends PosterError {
   constructor(status: number, options: PosterErrorOptions) {
     super(
       'POSTER_HTTP',
-      `[@rc/poster-client] Poster answered HTTP ${status} to ${options.method ?? 'a call'} after all retries; Poster may be down, try again later.`,
+      `Poster answered HTTP ${status} to ${options.method ?? 'a call'} after all retries; Poster may be down, try again later.`,
       options,
     )
     this.status = status
@@ -141,7 +138,7 @@ export class PosterNetworkError extends PosterError {
   constructor(options: PosterErrorOptions) {
     super(
       'POSTER_NETWORK',
-      `[@rc/poster-client] could not reach Poster for ${options.method ?? 'a call'} after all retries; check connectivity and baseUrl.`,
+      `could not reach Poster for ${options.method ?? 'a call'} after all retries; check connectivity and baseUrl.`,
       options,
     )
   }
@@ -154,7 +151,7 @@ export class PosterTimeoutError extends PosterError {
   constructor(timeoutMs: number, options: PosterErrorOptions) {
     super(
       'POSTER_TIMEOUT',
-      `[@rc/poster-client] ${options.method ?? 'a call'} got no answer from Poster within ${timeoutMs} ms; Poster's first call after idle can take 4-5 s, so keep timeout near 20 s.`,
+      `${options.method ?? 'a call'} got no answer from Poster within ${timeoutMs} ms; Poster's first call after idle can take 4-5 s, so keep timeout near 20 s.`,
       options,
     )
     this.timeoutMs = timeoutMs
@@ -169,7 +166,7 @@ export class PosterResponseError extends PosterError {
   constructor(what: string, issues: z.core.$ZodIssue[], options: PosterErrorOptions & { method: string }) {
     super(
       'POSTER_RESPONSE',
-      `[@rc/poster-client] the answer of ${options.method} ${what}; pass your own schema to call() if Poster changed this method's shape.`,
+      `the answer of ${options.method} ${what}; pass your own schema to call() if Poster changed this method's shape.`,
       options,
     )
     this.issues = issues
@@ -180,11 +177,7 @@ export class PosterResponseError extends PosterError {
 export class PosterAbortedError extends PosterError {
   override readonly name = 'PosterAbortedError'
   constructor(options: PosterErrorOptions) {
-    super(
-      'POSTER_ABORTED',
-      `[@rc/poster-client] ${options.method ?? 'the call'} was aborted by its signal.`,
-      options,
-    )
+    super('POSTER_ABORTED', `${options.method ?? 'the call'} was aborted by its signal.`, options)
   }
 }
 
@@ -194,7 +187,7 @@ export class PosterOAuthError extends PosterError {
   readonly posterCode?: number
   readonly errorType?: string
   constructor(message: string, details: { posterCode?: number; errorType?: string; cause?: unknown } = {}) {
-    super('POSTER_OAUTH', `[@rc/poster-client] OAuth code exchange failed: ${message}`, {
+    super('POSTER_OAUTH', `OAuth code exchange failed: ${message}`, {
       cause: details.cause,
     })
     if (details.posterCode !== undefined) this.posterCode = details.posterCode
@@ -210,7 +203,7 @@ export class PosterWebhookError extends PosterError {
   override readonly name = 'PosterWebhookError'
   readonly reason: WebhookRejection
   constructor(reason: WebhookRejection, detail: string) {
-    super('POSTER_WEBHOOK_INVALID', `[@rc/poster-client] webhook rejected (${reason}): ${detail}`)
+    super('POSTER_WEBHOOK_INVALID', `webhook rejected (${reason}): ${detail}`)
     this.reason = reason
   }
 }

@@ -10,7 +10,7 @@ export {
 } from './client/methods'
 export type { CallOptions, PosterClientOptions, RateLimitOptions, RetryOptions } from './client/options'
 export type { PosterParams, PosterParamValue } from './client/query'
-export type { Duration } from './duration'
+export { type Duration, toMs as parseDuration } from './duration'
 export * from './errors'
 export { createRateLimiter, type Lease, type RateLimiter } from './limiter/limiter'
 export { type MemoryRateLimitStoreOptions, memoryRateLimitStore } from './limiter/memory-store'

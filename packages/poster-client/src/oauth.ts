@@ -79,10 +79,7 @@ export type PosterAccessToken = z.output<typeof accessTokenSchema>
 export async function exchangeCode(options: ExchangeCodeOptions): Promise<PosterAccessToken> {
   for (const name of ['account', 'applicationSecret', 'redirectUri', 'code'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') {
-      throw new PosterError(
-        'POSTER_INVALID_ARGUMENT',
-        `[@rc/poster-client] exchangeCode needs a non-empty ${name}.`,
-      )
+      throw new PosterError('POSTER_INVALID_ARGUMENT', `exchangeCode needs a non-empty ${name}.`)
     }
   }
   const base = options.baseUrl ?? `https://${options.account}.joinposter.com`

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { luaScript, runScript } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
 import { LIMITER_SCRIPT } from './limiter/redis-script'
 import type { AcquireResult, RateLimitPolicy, RateLimitStore } from './limiter/store'
@@ -13,7 +13,7 @@ export interface RedisRateLimitStoreOptions {
   pollMs?: number
 }
 
-const SHA = createHash('sha1').update(LIMITER_SCRIPT).digest('hex')
+const SCRIPT = luaScript(LIMITER_SCRIPT)
 
 /**
  * A rate limit store shared by every process using the same Redis: one Lua script takes and
@@ -25,16 +25,8 @@ export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RateLi
   const prefix = options.prefix ?? 'rc:poster:rl:'
   const pollMs = options.pollMs ?? 25
 
-  async function run(key: string, args: Array<string | number>): Promise<unknown> {
-    const redisKey = `${prefix}{${key}}`
-    try {
-      return await client.evalsha(SHA, 1, redisKey, ...args)
-    } catch (error) {
-      // After a restart or SCRIPT FLUSH the script is gone: send it in full, which caches it again.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return client.eval(LIMITER_SCRIPT, 1, redisKey, ...args)
-    }
-  }
+  const run = (key: string, args: Array<string | number>) =>
+    runScript(client, SCRIPT, [`${prefix}{${key}}`], args)
 
   return {
     async tryAcquire(key: string, leaseId: string, policy: RateLimitPolicy): Promise<AcquireResult> {

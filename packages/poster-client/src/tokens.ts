@@ -30,7 +30,7 @@ const TAG_BYTES = 16
 const B64URL = /^[A-Za-z0-9_-]*$/
 
 function keyError(message: string): PosterTokenCipherError {
-  return new PosterTokenCipherError('POSTER_TOKEN_KEY_INVALID', `[@rc/poster-client] ${message}`)
+  return new PosterTokenCipherError('POSTER_TOKEN_KEY_INVALID', message)
 }
 
 function toKey(id: string, key: Uint8Array | string): Buffer {
@@ -48,7 +48,7 @@ function toKey(id: string, key: Uint8Array | string): Buffer {
 function malformed(): PosterTokenCipherError {
   return new PosterTokenCipherError(
     'POSTER_TOKEN_MALFORMED',
-    '[@rc/poster-client] ciphertext is not of the form v1.<keyId>.<iv>.<tag>.<ciphertext>; was it produced by createTokenCipher?',
+    'ciphertext is not of the form v1.<keyId>.<iv>.<tag>.<ciphertext>; was it produced by createTokenCipher?',
   )
 }
 
@@ -67,7 +67,7 @@ export function createTokenCipher(options: TokenCipherOptions): TokenCipher {
     if (!key) {
       throw new PosterTokenCipherError(
         'POSTER_TOKEN_UNKNOWN_KEY',
-        `[@rc/poster-client] ciphertext was written with key "${keyId}", which is not configured; add it to keys until every token is rotated.`,
+        `ciphertext was written with key "${keyId}", which is not configured; add it to keys until every token is rotated.`,
       )
     }
     return {
@@ -123,7 +123,7 @@ export function createTokenCipher(options: TokenCipherOptions): TokenCipher {
 function tampered(): PosterTokenCipherError {
   return new PosterTokenCipherError(
     'POSTER_TOKEN_TAMPERED',
-    '[@rc/poster-client] ciphertext failed authentication: it was altered or written with a different key of the same id.',
+    'ciphertext failed authentication: it was altered or written with a different key of the same id.',
   )
 }
 

@@ -1,3 +1,5 @@
+import { RcError } from '@rc/internal'
+
 /** Stable codes of every error @rc/rate-tiers throws. */
 export type RateTiersErrorCode =
   | 'RATE_TIERS_INVALID_CONFIG'
@@ -9,16 +11,13 @@ export type RateTiersErrorCode =
   | 'RATE_TIERS_STORE_TIMEOUT'
 
 /** Base class of every @rc/rate-tiers error: check `code`, not the message. */
-export class RateTiersError extends Error {
+export class RateTiersError extends RcError<RateTiersErrorCode> {
   override readonly name: string = 'RateTiersError'
-  readonly code: RateTiersErrorCode
   /** The rate-limited key involved, when there is one. */
-  readonly key?: string
+  declare readonly key?: string
 
   constructor(code: RateTiersErrorCode, message: string, options: { cause?: unknown; key?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    if (options.key !== undefined) this.key = options.key
+    super('@rc/rate-tiers', code, message, options)
   }
 }
 
@@ -29,7 +28,7 @@ export class UnknownTierError extends RateTiersError {
   constructor(tier: string, known: readonly string[]) {
     super(
       'RATE_TIERS_UNKNOWN_TIER',
-      `[@rc/rate-tiers] unknown tier ${JSON.stringify(tier)}; configured tiers are ${known.join(', ')}. Add it to \`tiers\` or map the plan to one of them.`,
+      `unknown tier ${JSON.stringify(tier)}; configured tiers are ${known.join(', ')}. Add it to \`tiers\` or map the plan to one of them.`,
     )
     this.tier = tier
   }
@@ -45,7 +44,7 @@ export class UnknownBucketError extends RateTiersError {
     const where = tier === undefined ? 'no tier has' : `tier ${JSON.stringify(tier)} has no`
     super(
       'RATE_TIERS_UNKNOWN_BUCKET',
-      `[@rc/rate-tiers] ${where} bucket ${JSON.stringify(bucket)}; known buckets are ${known.join(', ')}. Add the bucket to every tier that may use it.`,
+      `${where} bucket ${JSON.stringify(bucket)}; known buckets are ${known.join(', ')}. Add the bucket to every tier that may use it.`,
     )
     this.tier = tier
     this.bucket = bucket
@@ -62,7 +61,7 @@ export class RateStoreError extends RateTiersError {
     message: string,
     cause?: unknown,
   ) {
-    super(code, `[@rc/rate-tiers] ${store} store: ${message}`, { cause })
+    super(code, `${store} store: ${message}`, { cause })
     this.store = store
   }
 }

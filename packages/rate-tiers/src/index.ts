@@ -12,7 +12,7 @@ export {
   type ResetInput,
 } from './core/create-rate-tiers'
 export type { ConsumeInput } from './core/input'
-export type { Duration } from './duration'
+export { type Duration, toMs as parseDuration } from './duration'
 export {
   RateStoreError,
   RateTiersError,

@@ -1,8 +1,8 @@
+import { luaScript, runScript, type Script } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, toMs } from './duration'
 import { createBatcher } from './redis/batcher'
 import { commandGuard } from './redis/command-guard'
-import { runScript, type Script, script } from './redis/run-script'
 import { scriptSource, singleScriptSource } from './redis/scripts'
 import { ALGORITHMS, type Algorithm, type RateStore, type StoreCall } from './types'
 
@@ -28,8 +28,8 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
   const { client } = options
   const prefix = options.prefix ?? 'rt:'
   const timeoutMs = toMs(options.timeout ?? '500ms', 'redisRateStore timeout')
-  const scripts = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, script(scriptSource(a))]))
-  const singles = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, script(singleScriptSource(a))]))
+  const scripts = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, luaScript(scriptSource(a))]))
+  const singles = new Map<Algorithm, Script>(ALGORITHMS.map((a) => [a, luaScript(singleScriptSource(a))]))
   const storageKey = (key: string, name: string) => `${prefix}{${key}}${name}`
 
   const guarded = commandGuard(client, timeoutMs)

@@ -1,3 +1,5 @@
+import { RcError } from '@rc/internal'
+
 /** Stable codes of every error @rc/tenant-db throws. */
 export type TenantDbErrorCode =
   | 'TENANT_ID_INVALID'
@@ -9,20 +11,17 @@ export type TenantDbErrorCode =
   | 'TENANT_DB_MIGRATION_LOCKED'
 
 /** Base class of every @rc/tenant-db error: check `code`, not the message. */
-export class TenantDbError extends Error {
+export class TenantDbError extends RcError<TenantDbErrorCode> {
   override readonly name: string = 'TenantDbError'
-  readonly code: TenantDbErrorCode
   /** The tenant involved, when there is one and it passed validation. */
-  readonly tenantId?: string
+  declare readonly tenantId?: string
 
   constructor(
     code: TenantDbErrorCode,
     message: string,
     options: { cause?: unknown; tenantId?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    if (options.tenantId !== undefined) this.tenantId = options.tenantId
+    super('@rc/tenant-db', code, message, options)
   }
 }
 
@@ -37,7 +36,7 @@ export class TenantIdError extends TenantDbError {
   constructor(issues: string[], cause?: unknown) {
     super(
       'TENANT_ID_INVALID',
-      `[@rc/tenant-db] tenant id is invalid (${issues.join('; ')}); pass the id from your auth context, or widen the \`tenantId\` schema of createTenantDb if your ids have another shape.`,
+      `tenant id is invalid (${issues.join('; ')}); pass the id from your auth context, or widen the \`tenantId\` schema of createTenantDb if your ids have another shape.`,
       { cause },
     )
     this.issues = issues
@@ -51,7 +50,7 @@ export class TenantNestingError extends TenantDbError {
   constructor(outerTenantId: string, tenantId: string) {
     super(
       'TENANT_NESTED',
-      `[@rc/tenant-db] withTenant("${tenantId}") was called inside withTenant("${outerTenantId}"); one unit of work serves one tenant: finish the outer call first, or run the other tenant's work outside it.`,
+      `withTenant("${tenantId}") was called inside withTenant("${outerTenantId}"); one unit of work serves one tenant: finish the outer call first, or run the other tenant's work outside it.`,
       { tenantId },
     )
     this.outerTenantId = outerTenantId
@@ -64,7 +63,7 @@ export class TenantTxClosedError extends TenantDbError {
   constructor(tenantId: string) {
     super(
       'TENANT_TX_CLOSED',
-      `[@rc/tenant-db] the transaction for tenant "${tenantId}" is already committed or rolled back; use tx only inside the withTenant callback and await every query before returning.`,
+      `the transaction for tenant "${tenantId}" is already committed or rolled back; use tx only inside the withTenant callback and await every query before returning.`,
       { tenantId },
     )
   }
@@ -74,7 +73,7 @@ export class TenantTxClosedError extends TenantDbError {
 export class TenantDbArgumentError extends TenantDbError {
   override readonly name = 'TenantDbArgumentError'
   constructor(message: string, cause?: unknown) {
-    super('TENANT_DB_INVALID_ARGUMENT', `[@rc/tenant-db] ${message}`, { cause })
+    super('TENANT_DB_INVALID_ARGUMENT', message, { cause })
   }
 }
 
@@ -86,7 +85,7 @@ export class MigrationError extends TenantDbError {
     const reason = cause instanceof Error ? cause.message : String(cause)
     super(
       'TENANT_DB_MIGRATION_FAILED',
-      `[@rc/tenant-db] migration ${file} failed and was rolled back (${reason}); fix the file and run again: files before it stay applied.`,
+      `migration ${file} failed and was rolled back (${reason}); fix the file and run again: files before it stay applied.`,
       { cause },
     )
     this.file = file
@@ -100,7 +99,7 @@ export class MigrationChangedError extends TenantDbError {
   constructor(file: string) {
     super(
       'TENANT_DB_MIGRATION_CHANGED',
-      `[@rc/tenant-db] migration ${file} was already applied but its content changed since; restore the original file and put the change in a new migration.`,
+      `migration ${file} was already applied but its content changed since; restore the original file and put the change in a new migration.`,
     )
     this.file = file
   }
@@ -112,7 +111,7 @@ export class MigrationLockError extends TenantDbError {
   constructor(timeoutMs: number, cause: unknown) {
     super(
       'TENANT_DB_MIGRATION_LOCKED',
-      `[@rc/tenant-db] another runMigrations held the migration lock for more than ${timeoutMs} ms; wait for it to finish, or raise lockTimeout if your migrations are slow.`,
+      `another runMigrations held the migration lock for more than ${timeoutMs} ms; wait for it to finish, or raise lockTimeout if your migrations are slow.`,
       { cause },
     )
   }

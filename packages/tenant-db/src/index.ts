@@ -1,4 +1,4 @@
-export type { Duration } from './duration'
+export { type Duration, toMs as parseDuration } from './duration'
 export {
   MigrationChangedError,
   MigrationError,

@@ -1,3 +1,4 @@
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '@rc/internal'
 import { z } from 'zod'
 import { TenantIdError } from './errors'
 
@@ -6,9 +7,7 @@ import { TenantIdError } from './errors'
  * account ids (`245580`), UUIDs and slugs all fit; quotes, spaces, `;` and
  * backslashes never reach the server.
  */
-export const defaultTenantIdSchema: z.ZodType<string> = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ -')
+export const defaultTenantIdSchema: z.ZodType<string> = z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE)
 
 /** Runs `schema` on `input`; anything that fails becomes a `TenantIdError`. */
 export function parseTenantId(schema: z.ZodType<string>, input: unknown): string {

@@ -31,7 +31,7 @@ const METHOD_NAME = /^[a-zA-Z]+\.[a-zA-Z0-9_]+$/
 const WRITE_PREFIX = /^(create|update|remove|delete|add|set|close|change)/
 
 function invalid(message: string): PosterError {
-  return new PosterError('POSTER_INVALID_ARGUMENT', `[@rc/poster-client] ${message}`)
+  return new PosterError('POSTER_INVALID_ARGUMENT', message)
 }
 
 /** The API base with a trailing slash, so `api/<method>` resolves below any path it has. */

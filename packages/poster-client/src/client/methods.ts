@@ -101,7 +101,7 @@ export function posterMethods(call: PosterClient['call']): PosterMethods {
         if (!parsed.success) {
           throw new PosterError(
             'POSTER_INVALID_ARGUMENT',
-            `[@rc/poster-client] createSupply input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+            `createSupply input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
             { method: 'storage.createSupply' },
           )
         }

@@ -93,7 +93,7 @@ export function createRateLimiter(options: {
           dequeue(head).reject(
             new PosterError(
               'POSTER_LIMITER_UNAVAILABLE',
-              '[@rc/poster-client] the rate limit store failed; check the Redis connection given to redisRateLimitStore.',
+              'the rate limit store failed; check the Redis connection given to redisRateLimitStore.',
               { cause: error, account: key },
             ),
           )

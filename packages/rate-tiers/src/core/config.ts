@@ -60,7 +60,7 @@ export function resolveTiers(config: TiersConfig, algorithm: Algorithm): Resolve
   if (!parsed.success) {
     throw new RateTiersError(
       'RATE_TIERS_INVALID_CONFIG',
-      `[@rc/rate-tiers] invalid \`tiers\` config: ${z.prettifyError(parsed.error)}`,
+      `invalid \`tiers\` config: ${z.prettifyError(parsed.error)}`,
       { cause: parsed.error },
     )
   }
@@ -74,7 +74,7 @@ export function resolveTiers(config: TiersConfig, algorithm: Algorithm): Resolve
       if (windows.size !== limits.length) {
         throw new RateTiersError(
           'RATE_TIERS_INVALID_CONFIG',
-          `[@rc/rate-tiers] tiers.${tier}.${bucket} has two limits with the same window; keep one limit per window.`,
+          `tiers.${tier}.${bucket} has two limits with the same window; keep one limit per window.`,
         )
       }
       if (limits.length > 1) {
@@ -124,7 +124,7 @@ function resolveLimit(tier: string, bucket: string, spec: LimitSpec, algorithm: 
   if (limit < 1 || !Number.isInteger(windowMs) || windowMs < 1) {
     throw new RateTiersError(
       'RATE_TIERS_INVALID_CONFIG',
-      `[@rc/rate-tiers] tiers.${tier}.${bucket}: the limit must be at least 1 and the window a whole number of milliseconds, got ${JSON.stringify(spec)}.`,
+      `tiers.${tier}.${bucket}: the limit must be at least 1 and the window a whole number of milliseconds, got ${JSON.stringify(spec)}.`,
     )
   }
   return {

@@ -63,13 +63,13 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
   if (!ALGORITHMS.includes(algorithm)) {
     throw new RateTiersError(
       'RATE_TIERS_INVALID_CONFIG',
-      `[@rc/rate-tiers] algorithm must be one of ${ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}.`,
+      `algorithm must be one of ${ALGORITHMS.join(', ')}; got ${JSON.stringify(algorithm)}.`,
     )
   }
   if (!MODES.includes(mode)) {
     throw new RateTiersError(
       'RATE_TIERS_INVALID_CONFIG',
-      `[@rc/rate-tiers] onStoreError must be one of ${MODES.join(', ')}; got ${JSON.stringify(mode)}.`,
+      `onStoreError must be one of ${MODES.join(', ')}; got ${JSON.stringify(mode)}.`,
     )
   }
   const tiers = resolveTiers(options.tiers, algorithm)
@@ -153,10 +153,7 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     peek: (input) => run(input, false),
     async reset({ key, bucket }) {
       if (typeof key !== 'string' || key.length === 0) {
-        throw new RateTiersError(
-          'RATE_TIERS_INVALID_ARGUMENT',
-          '[@rc/rate-tiers] reset needs a non-empty key.',
-        )
+        throw new RateTiersError('RATE_TIERS_INVALID_ARGUMENT', 'reset needs a non-empty key.')
       }
       const names = new Set<string>()
       for (const buckets of tiers.values()) {

@@ -18,11 +18,7 @@ export interface ConsumeInput {
 const MAX_KEY_LENGTH = 1024
 
 function invalid(message: string, key?: string): RateTiersError {
-  return new RateTiersError(
-    'RATE_TIERS_INVALID_ARGUMENT',
-    `[@rc/rate-tiers] ${message}`,
-    key === undefined ? {} : { key },
-  )
+  return new RateTiersError('RATE_TIERS_INVALID_ARGUMENT', message, key === undefined ? {} : { key })
 }
 
 /** Checks a call and returns its limits in order; every problem is a typed error, never an allow. */
@@ -42,13 +38,9 @@ export function resolveCall(
   const tierLimits = typeof tier === 'string' ? tiers.get(tier) : undefined
   if (!tierLimits) throw new UnknownTierError(String(tier), [...tiers.keys()])
   if (!Number.isInteger(cost) || cost <= 0) {
-    throw new RateTiersError(
-      'RATE_TIERS_INVALID_COST',
-      `[@rc/rate-tiers] cost must be a positive integer, got ${cost}.`,
-      {
-        key,
-      },
-    )
+    throw new RateTiersError('RATE_TIERS_INVALID_COST', `cost must be a positive integer, got ${cost}.`, {
+      key,
+    })
   }
   if (bucket !== undefined && buckets === undefined) {
     const only = tierLimits.get(bucket)
@@ -83,7 +75,7 @@ function checkCost(
     if (cost > capacity) {
       throw new RateTiersError(
         'RATE_TIERS_INVALID_COST',
-        `[@rc/rate-tiers] cost ${cost} exceeds the ${tier} tier's ${limit.policyName} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
+        `cost ${cost} exceeds the ${tier} tier's ${limit.policyName} capacity of ${capacity}, so it could never be admitted; lower the cost or raise the limit.`,
         { key },
       )
     }

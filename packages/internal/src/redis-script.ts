@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 
-/** A script with its SHA1, so callers send EVALSHA and only ship the source when Redis lost it. */
+/** A Lua script with its SHA1, so callers send EVALSHA and ship the source only when Redis lost it. */
 export interface Script {
-  source: string
-  sha: string
+  readonly source: string
+  readonly sha: string
 }
 
-export function script(source: string): Script {
+export function luaScript(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
 /**
- * EVALSHA, and on NOSCRIPT (after SCRIPT FLUSH, a restart or a failover to a replica that never
- * saw it) EVAL, which also puts the script back into the server's cache.
+ * EVALSHA, and on NOSCRIPT (after SCRIPT FLUSH, a restart, or a failover to a replica that never
+ * saw the script) EVAL, which also puts the script back into the server's cache.
  */
 export function runScript(
   client: Redis | Cluster,
