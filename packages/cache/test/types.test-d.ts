@@ -1,8 +1,11 @@
-// Compile-time checks of the public surface, run by `pnpm typecheck`.
+// Compile-time checks of the public surface: vitest's typecheck runs them (and `pnpm typecheck`).
 import { expectTypeOf } from 'vitest'
 import { z } from 'zod'
 import { type Cache, type CacheStats, createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
+import { postgresStore } from '../src/postgres'
+import { redisBus, redisStore } from '../src/redis'
+import { describeCache, describeCacheStore } from '../src/testing'
 
 const cache = createCache({
   store: memoryStore(),
@@ -29,3 +32,19 @@ createCache({ lock: 'redis' })
 cache.set('k', 1, { tags: [42] })
 // @ts-expect-error the loader is required
 cache.getOrSet('k')
+
+// Every public factory refuses misuse at compile time.
+// @ts-expect-error maxEntries is a number
+memoryStore({ maxEntries: '10' })
+// @ts-expect-error the sweep interval is a duration
+memoryStore({ sweepInterval: 'often' })
+// @ts-expect-error a Redis store needs the caller's ioredis client
+redisStore({})
+// @ts-expect-error the client is an ioredis Redis or Cluster, not a URL
+redisBus({ client: 'redis://127.0.0.1:6379' })
+// @ts-expect-error a PostgreSQL store needs a pool
+postgresStore({ table: 'cache' })
+// @ts-expect-error the contract suite needs a store factory
+describeCacheStore({ name: 'mine' })
+// @ts-expect-error the cache suite picks its own prefix
+describeCache({ name: 'mine', create: () => memoryStore(), cacheOptions: { prefix: 'x' } })

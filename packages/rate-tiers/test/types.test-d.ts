@@ -1,7 +1,17 @@
 import Fastify from 'fastify'
 import { describe, expectTypeOf, it } from 'vitest'
+import { rateTiersMiddleware } from '../src/express'
+import { rateTiersPlugin } from '../src/fastify'
 import { withRateTiers } from '../src/fetch'
-import { createRateTiers, type RateDecision, type RateLimitProblemBody, rateLimitBody } from '../src/index'
+import {
+  createRateTiers,
+  memoryRateStore,
+  type RateDecision,
+  type RateLimitProblemBody,
+  rateLimitBody,
+  rateLimitHeaders,
+} from '../src/index'
+import { redisRateStore } from '../src/redis'
 
 const tiers = createRateTiers({ tiers: { free: { api: '20/1m' } } })
 
@@ -40,5 +50,24 @@ describe('public types', () => {
       tier: () => 'free',
     })
     expectTypeOf(wrapped).parameters.toEqualTypeOf<[Request, { region: string }]>()
+  })
+
+  it('refuses misuse of every factory and adapter', () => {
+    // @ts-expect-error a Redis store needs the caller's ioredis client
+    redisRateStore({ prefix: 'rt:' })
+    // @ts-expect-error the store timeout is a duration
+    redisRateStore({ client: {} as never, timeout: 'soon' })
+    // @ts-expect-error the clock is a function
+    memoryRateStore({ now: 0 })
+    // @ts-expect-error tiers are required
+    createRateTiers({ algorithm: 'gcra' })
+    // @ts-expect-error an adapter needs the limiter
+    rateTiersMiddleware({ key: () => 'k', tier: () => 'free' })
+    // @ts-expect-error the key comes from the request, through a function
+    rateTiersPlugin(Fastify(), { tiers, key: 'k', tier: () => 'free' }, () => {})
+    // @ts-expect-error the body format is 'json' or 'problem+json'
+    withRateTiers(() => new Response(), { tiers, key: () => 'k', tier: () => 'free', body: 'xml' })
+    // @ts-expect-error headers are built from a decision
+    rateLimitHeaders({ allowed: true })
   })
 })

@@ -1,4 +1,4 @@
-// Compile-time checks of the public surface, run by `pnpm typecheck`.
+// Compile-time checks of the public surface: vitest's typecheck runs them (and `pnpm typecheck`).
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { expectTypeOf } from 'vitest'
@@ -37,3 +37,13 @@ db.withTenant('1', (tx: TenantTx) => tx.tenantId)
 runMigrations(pool, { dir: './m', lockTimeout: '5 minutes' })
 // @ts-expect-error tables is a list
 applyTenantRls(pool, { tables: 'orders', column: 'c', role: 'r' })
+// @ts-expect-error the setting is a string naming a custom GUC
+createTenantDb({ pool, setting: 42 })
+// @ts-expect-error the audit needs the tenant column
+auditTenancy(pool, { role: 'r' })
+// @ts-expect-error the RLS SQL needs the app role
+tenantRlsSql({ table: 't', column: 'c' })
+// @ts-expect-error migrations need their directory
+runMigrations(pool, {})
+// @ts-expect-error the PGlite pool wraps a PGlite instance
+pglitePool('memory://')

@@ -3,13 +3,18 @@ import { z } from 'zod'
 import {
   type CreateSupplyInput,
   createPosterClient,
+  memoryRateLimitStore,
   type PosterIngredient,
   type PosterSupplier,
   type RateLimitStore,
 } from '../src/index'
+import { authorizationUrl, exchangeCode } from '../src/oauth'
 import { redisRateLimitStore } from '../src/redis'
+import { createFakePoster } from '../src/testing'
+import { createTokenCipher } from '../src/tokens'
+import { parseWebhook, verifyWebhook } from '../src/webhooks'
 
-// Checked by `tsc` (the package's typecheck); nothing here sends a request.
+// Type tests (vitest typecheck); nothing here runs.
 const poster = createPosterClient({ account: 'cafe', token: '1:abc', baseUrl: 'http://127.0.0.1:9' })
 
 describe('public types', () => {
@@ -38,5 +43,24 @@ describe('public types', () => {
     // @ts-expect-error type 2 is not a supply line type (1 product, 4 ingredient, 5 modifier)
     const input: CreateSupplyInput = { supply, ingredient: [line] }
     expectTypeOf(input).toEqualTypeOf<CreateSupplyInput>()
+  })
+
+  it('refuses misuse of every factory', () => {
+    // @ts-expect-error a Redis store needs the caller's ioredis client
+    redisRateLimitStore({ prefix: 'rl:' })
+    // @ts-expect-error the poll interval is milliseconds
+    memoryRateLimitStore({ pollMs: '25ms' })
+    // @ts-expect-error the exchange needs the code Poster returned
+    exchangeCode({ account: 'a', applicationId: 1, applicationSecret: 's', redirectUri: 'https://x' })
+    // @ts-expect-error the authorize URL needs the redirect URI
+    authorizationUrl({ applicationId: 1 })
+    // @ts-expect-error the cipher needs the id of the current key
+    createTokenCipher({ keys: { k1: 'a'.repeat(44) } })
+    // @ts-expect-error verifying needs the application secret
+    verifyWebhook({ account: 'a' })
+    // @ts-expect-error a webhook body is a string, a Buffer or an object
+    parseWebhook(42, 'secret')
+    // @ts-expect-error accounts are a count or a list
+    createFakePoster({ accounts: 'three' })
   })
 })
