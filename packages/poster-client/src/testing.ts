@@ -10,3 +10,4 @@ export type {
   FakeRequest,
   FakeWebhookEvent,
 } from './fake/types'
+export { describeRateLimitStore, type RateLimitStoreFactory } from './limiter/store-contract'

@@ -7,8 +7,10 @@ import {
   memoryRateLimitStore,
   type PosterClientEvent,
 } from '../src/index'
-import { createFakePoster, type FakePoster } from '../src/testing'
+import { createFakePoster, describeRateLimitStore, type FakePoster } from '../src/testing'
 import { maxInWindow, rejectionOf } from './helpers'
+
+describeRateLimitStore({ name: 'memory', create: () => memoryRateLimitStore() })
 
 describe('memoryRateLimitStore', () => {
   it('grants exactly when every window has room, counting in-flight requests as now (property)', async () => {
@@ -66,20 +68,6 @@ describe('memoryRateLimitStore', () => {
       ),
       { numRuns: 500 },
     )
-  })
-
-  it('holds at most maxConcurrent leases and frees them on release or expiry', async () => {
-    let now = 0
-    const store = memoryRateLimitStore({ now: () => now })
-    const policy = { windows: [{ windowMs: 1000, limit: 100 }], maxConcurrent: 2, leaseMs: 5000 }
-    expect(await store.tryAcquire('a', '1', policy)).toEqual({ granted: true })
-    expect(await store.tryAcquire('a', '2', policy)).toEqual({ granted: true })
-    expect((await store.tryAcquire('a', '3', policy)).granted).toBe(false)
-    expect((await store.tryAcquire('b', '3', policy)).granted).toBe(true)
-    await store.release('a', '1')
-    expect((await store.tryAcquire('a', '3', policy)).granted).toBe(true)
-    now = 6000
-    expect((await store.tryAcquire('a', '4', policy)).granted).toBe(true)
   })
 })
 
