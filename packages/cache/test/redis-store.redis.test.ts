@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { TEST_REDIS_URL } from '@rc/test-services'
+import { monitorRedis, TEST_REDIS_URL } from '@rc/test-services'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createCache } from '../src/index'
@@ -33,35 +33,30 @@ describe('redisStore', () => {
   it('sends concurrent gets as one MGET and a lone get as a plain GET', async () => {
     const client = connect()
     const store = redisStore({ client })
-    const monitor = await connect().monitor()
-    const seen: string[] = []
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      const command = String(args[0]).toLowerCase()
-      if (String(args[1] ?? '').startsWith(prefix) && command.endsWith('get')) seen.push(command)
-    })
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.set(`${prefix}|k${i}`, `v${i}`, undefined)))
-    seen.length = 0
+    const monitor = await monitorRedis(TEST_REDIS_URL)
     const values = await Promise.all(Array.from({ length: 20 }, (_, i) => store.get(`${prefix}|k${i}`)))
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`))
     expect(await store.get(`${prefix}|k3`)).toBe('v3')
-    // MONITOR delivers asynchronously.
-    for (let waited = 0; seen.length < 2 && waited < 5_000; waited += 20)
-      await new Promise((r) => setTimeout(r, 20))
-    expect(seen).toEqual(['mget', 'get'])
-    monitor.disconnect()
+    // MONITOR delivers asynchronously; the lone GET comes last.
+    const mine = (c: string[]) => c[0]!.endsWith('get') && (c[1] ?? '').startsWith(prefix)
+    await monitor.waitFor((c) => c[0] === 'get' && mine(c))
+    monitor.stop()
+    expect(monitor.commands.filter(mine).map((c) => c[0])).toEqual(['mget', 'get'])
   })
 
   it('deletes by pattern with SCAN, never KEYS', async () => {
     const client = connect()
     const cache = createCache({ store: redisStore({ client }), prefix, storeTimeout: '5s' })
     for (let i = 0; i < 1200; i++) await cache.set(`restaurant:${i}`, i)
-    const monitor = await connect().monitor()
-    const commands = new Set<string>()
-    monitor.on('monitor', (_t: string, args: string[]) => commands.add(String(args[0]).toLowerCase()))
+    const monitor = await monitorRedis(TEST_REDIS_URL)
     expect(await cache.deletePattern('restaurant:*')).toBe(1200)
-    monitor.disconnect()
-    expect(commands.has('scan')).toBe(true)
-    expect(commands.has('keys')).toBe(false)
+    const scanned = (c: string[]) => c[0] === 'scan' && c.some((arg) => arg.startsWith(prefix))
+    expect(await monitor.waitFor(scanned)).toBe(true)
+    monitor.stop()
+    // Other test files share this Redis: only commands naming this test's prefix count.
+    const mine = monitor.commands.filter((c) => c.some((arg) => arg.startsWith(prefix)))
+    expect(mine.some((c) => c[0] === 'keys')).toBe(false)
     await cache.close()
   })
 
