@@ -14,7 +14,7 @@ import { type Database, openPglite, openPostgres, type QueryPool } from './infra
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createBullQueue } from './jobs/bullmq-queue'
 import { createMemoryQueue } from './jobs/memory-queue'
-import type { JobHandlers, JobQueue } from './jobs/types'
+import type { JobHandlers, JobQueue } from './jobs/queue'
 import { createJobHandlers } from './sync/handlers'
 import { createPosterClients, type PosterClients } from './sync/posters'
 

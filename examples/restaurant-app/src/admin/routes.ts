@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Auth } from '../http/auth'
+import type { Auth } from '../auth/guard'
 import { HttpError, notFound } from '../http/errors'
-import { forgetRestaurantConfig } from '../routes/tenant-scope'
+import { forgetRestaurantConfig } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
 import { adminPage, adminScript, loginPage } from './page'
 

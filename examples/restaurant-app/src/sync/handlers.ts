@@ -1,6 +1,6 @@
 import { PosterAuthError } from '@rc/poster-client'
 import type { Control } from '../control'
-import type { JobHandlers, JobQueue } from '../jobs/types'
+import type { JobHandlers, JobQueue } from '../jobs/queue'
 import { type SyncDeps, syncRestaurant } from './sync-restaurant'
 
 // Poster tokens live two years and cannot be refreshed: warn a month ahead.

@@ -9,7 +9,7 @@ import {
   type SyncJobData,
   type SyncScope,
   syncScopes,
-} from '../jobs/types'
+} from '../jobs/queue'
 import { LISTS, type ListRow, type ListScope } from './lists'
 import type { PosterClients } from './posters'
 

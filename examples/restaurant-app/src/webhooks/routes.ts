@@ -3,7 +3,7 @@ import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { HttpError } from '../http/errors'
-import type { SyncScope } from '../jobs/types'
+import type { SyncScope } from '../jobs/queue'
 import type { Runtime } from '../runtime'
 
 // What each Poster object touches locally. There is no supplier webhook: suppliers come with the scheduled sync.

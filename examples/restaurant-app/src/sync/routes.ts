@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBody, notFound } from '../http/errors'
 import { enqueued, job, restaurantSummary, syncEvents, tenantErrors } from '../http/responses'
+import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { restaurantParams, tenantOf } from './tenant-scope'
 
 /** Manual sync (202 + job id), job progress and the sync history of one restaurant. */
 export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {

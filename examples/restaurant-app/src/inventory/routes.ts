@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { inventoryItems, stockItem, tenantErrors } from '../http/responses'
+import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { restaurantParams, tenantOf } from './tenant-scope'
 
 const listQuery = z.object({
   includeDeleted: z

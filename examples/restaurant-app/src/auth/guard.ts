@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { SESSION_COOKIE, type Sessions } from '../auth/sessions'
 import { type Role, roleRank, type User } from '../control'
+import { forbidden, unauthorized } from '../http/errors'
 import type { Runtime } from '../runtime'
-import { forbidden, unauthorized } from './errors'
+import { SESSION_COOKIE, type Sessions } from './sessions'
 
 declare module 'fastify' {
   interface FastifyRequest {

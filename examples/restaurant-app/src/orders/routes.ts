@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBody, HttpError, notFound } from '../http/errors'
 import { order, orderSummary, tenantErrors } from '../http/responses'
+import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { restaurantParams, tenantOf } from './tenant-scope'
 
 export const orderStatuses = ['draft', 'sent', 'received', 'cancelled'] as const
 type OrderStatus = (typeof orderStatuses)[number]

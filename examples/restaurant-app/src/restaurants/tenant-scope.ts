@@ -1,8 +1,8 @@
 import { rateTiersPlugin } from '@rc/rate-tiers/fastify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import type { Auth } from '../auth/guard'
 import type { Role } from '../control'
-import type { Auth } from '../http/auth'
 import { notFound } from '../http/errors'
 import type { Runtime } from '../runtime'
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { decoyHash, verifyPassword } from '../auth/passwords'
-import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from '../auth/sessions'
-import type { Auth } from '../http/auth'
 import { HttpError } from '../http/errors'
 import type { Runtime } from '../runtime'
+import type { Auth } from './guard'
+import { decoyHash, verifyPassword } from './passwords'
+import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from './sessions'
 
 const credentials = z.object({
   email: z.string().trim().email('must be an email address').max(254),

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBody, HttpError, notFound } from '../http/errors'
 import { checklist, checklistItem, section, tenantErrors } from '../http/responses'
+import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { restaurantParams, tenantOf } from './tenant-scope'
 
 const idParams = restaurantParams.extend({ id: z.coerce.number().int().positive() })
 const sectionBody = z.object({
