@@ -44,8 +44,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     async (request) => {
       await auth.requirePlatformAdmin(request)
       const [restaurants, errors] = await Promise.all([
-        runtime.control.listRestaurants(),
-        runtime.control.errorCounts(24),
+        runtime.control.restaurants.list(),
+        runtime.control.syncEvents.errorCounts(24),
       ])
       return {
         items: restaurants.map((r) => ({
@@ -67,7 +67,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     { schema: { ...tags, summary: 'Force a full sync', params: restaurantId } },
     async (request, reply) => {
       await auth.requirePlatformAdmin(request)
-      const restaurant = await runtime.control.getRestaurant(request.params.id)
+      const restaurant = await runtime.control.restaurants.get(request.params.id)
       if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
       const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'manual' })
       return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
@@ -105,7 +105,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
           `Unknown tier ${tier}; plans: ${Object.keys(runtime.config.tiers).join(', ')}.`,
         )
       }
-      if (!(await runtime.control.setTier(request.params.id, tier)))
+      if (!(await runtime.control.restaurants.setTier(request.params.id, tier)))
         throw notFound(`Restaurant ${request.params.id}`)
       await forgetRestaurantConfig(runtime, request.params.id)
       return { id: request.params.id, tier }

@@ -2,9 +2,9 @@ import { rateTiersPlugin } from '@rc/rate-tiers/fastify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Auth } from '../auth/guard'
-import type { Role } from '../control'
 import { notFound } from '../http/errors'
 import type { Runtime } from '../runtime'
+import type { Role } from './roles'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,7 +37,7 @@ export function restaurantConfig(runtime: Runtime, restaurantId: string) {
   return runtime.cache.namespace('config').getOrSet(
     `restaurant:${restaurantId}`,
     async () => {
-      const r = await runtime.control.getRestaurant(restaurantId)
+      const r = await runtime.control.restaurants.get(restaurantId)
       return r ? { id: r.id, name: r.name, tier: r.tier, active: r.active } : null
     },
     { ttl: '10m', tags: [`restaurant:${restaurantId}`], schema: configSchema.nullable() },

@@ -60,7 +60,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     },
     async (request) => {
       const tenant = tenantOf(request)
-      return { items: await runtime.control.recentEvents(tenant.id, 50) }
+      return { items: await runtime.control.syncEvents.recent(tenant.id, 50) }
     },
   )
 
@@ -76,7 +76,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     },
     async (request) => {
       const tenant = tenantOf(request)
-      const r = await runtime.control.getRestaurant(tenant.id)
+      const r = await runtime.control.restaurants.get(tenant.id)
       if (!r) throw notFound(`Restaurant ${tenant.id}`)
       return {
         id: r.id,
