@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import type { Auth } from '../auth/guard'
 import { HttpError, notFound } from '../http/errors'
-import { forgetRestaurantConfig } from '../restaurants/tenant-scope'
+import { forgetRestaurantConfig } from '../restaurants/cached-config'
 import type { Runtime } from '../runtime'
 import { adminPage, adminScript, loginPage } from './page'
+import { jobParams, restaurantId, tierBody } from './schemas'
 
-const restaurantId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) })
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
@@ -76,7 +75,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
 
   app.get(
     '/api/admin/jobs/:jobId',
-    { schema: { ...tags, summary: 'Any job', params: z.object({ jobId: z.string().max(200) }) } },
+    { schema: { ...tags, summary: 'Any job', params: jobParams } },
     async (request) => {
       await auth.requirePlatformAdmin(request)
       const job = await runtime.jobs.get(request.params.jobId)
@@ -92,7 +91,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
         ...tags,
         summary: "Change a restaurant's plan (applies from its next request; usage carries over)",
         params: restaurantId,
-        body: z.object({ tier: z.string().min(1) }),
+        body: tierBody,
       },
     },
     async (request) => {

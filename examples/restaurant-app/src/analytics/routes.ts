@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
-import { analytics, tenantErrors } from '../http/responses'
-import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
+import { tenantErrors } from '../http/error-responses'
+import { restaurantParams } from '../restaurants/schemas'
+import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
+import { analytics } from './schemas'
 
 /** The expensive report: charged to the `analysis` bucket, cached until inventory or orders change. */
 export const analyticsRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {

@@ -1,15 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import { HttpError } from '../http/errors'
 import type { Runtime } from '../runtime'
 import type { Auth } from './guard'
 import { decoyHash, verifyPassword } from './passwords'
+import { credentials } from './schemas'
 import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from './sessions'
-
-const credentials = z.object({
-  email: z.string().trim().email('must be an email address').max(254),
-  password: z.string().min(1, 'must not be empty').max(1024),
-})
 
 /** Login (JSON or the login form), logout and who-am-I. */
 export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; sessions: Sessions }> = async (

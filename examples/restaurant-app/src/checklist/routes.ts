@@ -1,33 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { tenantErrors } from '../http/error-responses'
 import { errorBody, HttpError, notFound } from '../http/errors'
-import { checklist, checklistItem, section, tenantErrors } from '../http/responses'
-import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
+import { restaurantParams } from '../restaurants/schemas'
+import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-
-const idParams = restaurantParams.extend({ id: z.coerce.number().int().positive() })
-const sectionBody = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(100),
-  position: z.number().int().min(0).max(10_000).default(0),
-})
-const itemBody = z.object({
-  sectionId: z.number().int().positive(),
-  ingredientId: z.number().int().positive(),
-  supplierId: z.number().int().positive().nullable().default(null),
-  parLevel: z.number().min(0).max(1_000_000),
-  position: z.number().int().min(0).max(10_000).default(0),
-})
-
-// Patches spell out their fields: a default inside .partial() would overwrite what the client left out.
-const sectionPatch = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
-  position: z.number().int().min(0).max(10_000).optional(),
-})
-const itemPatch = z.object({
-  parLevel: z.number().min(0).max(1_000_000).optional(),
-  position: z.number().int().min(0).max(10_000).optional(),
-  supplierId: z.number().int().positive().nullable().optional(),
-})
+import {
+  checklist,
+  checklistItem,
+  idParams,
+  itemBody,
+  itemPatch,
+  section,
+  sectionBody,
+  sectionPatch,
+} from './schemas'
 
 const write = { minRole: 'manager' as const }
 

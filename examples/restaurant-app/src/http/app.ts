@@ -19,6 +19,7 @@ import { checklistRoutes } from '../checklist/routes'
 import { inventoryRoutes } from '../inventory/routes'
 import { opsRoutes } from '../ops/routes'
 import { orderRoutes } from '../orders/routes'
+import { restaurantRoutes } from '../restaurants/routes'
 import { tenantScope } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
 import { syncRoutes } from '../sync/routes'
@@ -77,6 +78,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     async (tenant) => {
       await tenantScope(tenant, { runtime, auth })
       await tenant.register(syncRoutes, { runtime })
+      await tenant.register(restaurantRoutes, { runtime })
       await tenant.register(inventoryRoutes, { runtime })
       await tenant.register(checklistRoutes, { runtime })
       await tenant.register(orderRoutes, { runtime })

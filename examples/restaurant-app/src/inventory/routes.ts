@@ -1,18 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { inventoryItems, stockItem, tenantErrors } from '../http/responses'
-import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
+import { tenantErrors } from '../http/error-responses'
+import { restaurantParams } from '../restaurants/schemas'
+import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-
-const listQuery = z.object({
-  includeDeleted: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true')
-    .describe('also list items deleted in Poster'),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
-})
+import { inventoryItems, listQuery, type stockItem, stockList, stockQuery } from './schemas'
 
 // Columns each synced list returns; all filtered by RLS to the current restaurant.
 const LISTS = {
@@ -67,8 +59,8 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         tags: ['inventory'],
         summary: 'Stock per storage and ingredient at the last sync',
         params: restaurantParams,
-        querystring: z.object({ storageId: z.coerce.number().int().positive().optional() }),
-        response: tenantErrors({ 200: z.object({ items: z.array(stockItem) }) }),
+        querystring: stockQuery,
+        response: tenantErrors({ 200: stockList }),
       },
     },
     async (request) => {

@@ -1,13 +1,22 @@
 import type { TenantTx } from '@rc/tenant-db'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { tenantErrors } from '../http/error-responses'
 import { errorBody, HttpError, notFound } from '../http/errors'
-import { order, orderSummary, tenantErrors } from '../http/responses'
-import { restaurantParams, tenantOf } from '../restaurants/tenant-scope'
+import { restaurantParams } from '../restaurants/schemas'
+import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-
-export const orderStatuses = ['draft', 'sent', 'received', 'cancelled'] as const
-type OrderStatus = (typeof orderStatuses)[number]
+import {
+  createBody,
+  idParams,
+  listQuery,
+  type Order,
+  type OrderStatus,
+  order,
+  orderList,
+  type orderSummary,
+  statusBody,
+} from './schemas'
 
 // The only moves an order can make; everything else is a 409.
 const transitions: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -17,26 +26,8 @@ const transitions: Record<OrderStatus, readonly OrderStatus[]> = {
   cancelled: [],
 }
 
-const idParams = restaurantParams.extend({ id: z.coerce.number().int().positive() })
-const createBody = z.object({
-  supplierId: z.number().int().positive(),
-  note: z.string().max(2_000).optional(),
-  lines: z
-    .array(
-      z.object({ ingredientId: z.number().int().positive(), quantity: z.number().positive().max(1_000_000) }),
-    )
-    .min(1, 'an order needs at least one line')
-    .max(500)
-    .refine(
-      (lines) => new Set(lines.map((l) => l.ingredientId)).size === lines.length,
-      'each ingredient may appear once',
-    ),
-})
-
 const ORDER_COLUMNS = `o.id::int, o.supplier_poster_id AS "supplierId", s.name AS "supplierName", o.status, o.note,
   o.created_by::int AS "createdBy", o.created_at AS "createdAt", o.updated_at AS "updatedAt"`
-
-type Order = z.output<typeof order>
 
 async function loadOrder(tx: TenantTx, id: number): Promise<Order | undefined> {
   const { rows } = await tx.query<Omit<Order, 'lines'>>(
@@ -66,11 +57,8 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         ...tags,
         summary: 'List supplier orders, newest first',
         params: restaurantParams,
-        querystring: z.object({
-          status: z.enum(orderStatuses).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-        }),
-        response: tenantErrors({ 200: z.object({ items: z.array(orderSummary) }) }),
+        querystring: listQuery,
+        response: tenantErrors({ 200: orderList }),
       },
     },
     async (request) => {
@@ -155,7 +143,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         ...tags,
         summary: 'Move an order to its next status',
         params: idParams,
-        body: z.object({ status: z.enum(orderStatuses) }),
+        body: statusBody,
         response: tenantErrors({ 200: order, 409: errorBody }),
       },
     },

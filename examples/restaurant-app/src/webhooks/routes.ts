@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
 import type { FastifyPluginAsync } from 'fastify'
-import { z } from 'zod'
 import { HttpError } from '../http/errors'
 import type { SyncScope } from '../jobs/queue'
 import type { Runtime } from '../runtime'
+import { tokenSchema } from './schemas'
 
 // What each Poster object touches locally. There is no supplier webhook: suppliers come with the scheduled sync.
 const SCOPES: Record<string, SyncScope[]> = {
@@ -18,8 +18,6 @@ const SCOPES: Record<string, SyncScope[]> = {
   stock: ['stock'],
   supply: ['stock'],
 }
-
-const tokenSchema = z.object({ access_token: z.string().regex(/^[A-Za-z0-9:]{16,200}$/) })
 
 /** Where Poster puts the new token of an install: in `data`, or beside the signed fields. */
 function accessTokenOf(body: unknown, data: unknown): string | undefined {
