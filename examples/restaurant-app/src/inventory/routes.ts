@@ -4,23 +4,12 @@ import { tenantErrors } from '../http/error-responses'
 import { restaurantParams } from '../restaurants/schemas'
 import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { inventoryItems, listQuery, type stockItem, stockList, stockQuery } from './schemas'
-
-// Columns each synced list returns; all filtered by RLS to the current restaurant.
-const LISTS = {
-  suppliers: 'poster_id AS id, name, phone, address, comment, tin, deleted',
-  storages: 'poster_id AS id, name, address, deleted',
-  categories:
-    'poster_id AS id, name, parent_poster_id AS "parentId", hidden, sort_order AS "sortOrder", deleted',
-  ingredients:
-    'poster_id AS id, name, unit, category_poster_id AS "categoryId", limit_value::float8 AS "limitValue", left_total::float8 AS "left", hidden, deleted',
-  products:
-    'poster_id AS id, name, category_poster_id AS "categoryId", type, unit, cost_kopecks::float8 AS "costKopecks", hidden, deleted',
-} as const
+import { LIST_COLUMNS, type ListName, listStock, listSynced } from './repository'
+import { inventoryItems, listQuery, stockList, stockQuery } from './schemas'
 
 /** Read-only lists synced from Poster, cached per restaurant until the next sync writes. */
 export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
-  for (const [name, columns] of Object.entries(LISTS)) {
+  for (const name of Object.keys(LIST_COLUMNS) as ListName[]) {
     app.get(
       `/${name}`,
       {
@@ -30,7 +19,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
           params: restaurantParams,
           querystring: listQuery,
           response: tenantErrors({
-            200: z.object({ items: z.array(inventoryItems[name as keyof typeof LISTS]) }),
+            200: z.object({ items: z.array(inventoryItems[name]) }),
           }),
         },
       },
@@ -38,15 +27,9 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         const tenant = tenantOf(request)
         const { includeDeleted, limit, offset } = request.query
         const key = `${name}:${includeDeleted}:${limit}:${offset}`
-        const items = await runtime.cached(tenant.id, key, ['inventory'], async () => {
-          const { rows } = await runtime.db.tenant.query(
-            tenant.id,
-            `SELECT ${columns} FROM ${name} ${includeDeleted ? '' : 'WHERE NOT deleted'} ORDER BY poster_id LIMIT $1 OFFSET $2`,
-            [limit, offset],
-          )
-          // Shaped by the SQL above; the response schema checks it on the way out.
-          return rows as Array<z.output<(typeof inventoryItems)[keyof typeof LISTS]>>
-        })
+        const items = await runtime.cached(tenant.id, key, ['inventory'], () =>
+          listSynced(runtime.db.tenant, tenant.id, name, { includeDeleted, limit, offset }),
+        )
         return { items }
       },
     )
@@ -66,22 +49,8 @@ export const inventoryRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     async (request) => {
       const tenant = tenantOf(request)
       const storageId = request.query.storageId
-      const items = await runtime.cached(
-        tenant.id,
-        `stock:${storageId ?? 'all'}`,
-        ['inventory'],
-        async () => {
-          const { rows } = await runtime.db.tenant.query<z.output<typeof stockItem>>(
-            tenant.id,
-            `SELECT s.storage_poster_id AS "storageId", s.ingredient_poster_id AS "ingredientId", i.name, i.unit,
-                  s.quantity::float8 AS quantity, i.limit_value::float8 AS "limitValue"
-           FROM stock_levels s JOIN ingredients i
-             ON i.restaurant_id = s.restaurant_id AND i.poster_id = s.ingredient_poster_id
-           WHERE ($1::int IS NULL OR s.storage_poster_id = $1) ORDER BY s.storage_poster_id, i.name`,
-            [storageId ?? null],
-          )
-          return rows
-        },
+      const items = await runtime.cached(tenant.id, `stock:${storageId ?? 'all'}`, ['inventory'], () =>
+        listStock(runtime.db.tenant, tenant.id, storageId),
       )
       return { items }
     },
