@@ -1,5 +1,5 @@
 import type { FakeRequest } from '@rc/poster-client/testing'
-import type { JobInfo } from '../src/jobs/types'
+import type { JobInfo } from '../src/jobs/queue'
 import { startChild } from './processes'
 import { POSTER_PER_MINUTE, POSTER_PER_SECOND, type Setup } from './setup'
 

@@ -8,15 +8,27 @@ import { createRateTiers, memoryRateStore, type RateTiers } from '@rc/rate-tiers
 import { redisRateStore } from '@rc/rate-tiers/redis'
 import { Redis } from 'ioredis'
 import pino from 'pino'
+import { createUserRepository, type UserRepository } from './auth/repository'
 import type { AppConfig } from './config'
-import { type Control, createControl } from './control'
 import { type Database, openPglite, openPostgres, type QueryPool } from './infra/database'
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createBullQueue } from './jobs/bullmq-queue'
 import { createMemoryQueue } from './jobs/memory-queue'
-import type { JobHandlers, JobQueue } from './jobs/types'
+import type { JobHandlers, JobQueue } from './jobs/queue'
+import { createRestaurantRepository, type RestaurantRepository } from './restaurants/repository'
 import { createJobHandlers } from './sync/handlers'
 import { createPosterClients, type PosterClients } from './sync/posters'
+import { createSyncEventRepository, type SyncEventRepository } from './sync/repository'
+
+/**
+ * The control plane: rows that span restaurants (schema `control`), read and written as the app role.
+ * Each concern's SQL lives in its feature: auth/, restaurants/ and sync/ `repository.ts`.
+ */
+export interface Control {
+  users: UserRepository
+  restaurants: RestaurantRepository
+  syncEvents: SyncEventRepository
+}
 
 /** Everything a request or a job needs, built once per process. */
 export interface Runtime {
@@ -57,7 +69,11 @@ export async function createRuntime(
     config.databaseUrl && config.appDatabaseUrl
       ? await openPostgres(config.databaseUrl, config.appDatabaseUrl)
       : await openPglite()
-  const control = createControl(db.pool)
+  const control: Control = {
+    users: createUserRepository(db.pool),
+    restaurants: createRestaurantRepository(db.pool),
+    syncEvents: createSyncEventRepository(db.pool),
+  }
 
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, {
@@ -128,7 +144,8 @@ export async function createRuntime(
   }
   const handlers = createJobHandlers({
     db,
-    control,
+    restaurants: control.restaurants,
+    syncEvents: control.syncEvents,
     posters,
     jobs,
     syncEveryMs: config.syncIntervalMs,

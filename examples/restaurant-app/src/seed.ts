@@ -1,8 +1,9 @@
 import type { TokenCipher } from '@rc/poster-client/tokens'
 import { hashPassword } from './auth/passwords'
-import type { Role } from './control'
-import { createOwnerControl } from './control'
+import { createOwnerUserRepository } from './auth/repository'
 import type { QueryPool } from './infra/database'
+import { createOwnerRestaurantRepository } from './restaurants/repository'
+import type { Role } from './restaurants/roles'
 
 export interface SeedRestaurant {
   id: string
@@ -27,9 +28,10 @@ export async function seed(
   cipher: TokenCipher,
   input: { restaurants: SeedRestaurant[]; users: SeedUser[] },
 ) {
-  const control = createOwnerControl(owner)
+  const users = createOwnerUserRepository(owner)
+  const restaurants = createOwnerRestaurantRepository(owner)
   for (const r of input.restaurants) {
-    await control.createRestaurant({
+    await restaurants.create({
       id: r.id,
       name: r.name,
       posterAccount: r.posterAccount,
@@ -40,7 +42,7 @@ export async function seed(
   }
   const ids: Record<string, number> = {}
   for (const u of input.users) {
-    const id = await control.createUser({
+    const id = await users.create({
       email: u.email,
       name: u.name,
       passwordHash: await hashPassword(u.password),
@@ -48,7 +50,7 @@ export async function seed(
     })
     ids[u.email] = id
     for (const [restaurantId, role] of Object.entries(u.roles ?? {}))
-      await control.grant(id, restaurantId, role)
+      await restaurants.grant(id, restaurantId, role)
   }
   return ids
 }

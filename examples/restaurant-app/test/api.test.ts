@@ -441,7 +441,7 @@ describe('webhooks', () => {
       action: 'removed',
     })
     expect(JSON.parse(removed.body)).toMatchObject({ ok: true, deactivated: true })
-    expect(await stack.runtime.control.getRestaurant('r1')).toMatchObject({
+    expect(await stack.runtime.control.restaurants.get('r1')).toMatchObject({
       active: false,
       status: 'inactive',
     })
@@ -453,7 +453,7 @@ describe('webhooks', () => {
     })
     expect(JSON.parse(ignored.body)).toMatchObject({ ok: true, ignored: 'stock' })
     // Reinstalling sends a new token: the restaurant is back, with the token encrypted, and syncs.
-    const before = (await stack.runtime.control.getRestaurant('r1'))?.tokenCiphertext
+    const before = (await stack.runtime.control.restaurants.get('r1'))?.tokenCiphertext
     const token = stack.fake.accounts[1]?.token as string
     const added = await stack.fake.sendWebhook(url, {
       account: 'acct-r1',
@@ -464,7 +464,7 @@ describe('webhooks', () => {
     })
     const answer = JSON.parse(added.body)
     expect(answer).toMatchObject({ ok: true, reactivated: true })
-    const after = await stack.runtime.control.getRestaurant('r1')
+    const after = await stack.runtime.control.restaurants.get('r1')
     expect(after).toMatchObject({ active: true })
     expect(after?.tokenCiphertext).not.toBe(before)
     expect(stack.runtime.cipher.decrypt(after?.tokenCiphertext as string)).toBe(token)

@@ -111,7 +111,7 @@ describe('sync under faults', () => {
     const job = await stack.waitForJob(id, 120_000)
     expect(job.state).toBe('completed')
     expect((await stack.runtime.jobs.get(id))?.attempts).toBe(2)
-    const kinds = (await stack.runtime.control.recentEvents('r3', 10))
+    const kinds = (await stack.runtime.control.syncEvents.recent('r3', 10))
       .filter((e) => e.jobId === id)
       .map((e) => e.kind)
     expect(kinds.reverse()).toEqual(['started', 'failed', 'retrying', 'done'])

@@ -44,7 +44,7 @@ describe('background jobs', () => {
       throw new Error(`${error.message}\nworker stderr:\n${output}`)
     })
     expect(job.state).toBe('completed')
-    expect((await stack.runtime.control.getRestaurant('r0'))?.status).toBe('ok')
+    expect((await stack.runtime.control.restaurants.get('r0'))?.status).toBe('ok')
     const stopped = new Promise<number | null>((resolve) => worker?.on('exit', (code) => resolve(code)))
     worker.kill('SIGTERM')
     expect(await stopped).toBe(0)
@@ -91,7 +91,7 @@ describe('background jobs', () => {
     const deadline = Date.now() + 30_000
     let synced: Date[] = []
     while (Date.now() < deadline) {
-      const all = await stack.runtime.control.listRestaurants()
+      const all = await stack.runtime.control.restaurants.list()
       synced = all.map((r) => r.lastSyncAt).filter((d): d is Date => d !== null && d.getTime() >= started)
       if (synced.length === 4) break
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -108,8 +108,8 @@ describe('background jobs', () => {
     )
     const result = await stack.runtime.handlers.tokenCheck(context('token-check-test'))
     expect(result).toEqual({ checked: 4, expiring: 1, invalid: 1 })
-    const r2 = await stack.runtime.control.getRestaurant('r2')
-    const r3 = await stack.runtime.control.getRestaurant('r3')
+    const r2 = await stack.runtime.control.restaurants.get('r2')
+    const r3 = await stack.runtime.control.restaurants.get('r3')
     expect(r2?.status).toBe('needs_reauth')
     expect(r3?.status).toBe('token_expiring')
     expect(r3?.lastError).toMatch(/expires in (19|20) days/)

@@ -3,9 +3,9 @@ import { createFakePoster, type FakePoster, type FakePosterOptions } from '@rc/p
 import { createTestDatabase, deleteRedisKeys, TEST_REDIS_URL, type TestDatabase } from '@rc/test-services'
 import type { FastifyInstance } from 'fastify'
 import { type AppConfig, loadConfig } from '../src/config'
-import type { Role } from '../src/control'
 import { buildApp } from '../src/http/app'
 import type { QueryPool } from '../src/infra/database'
+import type { Role } from '../src/restaurants/roles'
 import { createRuntime, type Runtime } from '../src/runtime'
 import { type SeedUser, seed } from '../src/seed'
 

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import type { Auth } from '../http/auth'
+import type { Auth } from '../auth/guard'
 import { HttpError, notFound } from '../http/errors'
-import { forgetRestaurantConfig } from '../routes/tenant-scope'
+import { forgetRestaurantConfig } from '../restaurants/cached-config'
 import type { Runtime } from '../runtime'
 import { adminPage, adminScript, loginPage } from './page'
+import { jobParams, restaurantId, tierBody } from './schemas'
 
-const restaurantId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) })
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
@@ -44,8 +43,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     async (request) => {
       await auth.requirePlatformAdmin(request)
       const [restaurants, errors] = await Promise.all([
-        runtime.control.listRestaurants(),
-        runtime.control.errorCounts(24),
+        runtime.control.restaurants.list(),
+        runtime.control.syncEvents.errorCounts(24),
       ])
       return {
         items: restaurants.map((r) => ({
@@ -67,7 +66,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     { schema: { ...tags, summary: 'Force a full sync', params: restaurantId } },
     async (request, reply) => {
       await auth.requirePlatformAdmin(request)
-      const restaurant = await runtime.control.getRestaurant(request.params.id)
+      const restaurant = await runtime.control.restaurants.get(request.params.id)
       if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
       const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'manual' })
       return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
@@ -76,7 +75,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
 
   app.get(
     '/api/admin/jobs/:jobId',
-    { schema: { ...tags, summary: 'Any job', params: z.object({ jobId: z.string().max(200) }) } },
+    { schema: { ...tags, summary: 'Any job', params: jobParams } },
     async (request) => {
       await auth.requirePlatformAdmin(request)
       const job = await runtime.jobs.get(request.params.jobId)
@@ -92,7 +91,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
         ...tags,
         summary: "Change a restaurant's plan (applies from its next request; usage carries over)",
         params: restaurantId,
-        body: z.object({ tier: z.string().min(1) }),
+        body: tierBody,
       },
     },
     async (request) => {
@@ -105,7 +104,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
           `Unknown tier ${tier}; plans: ${Object.keys(runtime.config.tiers).join(', ')}.`,
         )
       }
-      if (!(await runtime.control.setTier(request.params.id, tier)))
+      if (!(await runtime.control.restaurants.setTier(request.params.id, tier)))
         throw notFound(`Restaurant ${request.params.id}`)
       await forgetRestaurantConfig(runtime, request.params.id)
       return { id: request.params.id, tier }

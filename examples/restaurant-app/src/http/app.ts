@@ -11,18 +11,19 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { adminRoutes } from '../admin/routes'
+import { analyticsRoutes } from '../analytics/routes'
+import { createAuth } from '../auth/guard'
+import { authRoutes } from '../auth/routes'
 import { createSessions } from '../auth/sessions'
-import { analyticsRoutes } from '../routes/analytics'
-import { authRoutes } from '../routes/auth'
-import { checklistRoutes } from '../routes/checklist'
-import { inventoryRoutes } from '../routes/inventory'
-import { opsRoutes } from '../routes/ops'
-import { orderRoutes } from '../routes/orders'
-import { syncRoutes } from '../routes/sync'
-import { tenantScope } from '../routes/tenant-scope'
-import { webhookRoutes } from '../routes/webhooks'
+import { checklistRoutes } from '../checklist/routes'
+import { inventoryRoutes } from '../inventory/routes'
+import { opsRoutes } from '../ops/routes'
+import { orderRoutes } from '../orders/routes'
+import { restaurantRoutes } from '../restaurants/routes'
+import { tenantScope } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { createAuth } from './auth'
+import { syncRoutes } from '../sync/routes'
+import { webhookRoutes } from '../webhooks/routes'
 import { installErrorHandler } from './errors'
 
 /** The HTTP API over a runtime; `listen` is the caller's (tests use `inject` or port 0). */
@@ -77,6 +78,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     async (tenant) => {
       await tenantScope(tenant, { runtime, auth })
       await tenant.register(syncRoutes, { runtime })
+      await tenant.register(restaurantRoutes, { runtime })
       await tenant.register(inventoryRoutes, { runtime })
       await tenant.register(checklistRoutes, { runtime })
       await tenant.register(orderRoutes, { runtime })

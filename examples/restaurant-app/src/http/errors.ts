@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { QueueUnavailableError } from '../jobs/types'
+import { QueueUnavailableError } from '../jobs/queue'
 
 /** An error with an HTTP status and a stable code, answered as `{ error, code, message }`. */
 export class HttpError extends Error {

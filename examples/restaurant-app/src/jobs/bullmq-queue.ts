@@ -13,7 +13,7 @@ import {
   PermanentJobError,
   QueueUnavailableError,
   type SyncJobData,
-} from './types'
+} from './queue'
 
 const QUEUE = 'sync'
 

@@ -11,7 +11,7 @@ import {
   type JobState,
   PermanentJobError,
   type SyncJobData,
-} from './types'
+} from './queue'
 
 interface Entry {
   info: JobInfo

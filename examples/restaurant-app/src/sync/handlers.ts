@@ -1,23 +1,18 @@
 import { PosterAuthError } from '@rc/poster-client'
-import type { Control } from '../control'
-import type { JobHandlers, JobQueue } from '../jobs/types'
+import type { JobHandlers, JobQueue } from '../jobs/queue'
 import { type SyncDeps, syncRestaurant } from './sync-restaurant'
 
 // Poster tokens live two years and cannot be refreshed: warn a month ahead.
 const TOKEN_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000
 const TOKEN_WARNING_MS = 30 * 24 * 3600 * 1000
 
-export function createJobHandlers(
-  deps: SyncDeps & { control: Control; jobs: JobQueue; syncEveryMs: number },
-): JobHandlers {
+export function createJobHandlers(deps: SyncDeps & { jobs: JobQueue; syncEveryMs: number }): JobHandlers {
   return {
     sync: (data, context) => syncRestaurant(deps, data, context),
 
     // Spread over most of the interval, so thousands of restaurants never hit Poster (or us) at once.
     async syncAll(context) {
-      const due = (await deps.control.listRestaurants()).filter(
-        (r) => r.active && r.status !== 'needs_reauth',
-      )
+      const due = (await deps.restaurants.list()).filter((r) => r.active && r.status !== 'needs_reauth')
       const spread = deps.syncEveryMs * 0.8
       let enqueued = 0
       for (const [index, restaurant] of due.entries()) {
@@ -33,7 +28,7 @@ export function createJobHandlers(
     },
 
     async tokenCheck(context) {
-      const restaurants = (await deps.control.listRestaurants()).filter((r) => r.active)
+      const restaurants = (await deps.restaurants.list()).filter((r) => r.active)
       let expiring = 0
       let invalid = 0
       for (const [index, restaurant] of restaurants.entries()) {
@@ -43,20 +38,20 @@ export function createJobHandlers(
           if (age > TOKEN_LIFETIME_MS - TOKEN_WARNING_MS) {
             expiring++
             const days = Math.max(0, Math.ceil((TOKEN_LIFETIME_MS - age) / 86_400_000))
-            await deps.control.setStatus(
+            await deps.restaurants.setStatus(
               restaurant.id,
               'token_expiring',
               `Poster token expires in ${days} days: re-authorise.`,
             )
-            await deps.control.recordEvent(restaurant.id, context.id, 'token', `expires in ${days} days`)
+            await deps.syncEvents.record(restaurant.id, context.id, 'token', `expires in ${days} days`)
           } else if (restaurant.status === 'needs_reauth' || restaurant.status === 'token_expiring') {
-            await deps.control.setStatus(restaurant.id, 'ok')
+            await deps.restaurants.setStatus(restaurant.id, 'ok')
           }
         } catch (error) {
           if (!(error instanceof PosterAuthError)) continue // Poster unreachable: not the token's fault
           invalid++
-          await deps.control.setStatus(restaurant.id, 'needs_reauth', error.message)
-          await deps.control.recordEvent(restaurant.id, context.id, 'token', `refused: ${error.message}`)
+          await deps.restaurants.setStatus(restaurant.id, 'needs_reauth', error.message)
+          await deps.syncEvents.record(restaurant.id, context.id, 'token', `refused: ${error.message}`)
         }
         await context.progress(((index + 1) / restaurants.length) * 100)
       }

@@ -1,5 +1,5 @@
 import type { PosterClient } from '@rc/poster-client'
-import type { SyncScope } from '../jobs/types'
+import type { SyncScope } from '../jobs/queue'
 
 /** The Poster lists a sync copies into a table of the same name (stock is the one that is not a list). */
 export type ListScope = Exclude<SyncScope, 'stock'>

@@ -1,7 +1,7 @@
 import { createPosterClient, type PosterClient, type RateLimitStore } from '@rc/poster-client'
 import type { TokenCipher } from '@rc/poster-client/tokens'
-import type { Restaurant } from '../control'
 import type { Metrics } from '../infra/metrics'
+import type { Restaurant } from '../restaurants/repository'
 
 /**
  * One Poster client per restaurant, built from its encrypted token. Every

@@ -1,7 +1,6 @@
 import type { PosterClient, PosterLeftover } from '@rc/poster-client'
 import { PosterAuthError, PosterPermissionError } from '@rc/poster-client'
 import type { TenantTx } from '@rc/tenant-db'
-import type { Control } from '../control'
 import type { Database } from '../infra/database'
 import {
   type JobContext,
@@ -9,13 +8,16 @@ import {
   type SyncJobData,
   type SyncScope,
   syncScopes,
-} from '../jobs/types'
+} from '../jobs/queue'
+import type { RestaurantRepository } from '../restaurants/repository'
 import { LISTS, type ListRow, type ListScope } from './lists'
 import type { PosterClients } from './posters'
+import type { SyncEventRepository } from './repository'
 
 export interface SyncDeps {
   db: Database
-  control: Control
+  restaurants: RestaurantRepository
+  syncEvents: SyncEventRepository
   posters: PosterClients
   /** Drops cached inventory of the restaurant after a write. */
   invalidateInventory(restaurantId: string): Promise<void>
@@ -54,20 +56,20 @@ export async function syncRestaurant(
   data: SyncJobData,
   context: JobContext,
 ): Promise<SyncResult> {
-  const restaurant = await deps.control.getRestaurant(data.restaurantId)
+  const restaurant = await deps.restaurants.get(data.restaurantId)
   if (!restaurant) throw new PermanentJobError(`Restaurant ${data.restaurantId} does not exist.`)
   if (!restaurant.active) return { restaurantId: restaurant.id, skipped: 'inactive', counts: {} }
   if (restaurant.status === 'needs_reauth')
     return { restaurantId: restaurant.id, skipped: 'needs_reauth', counts: {} }
 
   const scope = expand(data.scope)
-  await deps.control.recordEvent(
+  await deps.syncEvents.record(
     restaurant.id,
     context.id,
     context.attempt === 1 ? 'started' : 'retrying',
     scope.join(','),
   )
-  await deps.control.setStatus(restaurant.id, 'syncing', restaurant.lastError)
+  await deps.restaurants.setStatus(restaurant.id, 'syncing', restaurant.lastError)
   try {
     const poster = deps.posters.forRestaurant(restaurant)
     const fetched = await fetchAll(poster, scope, context)
@@ -75,23 +77,23 @@ export async function syncRestaurant(
       writeAll(tx, restaurant.id, fetched),
     )
     await context.progress(100)
-    await deps.control.markSynced(restaurant.id)
-    await deps.control.recordEvent(restaurant.id, context.id, 'done', JSON.stringify(counts))
+    await deps.restaurants.markSynced(restaurant.id)
+    await deps.syncEvents.record(restaurant.id, context.id, 'done', JSON.stringify(counts))
     await deps.invalidateInventory(restaurant.id)
     return { restaurantId: restaurant.id, counts }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    await deps.control.recordEvent(restaurant.id, context.id, 'failed', message)
+    await deps.syncEvents.record(restaurant.id, context.id, 'failed', message)
     if (error instanceof PosterAuthError) {
-      await deps.control.setStatus(restaurant.id, 'needs_reauth', message)
+      await deps.restaurants.setStatus(restaurant.id, 'needs_reauth', message)
       throw new PermanentJobError(`Poster refused the token of ${restaurant.id}: re-authorisation needed.`)
     }
     if (error instanceof PosterPermissionError) {
       // The app was not granted a section (code 20): retrying cannot help until the owner grants it.
-      await deps.control.setStatus(restaurant.id, 'error', message)
+      await deps.restaurants.setStatus(restaurant.id, 'error', message)
       throw new PermanentJobError(`Poster denied a section to ${restaurant.id}: ${message}`)
     }
-    await deps.control.setStatus(restaurant.id, 'error', message)
+    await deps.restaurants.setStatus(restaurant.id, 'error', message)
     throw error
   }
 }

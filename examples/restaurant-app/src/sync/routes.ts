@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
+import { tenantErrors } from '../http/error-responses'
 import { errorBody, notFound } from '../http/errors'
-import { enqueued, job, restaurantSummary, syncEvents, tenantErrors } from '../http/responses'
+import { restaurantParams } from '../restaurants/schemas'
+import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { restaurantParams, tenantOf } from './tenant-scope'
+import { enqueued, job, jobParams, syncEvents } from './schemas'
 
 /** Manual sync (202 + job id), job progress and the sync history of one restaurant. */
 export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
@@ -35,7 +36,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       schema: {
         ...tags,
         summary: 'A sync job: state and progress (0-100)',
-        params: restaurantParams.extend({ jobId: z.string().max(200) }),
+        params: jobParams,
         response: tenantErrors({ 200: job }),
       },
     },
@@ -60,34 +61,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     },
     async (request) => {
       const tenant = tenantOf(request)
-      return { items: await runtime.control.recentEvents(tenant.id, 50) }
-    },
-  )
-
-  app.get(
-    '/',
-    {
-      schema: {
-        tags: ['restaurants'],
-        summary: 'The restaurant, its plan, sync status and your role',
-        params: restaurantParams,
-        response: tenantErrors({ 200: restaurantSummary }),
-      },
-    },
-    async (request) => {
-      const tenant = tenantOf(request)
-      const r = await runtime.control.getRestaurant(tenant.id)
-      if (!r) throw notFound(`Restaurant ${tenant.id}`)
-      return {
-        id: r.id,
-        name: r.name,
-        tier: r.tier,
-        status: r.status,
-        active: r.active,
-        lastSyncAt: r.lastSyncAt,
-        lastError: r.lastError,
-        role: tenant.role,
-      }
+      return { items: await runtime.control.syncEvents.recent(tenant.id, 50) }
     },
   )
 }

@@ -1,10 +1,11 @@
 import { rateTiersPlugin } from '@rc/rate-tiers/fastify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { z } from 'zod'
-import type { Role } from '../control'
-import type { Auth } from '../http/auth'
+import type { Auth } from '../auth/guard'
 import { notFound } from '../http/errors'
 import type { Runtime } from '../runtime'
+import { restaurantConfig } from './cached-config'
+import type { Role } from './roles'
+import { restaurantParams } from './schemas'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,29 +24,6 @@ export interface TenantContext {
   tier: string
   role: Role
   userId: number
-}
-
-const configSchema = z.object({ id: z.string(), name: z.string(), tier: z.string(), active: z.boolean() })
-export const restaurantParams = z.object({
-  restaurantId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a restaurant id (letters, digits, _ and -)'),
-})
-
-/** The restaurant's plan and name, cached; dropped by `forgetRestaurantConfig` when either changes. */
-export function restaurantConfig(runtime: Runtime, restaurantId: string) {
-  return runtime.cache.namespace('config').getOrSet(
-    `restaurant:${restaurantId}`,
-    async () => {
-      const r = await runtime.control.getRestaurant(restaurantId)
-      return r ? { id: r.id, name: r.name, tier: r.tier, active: r.active } : null
-    },
-    { ttl: '10m', tags: [`restaurant:${restaurantId}`], schema: configSchema.nullable() },
-  )
-}
-
-export async function forgetRestaurantConfig(runtime: Runtime, restaurantId: string): Promise<void> {
-  await runtime.cache.namespace('config').invalidateTags([`restaurant:${restaurantId}`])
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { SESSION_COOKIE, type Sessions } from '../auth/sessions'
-import { type Role, roleRank, type User } from '../control'
+import { forbidden, unauthorized } from '../http/errors'
+import { type Role, roleRank } from '../restaurants/roles'
 import type { Runtime } from '../runtime'
-import { forbidden, unauthorized } from './errors'
+import type { User } from './repository'
+import { SESSION_COOKIE, type Sessions } from './sessions'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,7 +41,7 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
 
   async function loadUser(userId: number): Promise<User | undefined> {
     return access
-      .getOrSet(`user:${userId}`, async () => (await control.getUser(userId)) ?? null, {
+      .getOrSet(`user:${userId}`, async () => (await control.users.get(userId)) ?? null, {
         ttl: ACCESS_TTL,
         tags: [`user:${userId}`],
         schema: userSchema.nullable(),
@@ -64,7 +65,7 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
     async roleIn(user: User, restaurantId: string): Promise<Role | undefined> {
       const memberships = await access.getOrSet(
         `memberships:${user.id}`,
-        () => control.memberships(user.id),
+        () => control.restaurants.membershipsOf(user.id),
         {
           ttl: ACCESS_TTL,
           tags: [`user:${user.id}`],

@@ -1,15 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { decoyHash, verifyPassword } from '../auth/passwords'
-import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from '../auth/sessions'
-import type { Auth } from '../http/auth'
 import { HttpError } from '../http/errors'
 import type { Runtime } from '../runtime'
-
-const credentials = z.object({
-  email: z.string().trim().email('must be an email address').max(254),
-  password: z.string().min(1, 'must not be empty').max(1024),
-})
+import type { Auth } from './guard'
+import { decoyHash, verifyPassword } from './passwords'
+import { credentials } from './schemas'
+import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from './sessions'
 
 /** Login (JSON or the login form), logout and who-am-I. */
 export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; sessions: Sessions }> = async (
@@ -44,7 +39,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
           `Too many login attempts for this email; try again in ${seconds} s.`,
         )
       }
-      const user = await runtime.control.findUserByEmail(email)
+      const user = await runtime.control.users.findByEmail(email)
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()))
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
       if (!user || !ok) {
@@ -54,7 +49,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
       const token = await sessions.create(user.id)
       auth.setSessionCookie(reply, token, SESSION_TTL_MS / 1000)
       if (isForm) return reply.redirect(user.platformAdmin ? '/admin' : '/docs', 303)
-      const memberships = await runtime.control.memberships(user.id)
+      const memberships = await runtime.control.restaurants.membershipsOf(user.id)
       return {
         token,
         user: { id: user.id, email: user.email, name: user.name, platformAdmin: user.platformAdmin },
@@ -79,7 +74,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
     { schema: { ...tags, summary: 'The logged-in user and their restaurants' } },
     async (request) => {
       const user = await auth.requireUser(request)
-      return { user, memberships: await runtime.control.memberships(user.id) }
+      return { user, memberships: await runtime.control.restaurants.membershipsOf(user.id) }
     },
   )
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
 import type { FastifyPluginAsync } from 'fastify'
-import { z } from 'zod'
 import { HttpError } from '../http/errors'
-import type { SyncScope } from '../jobs/types'
+import type { SyncScope } from '../jobs/queue'
 import type { Runtime } from '../runtime'
+import { tokenSchema } from './schemas'
 
 // What each Poster object touches locally. There is no supplier webhook: suppliers come with the scheduled sync.
 const SCOPES: Record<string, SyncScope[]> = {
@@ -18,8 +18,6 @@ const SCOPES: Record<string, SyncScope[]> = {
   stock: ['stock'],
   supply: ['stock'],
 }
-
-const tokenSchema = z.object({ access_token: z.string().regex(/^[A-Za-z0-9:]{16,200}$/) })
 
 /** Where Poster puts the new token of an install: in `data`, or beside the signed fields. */
 function accessTokenOf(body: unknown, data: unknown): string | undefined {
@@ -44,7 +42,7 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
         if (!(error instanceof PosterWebhookError)) throw error
         throw new HttpError(error.reason === 'bad-signature' ? 401 : 400, 'WEBHOOK_REJECTED', error.message)
       }
-      const restaurant = await runtime.control.findRestaurantByAccount(event.account)
+      const restaurant = await runtime.control.restaurants.findByAccount(event.account)
       if (!restaurant) {
         throw new HttpError(404, 'UNKNOWN_ACCOUNT', `No restaurant uses Poster account ${event.account}.`)
       }
@@ -57,7 +55,7 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
       }
 
       if (event.object === 'application' && event.action === 'removed') {
-        await runtime.control.setActive(restaurant.id, false)
+        await runtime.control.restaurants.setActive(restaurant.id, false)
         return handled({ ok: true, deactivated: true })
       }
       if (event.object === 'application' && event.action === 'added') {
@@ -65,7 +63,7 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (ap
         // revoked comes back (there is no refresh token); new restaurants are onboarded by an operator.
         const token = accessTokenOf(request.body, event.data)
         if (!token) return handled({ ok: true, ignored: 'application without access_token' })
-        await runtime.control.replaceToken(restaurant.id, runtime.cipher.encrypt(token))
+        await runtime.control.restaurants.replaceToken(restaurant.id, runtime.cipher.encrypt(token))
         const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'webhook' })
         return handled({ ok: true, reactivated: true, jobId: job.id })
       }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { jobStates } from '../jobs/types'
+import { jobStates } from '../jobs/queue'
 import type { Runtime } from '../runtime'
 
 async function timed<T>(

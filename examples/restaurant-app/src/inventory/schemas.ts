@@ -1,0 +1,67 @@
+import { z } from 'zod'
+
+export const listQuery = z.object({
+  includeDeleted: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('also list items deleted in Poster'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+})
+
+export const stockQuery = z.object({ storageId: z.coerce.number().int().positive().optional() })
+
+const nullableText = z.string().nullable()
+
+/** One item of each synced list, by list name. */
+export const inventoryItems = {
+  suppliers: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    phone: nullableText,
+    address: nullableText,
+    comment: nullableText,
+    tin: nullableText,
+    deleted: z.boolean(),
+  }),
+  storages: z.object({ id: z.number().int(), name: z.string(), address: nullableText, deleted: z.boolean() }),
+  categories: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    parentId: z.number().int().nullable(),
+    hidden: z.boolean(),
+    sortOrder: z.number().int(),
+    deleted: z.boolean(),
+  }),
+  ingredients: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    unit: nullableText,
+    categoryId: z.number().int().nullable(),
+    limitValue: z.number(),
+    left: z.number(),
+    hidden: z.boolean(),
+    deleted: z.boolean(),
+  }),
+  products: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    categoryId: z.number().int().nullable(),
+    type: z.number().int().nullable().describe('1 prepack, 2 dish, 3 product'),
+    unit: nullableText,
+    costKopecks: z.number().nullable(),
+    hidden: z.boolean(),
+    deleted: z.boolean(),
+  }),
+} as const
+
+export const stockItem = z.object({
+  storageId: z.number().int(),
+  ingredientId: z.number().int(),
+  name: z.string(),
+  unit: nullableText,
+  quantity: z.number(),
+  limitValue: z.number(),
+})
+export const stockList = z.object({ items: z.array(stockItem) })
