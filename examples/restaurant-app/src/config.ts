@@ -1,5 +1,5 @@
+import { parseDuration } from '@rc/cache'
 import { z } from 'zod'
-import { toMs } from './infra/duration'
 
 const tierLimits = z.object({ api: z.string(), analysis: z.string() })
 
@@ -12,7 +12,7 @@ export const defaultTiers = {
 
 const duration = z.string().transform((text, ctx) => {
   try {
-    return toMs(text)
+    return parseDuration(text, 'the value')
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message })
     return z.NEVER

@@ -1,10 +1,8 @@
+import { defaultTenantIdSchema } from '@rc/tenant-db'
 import { z } from 'zod'
 
-export const restaurantParams = z.object({
-  restaurantId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a restaurant id (letters, digits, _ and -)'),
-})
+/** A restaurant id is a tenant id: the rule @rc/tenant-db enforces before any query. */
+export const restaurantParams = z.object({ restaurantId: defaultTenantIdSchema })
 
 export const restaurantSummary = z.object({
   id: z.string(),
