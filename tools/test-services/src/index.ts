@@ -3,3 +3,4 @@ export { createTestDatabase, TEST_PG_URL, TEST_REDIS_URL, type TestDatabase } fr
 export { type RedisServer, type RedisServerOptions, startRedis } from './redis'
 export { type RedisCluster, startRedisCluster } from './redis-cluster'
 export { deleteRedisKeys } from './redis-keys'
+export { type RedisSentinel, type RedisSentinelOptions, startRedisSentinel } from './redis-sentinel'
