@@ -6,6 +6,11 @@ export interface RedisSentinelOptions {
   name?: string
   /** Replicas of the primary. Default 1. */
   replicas?: number
+  /**
+   * Extra `redis-server` arguments for the primary and replicas, e.g.
+   * `['--min-replicas-to-write', '1']` so a thawed old primary refuses the writes it would lose.
+   */
+  nodeArgs?: string[]
   /** Sentinel `down-after-milliseconds`: silence before a node counts as down. Default 1000. */
   downAfterMs?: number
   /**
@@ -31,7 +36,11 @@ export interface RedisSentinel {
   killPrimary(): Promise<RedisServer>
   /** SIGSTOP the current primary: connections stay open and nothing answers. Returns it. */
   freezePrimary(): Promise<RedisServer>
-  /** SIGCONT the node `freezePrimary` stopped. Once thawed, Sentinel makes it a replica of the new primary. */
+  /**
+   * SIGCONT the node `freezePrimary` stopped. If a failover happened meanwhile, Sentinel makes it a
+   * replica of the new primary, about 10 s later; until then it still accepts writes, which its
+   * resync then discards.
+   */
   thaw(): void
   /** Ask the Sentinels for a planned failover (`SENTINEL FAILOVER`); pair with `waitForFailover`. */
   failover(): Promise<void>
@@ -58,7 +67,7 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
   const downAfterMs = options.downAfterMs ?? 1_000
   const failoverTimeoutMs = options.failoverTimeoutMs ?? 5_000
   // A replica's first sync waits repl-diskless-sync-delay (5 s by default) for others to join it.
-  const dataArgs = ['--repl-diskless-sync-delay', '0']
+  const dataArgs = ['--repl-diskless-sync-delay', '0', ...(options.nodeArgs ?? [])]
   const nodes: RedisServer[] = []
   const sentinelNodes: RedisServer[] = []
 
