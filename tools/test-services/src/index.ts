@@ -1,6 +1,7 @@
 export { freePort } from './ports'
 export { createTestDatabase, TEST_PG_URL, TEST_REDIS_URL, type TestDatabase } from './postgres'
 export { type RedisServer, type RedisServerOptions, startRedis } from './redis'
-export { type RedisCluster, startRedisCluster } from './redis-cluster'
+export { type RedisCluster, type RedisClusterOptions, startRedisCluster } from './redis-cluster'
 export { deleteRedisKeys } from './redis-keys'
 export { monitorRedis, type RedisMonitor } from './redis-monitor'
+export { type RedisSentinel, type RedisSentinelOptions, startRedisSentinel } from './redis-sentinel'
