@@ -61,11 +61,18 @@ describe("auditTenancy on the original app's schema", () => {
     expect(hasErrors(findings)).toBe(true)
   })
 
-  it('the bug is real before the fix: the app role bypasses RLS as owner', async () => {
+  it('the bug is real before the fix: the app role bypasses RLS as owner (and the start guard refuses it)', async () => {
     await broken.admin.query("INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES (1, 10, 'Metro')")
     const app = new pg.Pool({ connectionString: broken.appUrl, max: 1 })
     try {
-      const db = createTenantDb({ pool: app })
+      await expect(createTenantDb({ pool: app }).query('2', 'SELECT * FROM suppliers')).rejects.toMatchObject(
+        {
+          code: 'TENANT_DB_PRIVILEGED_ROLE',
+          reasons: ['owns the tenant tables public.suppliers'],
+        },
+      )
+      // With the guard switched off on purpose, the leak the guard exists for.
+      const db = createTenantDb({ pool: app, allowPrivilegedRole: true })
       expect((await db.query('2', 'SELECT * FROM suppliers')).rows).toHaveLength(1)
     } finally {
       await app.end()
