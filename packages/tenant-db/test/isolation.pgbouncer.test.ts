@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createSuppliersFixture, type TenantFixture, urlAs } from './support/database'
-import { OPS, runIsolation, runLeak } from './support/isolation-suite'
+import { OPS, runIsolation, runLeak, runQueryLeak } from './support/isolation-suite'
 import { type PgBouncer, startPgBouncer } from './support/pgbouncer'
 
 let fx: TenantFixture
@@ -53,6 +53,17 @@ describe.each([false, true])('behind PgBouncer (transaction pooling), pg pipelin
     const pool = new pg.Pool({ connectionString: url, max: 2, pipeline })
     try {
       await runLeak({ admin: fx.admin, app: pool })
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('db.query in one implicit transaction leaves no tenant behind: 1000 calls over 1 connection', {
+    timeout: 120_000,
+  }, async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1, pipeline })
+    try {
+      await runQueryLeak({ admin: fx.admin, app: pool })
     } finally {
       await pool.end()
     }

@@ -217,3 +217,59 @@ export async function runLeak(target: SuiteTarget, iterations = 1000): Promise<v
   const { rows } = await target.admin.query<{ n: string }>('SELECT count(*) AS n FROM suppliers')
   expect(Number(rows[0]!.n)).toBe(tenants.length)
 }
+
+/**
+ * 1000 single statements (`db.query`) cycling through tenants on one connection, with SQL
+ * errors and refused writes among them: each sees only its tenant, and after each the same
+ * connection is idle (no open transaction) with no tenant set.
+ */
+export async function runQueryLeak(target: SuiteTarget, iterations = 1000): Promise<void> {
+  const db = createTenantDb({ pool: target.app })
+  const tenants = TENANTS.slice(0, 5)
+  await target.admin.query('TRUNCATE suppliers')
+  for (const id of tenants) {
+    await target.admin.query('INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES ($1, 1, $1)', [
+      id,
+    ])
+  }
+  const backends = new Set<number>()
+  for (let i = 0; i < iterations; i++) {
+    const id = tenants[i % tenants.length]!
+    const other = tenants[(i + 1) % tenants.length]!
+    switch (i % 4) {
+      case 0: {
+        const { rows } = await db.query<{ t: string; r: string; pid: number }>(
+          id,
+          "SELECT current_setting('app.current_tenant') AS t, restaurant_id AS r, pg_backend_pid() AS pid FROM suppliers",
+        )
+        expect(rows.map((r) => [r.t, r.r])).toEqual([[id, id]])
+        backends.add(rows[0]!.pid)
+        break
+      }
+      case 1:
+        await expect(db.query(id, 'SELECT 1 / 0')).rejects.toMatchObject({ code: '22012' })
+        break
+      case 2:
+        await expect(
+          db.query(id, "INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES ($1, 2, 'x')", [other]),
+        ).rejects.toMatchObject({ code: '42501' })
+        break
+      case 3:
+        expect(
+          (await db.query(id, 'UPDATE suppliers SET name = $1 WHERE poster_id = 1', [id])).rowCount,
+        ).toBe(1)
+        break
+    }
+    const client = await target.app.connect()
+    try {
+      expect((client as unknown as { getTransactionStatus(): string }).getTransactionStatus()).toBe('I')
+      const idle = await client.query("SELECT current_setting('app.current_tenant', true) AS t")
+      expect(idle.rows[0].t ?? '').toBe('')
+    } finally {
+      client.release()
+    }
+  }
+  const { rows } = await target.admin.query('SELECT restaurant_id, name FROM suppliers ORDER BY 1')
+  expect(rows).toEqual(tenants.map((id) => ({ restaurant_id: id, name: id })))
+  expect(backends.size).toBeGreaterThan(0)
+}
