@@ -157,7 +157,7 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
       ...(outer ? { parent: outer } : {}),
     }
     try {
-      const result = await tenantStorage.run(frame, () => fn(tx))
+      const result = await tenantStorage.run(frame, async () => await fn(tx))
       open = false
       await session.commit()
       return result
@@ -208,8 +208,10 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
     runAsTenant<T>(tenant: TenantInput<K>, fn: () => T | Promise<T>): Promise<T> {
       return Promise.resolve().then(() => {
         const { values, outer } = valuesFor(tenant)
-        if (outer && settings.same(settings.fromFrame(outer.values), values)) return fn()
-        return tenantStorage.run({ values: { ...outer?.values, ...values } }, fn)
+        if (outer && settings.same(settings.fromFrame(outer.values), values))
+          return (async () => await fn())()
+        // Awaited inside the frame: a returned thenable (a query builder) runs its then() there too.
+        return tenantStorage.run({ values: { ...outer?.values, ...values } }, async () => await fn())
       })
     },
     currentTenant: () => currentFrame()?.values.tenant,

@@ -8,6 +8,8 @@ import type { Settings } from './settings'
 export interface ContextClient {
   query(config: QueryConfigLike, values?: unknown[]): Promise<any>
   release(error?: Error | boolean): void
+  /** The server process id, when the driver knows it (Kysely reads it to cancel queries). */
+  readonly processID?: number
 }
 
 /**
@@ -96,6 +98,9 @@ function bindClient(held: Lease, settings: Settings, values: Record<string, stri
   }
 
   return {
+    get processID() {
+      return (held.client as { processID?: number }).processID
+    },
     async query(config, params) {
       const text = textOf(config)
       if (!inTx && BEGIN.test(text)) {
