@@ -62,7 +62,9 @@ describe('the isolation kit finds the leaks it exists for', () => {
     })
     const error = (await leaky.catch((e: unknown) => e)) as Error & { cause?: Error }
     expect(error.message).toMatch(/Property failed/)
-    expect(String(error.cause?.message)).toMatch(/expected SQLSTATE 42501, got success|differs from the model|saw/)
+    expect(String(error.cause?.message)).toMatch(
+      /expected SQLSTATE 42501, got success|differs from the model|saw/,
+    )
   })
 
   it('explains a schema it cannot drive', async () => {
