@@ -66,6 +66,8 @@ export interface TenantTable {
   ownedByRole: boolean
   ownedDirectly: boolean
   owner: string
+  /** A SELECT-only policy `(<column> IS NULL)` makes NULL-tenant rows shared (tenantRlsSql's sharedRows). */
+  sharedRows: boolean
 }
 
 export function finding(

@@ -139,12 +139,15 @@ export function rlsSqlFor(table: TableName, options: Omit<TenantRlsSqlOptions, '
     ),
     ...requireSql(options.require, options.citus).map((sql) => q(sql)),
   ]
+  // NULL-tenant rows, and only while a tenant is set: with none, even shared rows stay hidden.
+  const sharedPredicate = `pg_catalog.format('%I IS NULL AND (SELECT NULLIF(pg_catalog.current_setting(%L, true), %L)) IS NOT NULL', ${q(options.column)}, ${q(setting)}, '')`
   const sharedSql = options.sharedRows
-    ? `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${q(shared)}) THEN
-    EXECUTE pg_catalog.format('ALTER POLICY %I ON %s TO PUBLIC USING (%I IS NULL)', ${q(shared)}, ${q(table.sql)}, ${q(options.column)});
+    ? `  shared_predicate := ${sharedPredicate};
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${q(shared)}) THEN
+    EXECUTE pg_catalog.format('ALTER POLICY %I ON %s TO PUBLIC USING (%s)', ${q(shared)}, ${q(table.sql)}, shared_predicate);
   ELSE
-    EXECUTE pg_catalog.format('CREATE POLICY %I ON %s AS PERMISSIVE FOR SELECT TO PUBLIC USING (%I IS NULL)',
-      ${q(shared)}, ${q(table.sql)}, ${q(options.column)});
+    EXECUTE pg_catalog.format('CREATE POLICY %I ON %s AS PERMISSIVE FOR SELECT TO PUBLIC USING (%s)',
+      ${q(shared)}, ${q(table.sql)}, shared_predicate);
   END IF;`
     : `  EXECUTE pg_catalog.format('DROP POLICY IF EXISTS %I ON %s', ${q(shared)}, ${q(table.sql)});`
   return `ALTER TABLE ${table.sql} ENABLE ROW LEVEL SECURITY;
@@ -153,6 +156,7 @@ DO $rc_tenant_db$
 DECLARE
 ${declare}
   predicate text;
+  shared_predicate text;
 BEGIN
 ${checks}
   predicate := ${parts.join(" || ' AND ' || ")};
