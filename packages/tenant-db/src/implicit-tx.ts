@@ -22,6 +22,12 @@ export type QueryConfigLike =
   | { text: string; values?: unknown[]; rowMode?: string; types?: unknown; name?: string }
 type PgQueryClass = new (config: Exclude<QueryConfigLike, string> & { queryMode?: 'extended' }) => PgQuery
 
+/** One statement of a prefix: text and bound values. */
+export interface Statement {
+  text: string
+  values: string[]
+}
+
 const subclasses = new WeakMap<PgQueryClass, PgQueryClass>()
 
 /**
@@ -35,15 +41,18 @@ function tenantQueryClass(Query: PgQueryClass): PgQueryClass {
   let cls = subclasses.get(Query)
   if (cls) return cls
   cls = class TenantQuery extends (Query as new (...args: never[]) => PgQuery) {
-    prefix!: { text: string; values: string[] }
-    /** True until the set_config statement's CommandComplete arrived: its row is not the caller's. */
-    inPrefix = true
+    prefix!: Statement[]
+    /** Prefix statements whose CommandComplete has not arrived yet: their rows are not the caller's. */
+    pending = 0
     override submit(connection: PgConnection): Error | null {
+      this.pending = this.prefix.length
       connection.stream.cork?.()
       try {
-        connection.parse({ text: this.prefix.text, name: '', types: [] })
-        connection.bind({ portal: '', statement: '', values: this.prefix.values })
-        connection.execute({ portal: '', rows: 0 })
+        for (const statement of this.prefix) {
+          connection.parse({ text: statement.text, name: '', types: [] })
+          connection.bind({ portal: '', statement: '', values: statement.values })
+          connection.execute({ portal: '', rows: 0 })
+        }
         // Query#submit writes Parse, Bind, Describe, Execute and the Sync that closes both.
         return super.submit(connection)
       } finally {
@@ -51,10 +60,10 @@ function tenantQueryClass(Query: PgQueryClass): PgQueryClass {
       }
     }
     override handleDataRow(msg: unknown): void {
-      if (!this.inPrefix) super.handleDataRow(msg)
+      if (this.pending === 0) super.handleDataRow(msg)
     }
     override handleCommandComplete(msg: unknown, connection: PgConnection): void {
-      if (this.inPrefix) this.inPrefix = false
+      if (this.pending > 0) this.pending--
       else super.handleCommandComplete(msg, connection)
     }
   } as unknown as PgQueryClass
@@ -71,13 +80,20 @@ function pgQueryOf(client: PoolClientLike): PgQueryClass | undefined {
   return c.getTransactionStatus() === 'I' ? (Query as PgQueryClass) : undefined
 }
 
+/** True when `client` is an idle node-postgres client, so `prefixedQuery` can run on it. */
+export function canPrefix(client: PoolClientLike): boolean {
+  return pgQueryOf(client) !== undefined
+}
+
 /**
- * Runs one statement with the settings of `prefix` in one implicit transaction, or returns `undefined`
- * when `client` is not an idle node-postgres client (then the caller uses BEGIN / COMMIT).
+ * Sends the `prefix` statements and then the caller's statement, all before one Sync, in one
+ * write; resolves with the caller's result alone. Without a BEGIN in the prefix the whole is one
+ * implicit transaction; with one, the transaction stays open after it (and this saved the round
+ * trip BEGIN would have cost). `undefined` when `client` is not an idle node-postgres client.
  */
-export function implicitTxQuery(
+export function prefixedQuery(
   client: PoolClientLike,
-  prefix: { text: string; values: string[] },
+  prefix: Statement[],
   config: QueryConfigLike,
   params: unknown[] | undefined,
 ): Promise<QueryResultLike<unknown>> | undefined {
@@ -86,12 +102,20 @@ export function implicitTxQuery(
   const Tenant = tenantQueryClass(Query)
   const base = typeof config === 'string' ? { text: config } : config
   const values = params ?? base.values ?? []
-  const query = new Tenant({ ...base, values, queryMode: 'extended' }) as PgQuery & {
-    prefix: { text: string; values: string[] }
-  }
+  const query = new Tenant({ ...base, values, queryMode: 'extended' }) as PgQuery & { prefix: Statement[] }
   query.prefix = prefix
   return new Promise((resolve, reject) => {
     query.callback = (error, result) => (error ? reject(error) : resolve(result as QueryResultLike<unknown>))
     ;(client as unknown as { query(q: unknown): unknown }).query(query)
   })
+}
+
+/** One statement with `settings` (a set_config statement) in one implicit transaction. */
+export function implicitTxQuery(
+  client: PoolClientLike,
+  settings: Statement,
+  config: QueryConfigLike,
+  params: unknown[] | undefined,
+): Promise<QueryResultLike<unknown>> | undefined {
+  return prefixedQuery(client, [settings], config, params)
 }

@@ -1,4 +1,5 @@
 import { asError } from './connection'
+import { prefixedQuery, type Statement } from './implicit-tx'
 import type { PoolClientLike, QueryResultLike } from './queryable'
 
 /** One checked-out connection carrying one tenant transaction, begun lazily. */
@@ -46,11 +47,12 @@ export function lease(client: PoolClientLike): Lease {
 
 /**
  * One tenant transaction on a leased connection. `beginSql` opens the transaction and sets the
- * tenant in one message. On a node-postgres client created with `pipeline: true`, BEGIN travels
- * together with the first query and `once` sends BEGIN, the query and COMMIT in one flight;
- * otherwise each statement waits for the previous answer.
+ * tenant in one message. On a node-postgres client, BEGIN travels together with the first query:
+ * with `pipeline: true` as a message of its own in the same flight, otherwise as `prefix`
+ * (BEGIN and set_config statements before the query's Sync). Elsewhere (PGlite) BEGIN is a round
+ * trip of its own.
  */
-export function openSession(held: Lease, beginSql: string): TenantSession {
+export function openSession(held: Lease, beginSql: string, prefix?: Statement[]): TenantSession {
   const { client } = held
   const release = held.release
   const pipelined = (client as { pipeline?: unknown }).pipeline === true
@@ -74,6 +76,14 @@ export function openSession(held: Lease, beginSql: string): TenantSession {
 
   async function query(text: string, params?: unknown[]): Promise<QueryResultLike<unknown>> {
     if (!pipelined) {
+      if (!begun && prefix) {
+        // BEGIN and the settings go with the first query, before its Sync: one round trip.
+        const sent = prefixedQuery(client, prefix, text, params)
+        if (sent) {
+          begun = Promise.resolve()
+          return sent
+        }
+      }
       await begin()
       return client.query(text, params)
     }

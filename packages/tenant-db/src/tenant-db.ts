@@ -139,7 +139,10 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
   ): Promise<T> {
     const reuse = openTxOf<TenantTx>(owner)
     if (reuse) return fn(reuse)
-    const session = openSession(await checkout(), settings.beginSql(values))
+    const session = openSession(await checkout(), settings.beginSql(values), [
+      { text: 'BEGIN', values: [] },
+      settings.setConfig(values),
+    ])
     let open = true
     const tenantId = values.tenant!
     const tx: TenantTx = {

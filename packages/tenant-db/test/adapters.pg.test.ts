@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/node-postgres'
 import { integer, pgTable, text } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -106,16 +107,27 @@ describe('@rc/tenant-db/drizzle', () => {
     }
   })
 
-  it('costs the round trips of drizzle’s own transaction: BEGIN carries the tenant', async () => {
+  it('costs one round trip less than its own transaction: BEGIN and the tenant ride with the first query', async () => {
     const wire = new pg.Pool({ connectionString: fx.appUrl, max: 1 })
     const counter = countRoundTrips(wire)
     try {
       const core = createTenantDb({ pool: wire })
       await core.verifyRole()
       const tdb = drizzleTenantDb(core)
+      const own = drizzle({ client: wire })
+      counter.trips = 0
+      await own.transaction((tx) => tx.select().from(suppliers))
+      expect(counter.trips).toBe(3) // drizzle alone: BEGIN, the query, COMMIT
       counter.trips = 0
       await tdb.withTenant('a', (tx) => tx.select().from(suppliers))
-      expect(counter.trips).toBe(3) // BEGIN + SET LOCAL, the query, COMMIT
+      expect(counter.trips).toBe(2) // BEGIN + set_config + the query, COMMIT
+      counter.trips = 0
+      const kdb = kyselyTenantDb<KyselySchema>(core)
+      await kdb.withTenant('a', (trx) => trx.selectFrom('suppliers').selectAll().execute())
+      expect(counter.trips).toBe(2)
+      counter.trips = 0
+      expect(await tdb.withTenant('a', async () => 'nothing sent')).toBe('nothing sent')
+      expect(counter.trips).toBe(0)
     } finally {
       await wire.end()
     }

@@ -1,5 +1,5 @@
 import { TenantOrmProtocolError } from '../errors'
-import { implicitTxQuery, type QueryConfigLike } from '../implicit-tx'
+import { canPrefix, implicitTxQuery, prefixedQuery, type QueryConfigLike } from '../implicit-tx'
 import type { PoolLike } from '../queryable'
 import type { Lease } from '../session'
 import type { Settings } from './settings'
@@ -97,16 +97,49 @@ function bindClient(held: Lease, settings: Settings, values: Record<string, stri
     }
   }
 
+  /** The library's BEGIN, held back to travel with its first statement (node-postgres only). */
+  let heldBegin: string | undefined
+
   return {
     get processID() {
       return (held.client as { processID?: number }).processID
     },
     async query(config, params) {
       const text = textOf(config)
+      if (heldBegin !== undefined) {
+        if (END.test(text)) {
+          // Nothing was sent: there is no transaction to end.
+          heldBegin = undefined
+          return {
+            command: /^\s*(rollback|abort)/i.test(text) ? 'ROLLBACK' : 'COMMIT',
+            rows: [],
+            rowCount: null,
+            fields: [],
+          }
+        }
+        const begin = heldBegin
+        heldBegin = undefined
+        inTx = true
+        const sent = prefixedQuery(
+          held.client,
+          [{ text: begin, values: [] }, settings.setConfig(values)],
+          config,
+          params,
+        )
+        if (sent) return sent
+        await raw(settings.beginSql(values, begin))
+        return raw(config, params)
+      }
       if (!inTx && BEGIN.test(text)) {
+        const begin = text.trim().replace(/;\s*$/, '')
+        if (canPrefix(held.client)) {
+          // BEGIN, the settings and the first statement then cost one round trip, not two.
+          heldBegin = begin
+          return { command: 'BEGIN', rows: [], rowCount: null, fields: [] }
+        }
         // Until a COMMIT or ROLLBACK succeeds, the connection may hold the settings.
         inTx = true
-        const results = await raw(settings.beginSql(values, text.trim().replace(/;\s*$/, '')))
+        const results = await raw(settings.beginSql(values, begin))
         return Array.isArray(results) ? results[0] : results
       }
       if (!inTx) {
