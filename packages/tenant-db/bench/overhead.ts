@@ -20,7 +20,7 @@ const ROUND_TRIPS: Record<string, number> = {
   'raw pool.query': 1,
   'db.query (implicit transaction)': 1,
   'db.query, pipeline: true': 1,
-  'withTenant + 1 query': 3,
+  'withTenant + 1 query': 2,
 }
 
 /**
