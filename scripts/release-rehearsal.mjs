@@ -162,16 +162,22 @@ const resolutions = {
   node16: { module: 'node16', moduleResolution: 'node16' },
   bundler: { module: 'preserve', moduleResolution: 'bundler' },
 }
+// One program per snippet: each README stands alone (their module augmentations may differ).
 for (const [name, resolution] of Object.entries(resolutions)) {
-  const config = join(app, `tsconfig.${name}.json`)
-  writeFileSync(
-    config,
-    JSON.stringify({ compilerOptions: { ...compilerOptions, ...resolution }, include: ['snippets/*.ts'] }),
-  )
-  try {
-    run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', config], app)
-  } catch (error) {
-    fail(`the README snippets do not type-check under ${name} resolution`, error)
+  for (const { dir } of packed) {
+    const config = join(app, `tsconfig.${dir}.${name}.json`)
+    writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: { ...compilerOptions, ...resolution },
+        files: [`snippets/${dir}.ts`],
+      }),
+    )
+    try {
+      run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', config], app)
+    } catch (error) {
+      fail(`the README snippet of ${dir} does not type-check under ${name} resolution`, error)
+    }
   }
 }
 step(`README snippets of ${packed.map(({ dir }) => dir).join(', ')} type-check under node16 and bundler`)
