@@ -11,6 +11,7 @@ import {
   type JobState,
   PermanentJobError,
   type SyncJobData,
+  scheduleNames,
 } from './queue'
 
 interface Entry {
@@ -38,6 +39,7 @@ export function createMemoryQueue(
   let concurrency = 0
   let running = 0
   let closed = false
+  let scheduled = false
   const idle = new Set<() => void>()
 
   function add(name: string, data: SyncJobData | undefined, delayMs = 0): EnqueueResult {
@@ -67,16 +69,29 @@ export function createMemoryQueue(
   }
 
   function later(id: string, ms: number): void {
+    const entry = jobs.get(id)
     const timer = setTimeout(() => {
       timers.delete(timer)
-      const entry = jobs.get(id)
-      if (!entry || closed) return
+      if (!entry || closed || entry.timer !== timer) return
+      entry.timer = undefined
       entry.info.state = 'waiting'
       ready.push(id)
       pump()
     }, ms)
     timer.unref()
     timers.add(timer)
+    if (entry) entry.timer = timer
+  }
+
+  /** A delayed job runs now (its timer is dropped). */
+  function promote(entry: Entry): void {
+    if (entry.info.state !== 'delayed' || !entry.timer) return
+    clearTimeout(entry.timer)
+    timers.delete(entry.timer)
+    entry.timer = undefined
+    entry.info.state = 'waiting'
+    ready.push(entry.info.id)
+    pump()
   }
 
   function pump(): void {
@@ -147,6 +162,13 @@ export function createMemoryQueue(
       if (closed) throw new Error('The job queue is closed.')
       return add('sync', data, opts?.delayMs)
     },
+    async syncNow(data) {
+      if (closed) throw new Error('The job queue is closed.')
+      const result = add('sync', data)
+      const entry = jobs.get(result.id)
+      if (result.deduplicated && entry) promote(entry)
+      return result
+    },
     async get(id) {
       const entry = jobs.get(id)
       return entry ? { ...entry.info } : undefined
@@ -162,6 +184,7 @@ export function createMemoryQueue(
       pump()
     },
     async startSchedules({ syncEveryMs, tokenCheckEveryMs }) {
+      scheduled = true
       for (const [name, every] of [
         ['sync-all', syncEveryMs],
         ['token-check', tokenCheckEveryMs],
@@ -170,6 +193,10 @@ export function createMemoryQueue(
         timer.unref()
         timers.add(timer)
       }
+    },
+    // Timers in this process cannot be lost while it runs.
+    async schedules() {
+      return { expected: scheduled, missing: scheduled ? [] : [...scheduleNames] }
     },
     async ping() {
       return !closed
