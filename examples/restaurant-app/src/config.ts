@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { parseDuration } from '@rc/cache'
 import { z } from 'zod'
 
@@ -45,12 +46,20 @@ const envSchema = z.object({
   /** The app's own login (a non-owner role); default: DATABASE_URL with the user replaced by rc_app. */
   APP_DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
+  /** Embedded mode: where PGlite (and the fake Poster) keep their data; `:memory:` keeps nothing. */
+  DATA_DIR: z.string().min(1).optional(),
   /** Prefix of every Redis key and queue this deployment writes. */
   KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/)
     .default('rc-app'),
   POSTER_BASE_URL: z.string().url().optional(),
+  /** This site as its users reach it (`https://ops.example.com`): invitation links, Poster's OAuth redirect. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   POSTER_APP_SECRET: z.string().min(8).optional(),
   /** 32-byte keys, base64: `TOKEN_KEYS=k1:<base64>,k2:<base64>`; the last one encrypts. */
   TOKEN_KEYS: z.string().optional(),
@@ -126,11 +135,15 @@ export interface AppConfig {
   host: string
   /** Embedded mode: PGlite, memory stores and an in-process job runner. */
   embedded: boolean
+  /** Embedded mode: the directory PGlite and the fake Poster keep their data in; undefined: in memory. */
+  dataDir: string | undefined
   databaseUrl: string | undefined
   appDatabaseUrl: string | undefined
   redisUrl: string | undefined
   keyPrefix: string
   posterBaseUrl: string | undefined
+  /** Origin for links the app gives out; default: the request's own (behind a proxy, set TRUST_PROXY). */
+  publicUrl: string | undefined
   posterAppSecret: string
   tokenKeys: { keys: Record<string, string>; current: string }
   posterRate: { perSecond: number; perMinute?: number }
@@ -185,11 +198,13 @@ export function loadConfig(
     port: e.PORT,
     host: e.HOST,
     embedded,
+    dataDir: embedded ? dataDirOf(e.DATA_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
     appDatabaseUrl: e.APP_DATABASE_URL ?? (e.DATABASE_URL ? withUser(e.DATABASE_URL, 'rc_app') : undefined),
     redisUrl: e.REDIS_URL,
     keyPrefix: e.KEY_PREFIX,
     posterBaseUrl: e.POSTER_BASE_URL,
+    publicUrl: e.PUBLIC_URL,
     posterAppSecret: e.POSTER_APP_SECRET ?? DEMO_APP_SECRET,
     tokenKeys: e.TOKEN_KEYS
       ? parseTokenKeys(e.TOKEN_KEYS)
@@ -215,6 +230,14 @@ export function loadConfig(
     scheduleCheckMs: e.SCHEDULE_CHECK,
     ...overrides,
   }
+}
+
+/** The embedded data directory's default: `.data` in the app's folder (gitignored). */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data', import.meta.url))
+
+function dataDirOf(value: string | undefined): string | undefined {
+  if (value === ':memory:') return undefined
+  return value ?? DEFAULT_DATA_DIR
 }
 
 function withUser(url: string, user: string): string {

@@ -1,56 +1,19 @@
-import { createFakePoster, type FakePoster } from '@rc/poster-client/testing'
+import type { FakePoster } from '@rc/poster-client/testing'
 import { ConfigError, loadConfig } from './config'
+import { DEMO_PASSWORD, DEMO_RESTAURANTS, DEMO_USERS, startDemo } from './demo'
 import { buildApp } from './http/app'
+import { DataDirBusyError, lockDataDir } from './infra/data-dir'
 import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
-import { seed } from './seed'
-
-const DEMO_RESTAURANTS = [
-  { id: 'aurora-cafe', name: 'Aurora Café', tier: 'free' },
-  { id: 'nord-bistro', name: 'Nord Bistro', tier: 'pro' },
-  { id: 'sol-pizzeria', name: 'Sol Pizzeria', tier: 'enterprise' },
-]
-const DEMO_PASSWORD = 'demo-password'
 
 async function main(): Promise<void> {
   const config = loadConfig()
+  const unlock = config.dataDir ? lockDataDir(config.dataDir) : () => {}
   const runtime = await createRuntime(config)
   let fake: FakePoster | undefined
 
   if (config.embedded) {
     // Embedded demo: a fake Poster with three restaurants, and users to log in with.
-    fake = await createFakePoster({ accounts: DEMO_RESTAURANTS.map((r) => r.id), seed: 42 })
-    const accounts = fake.accounts
-    await seed(runtime.owner as NonNullable<typeof runtime.owner>, runtime.cipher, {
-      restaurants: DEMO_RESTAURANTS.map((r, i) => ({
-        ...r,
-        posterAccount: r.id,
-        token: (accounts[i] as { token: string }).token,
-        posterBaseUrl: (fake as FakePoster).url,
-      })),
-      users: [
-        {
-          email: 'admin@example.com',
-          name: 'Demo Admin',
-          password: DEMO_PASSWORD,
-          platformAdmin: true,
-          roles: Object.fromEntries(DEMO_RESTAURANTS.map((r) => [r.id, 'admin'])),
-        },
-        {
-          email: 'manager@example.com',
-          name: 'Demo Manager',
-          password: DEMO_PASSWORD,
-          roles: { 'aurora-cafe': 'manager' },
-        },
-        {
-          email: 'viewer@example.com',
-          name: 'Demo Viewer',
-          password: DEMO_PASSWORD,
-          roles: { 'aurora-cafe': 'viewer' },
-        },
-      ],
-    })
-    runtime.owner = undefined // PGlite is one session: only the app pool may use it from here on
-    for (const r of DEMO_RESTAURANTS) await runtime.jobs.enqueueSync({ restaurantId: r.id, reason: 'manual' })
+    fake = (await startDemo(runtime)).fake
   }
   if (config.worker)
     await runtime.jobs.startSchedules({
@@ -58,16 +21,22 @@ async function main(): Promise<void> {
       tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS,
     })
 
-  const app = await buildApp(runtime)
+  const demo = config.embedded
+    ? { password: DEMO_PASSWORD, emails: DEMO_USERS.map((u) => u.email) }
+    : undefined
+  const app = await buildApp(runtime, { demo })
   const address = await app.listen({ port: config.port, host: config.host })
   const banner = [
     `Restaurant ops listening on ${address}`,
     `  mode: ${config.embedded ? 'embedded (PGlite, memory stores, in-process jobs, fake Poster)' : 'PostgreSQL + Redis + BullMQ'}`,
-    `  admin page: ${address}/admin   API docs: ${address}/docs   health: ${address}/health`,
+    `  staff UI: ${address}/app   admin page: ${address}/admin   API docs: ${address}/docs`,
   ]
   if (config.embedded) {
     banner.push(`  demo login: admin@example.com / ${DEMO_PASSWORD} (also manager@ and viewer@example.com)`)
     banner.push(`  fake Poster: ${fake?.url} with ${DEMO_RESTAURANTS.map((r) => r.id).join(', ')}`)
+    banner.push(
+      `  data: ${config.dataDir ?? 'in memory (DATA_DIR=:memory:)'}${config.dataDir ? ' (delete it to start fresh)' : ''}`,
+    )
   }
   // The one place the app prints: how to reach it. Everything else goes through pino.
   process.stdout.write(`${banner.join('\n')}\n`)
@@ -80,6 +49,7 @@ async function main(): Promise<void> {
     await app.close()
     await runtime.close()
     await fake?.close()
+    unlock()
     process.exit(0)
   }
   process.on('SIGINT', () => void stop('SIGINT'))
@@ -87,7 +57,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DataDirBusyError) {
     process.stderr.write(`${error.message}\n`)
     process.exit(2)
   }

@@ -42,8 +42,11 @@ export interface Runtime {
   config: AppConfig
   log: pino.Logger
   db: Database
-  /** Connected as the tables' owner: seeding and tests only; undefined once embedded serving starts. */
-  owner: QueryPool | undefined
+  /**
+   * Connected as the tables' owner, for the control-plane writes the app role may not make: onboarding
+   * restaurants and users, invitations and memberships (src/onboarding, src/members, src/offboard.ts), seeding.
+   */
+  owner: QueryPool
   control: Control
   redis: Redis | undefined
   /** Restaurant config and analytics. */
@@ -82,7 +85,7 @@ export async function createRuntime(
   const { db, owner } =
     config.databaseUrl && config.appDatabaseUrl
       ? await openPostgres(config.databaseUrl, config.appDatabaseUrl)
-      : await openPglite()
+      : await openPglite(config.dataDir)
   const control: Control = {
     users: createUserRepository(db.pool),
     restaurants: createRestaurantRepository(db.pool),

@@ -133,7 +133,7 @@ describe('auth', () => {
     expect(list.json().items.map((r: { id: string }) => r.id)).toEqual(['r0', 'r1', 'r2'])
     const page = await call('GET', '/admin', undefined)
     expect(page.statusCode).toBe(303)
-    expect(page.headers.location).toBe('/login')
+    expect(page.headers.location).toBe('/login?next=%2Fadmin')
   })
 
   it('rejects wrong passwords with one answer for unknown emails and wrong passwords', async () => {
@@ -197,7 +197,7 @@ describe('auth', () => {
       method: 'POST',
       url: '/api/auth/login',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'email=platform%40ops.test&password=correct+horse+battery+staple',
+      payload: 'email=platform%40ops.test&password=correct+horse+battery+staple&next=%2Fadmin',
     })
     expect(response.statusCode).toBe(303)
     expect(response.headers.location).toBe('/admin')

@@ -75,7 +75,8 @@ describe('cross-site request forgery, through Chromium', () => {
     await page.goto(`${app}/login`)
     await page.fill('input[name=email]', 'manager@r0.test')
     await page.fill('input[name=password]', PASSWORD)
-    await Promise.all([page.waitForURL(`${app}/docs**`), page.click('button[type=submit]')])
+    // A manager lands on the staff UI.
+    await Promise.all([page.waitForURL(`${app}/app`), page.click('button[type=submit]')])
     expect((await context.cookies(app)).map((c) => c.name)).toContain('rc_session')
 
     const answer = page.waitForResponse((r) => r.url().endsWith('/api/restaurants/r0/sections'))

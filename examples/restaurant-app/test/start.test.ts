@@ -1,18 +1,23 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 
 // The README's first command, `pnpm start`, with no DATABASE_URL / REDIS_URL: the embedded mode.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 let child: ChildProcess | undefined
+// The embedded data of this test only, not the app's default .data.
+const dataDir = mkdtempSync(join(tmpdir(), 'rc-app-start-'))
 
 afterAll(() => {
   if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
 })
 
 function start(): Promise<{ url: string; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', DATA_DIR: dataDir }
   delete env.DATABASE_URL
   delete env.REDIS_URL
   // Under `pnpm test`, npm_execpath is pnpm itself: run exactly `pnpm start` from the repository root.

@@ -8,7 +8,7 @@ const STYLE = `
   .status-ok { color: #137333; } .status-error, .status-needs_reauth { color: #b3261e; } .status-syncing { color: #8a5a00; }
   button { padding: .3rem .8rem; border-radius: 6px; border: 1px solid #3b5bdb; background: #3b5bdb; color: white; cursor: pointer; }
   button:disabled { opacity: .5; cursor: default; } progress { width: 120px; vertical-align: middle; }
-  .muted { color: #6b7280; } form.login { max-width: 320px; display: grid; gap: .6rem; } input { padding: .4rem; }
+  .muted { color: #6b7280; }
 `
 
 const escapeHtml = (text: string) =>
@@ -16,18 +16,6 @@ const escapeHtml = (text: string) =>
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   )
-
-export function loginPage(failed: boolean): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in · Restaurant ops</title>
-<style>${STYLE}</style></head><body>
-<h1>Restaurant ops</h1>
-${failed ? '<p class="status-error">Email or password is wrong.</p>' : ''}
-<form class="login" method="post" action="/api/auth/login">
-  <label>Email <input name="email" type="email" autocomplete="username" required></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit">Log in</button>
-</form></body></html>`
-}
 
 export function adminPage(userName: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Admin · Restaurant ops</title>

@@ -4,7 +4,8 @@ import { HttpError, notFound } from '../http/errors'
 import { PAGE_CSP } from '../http/security-headers'
 import { forgetRestaurantConfig } from '../restaurants/cached-config'
 import type { Runtime } from '../runtime'
-import { adminPage, adminScript, loginPage } from './page'
+import { loginUrl } from '../ui/error-pages'
+import { adminPage, adminScript } from './page'
 import { jobParams, restaurantId, tierBody } from './schemas'
 
 const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }
@@ -16,14 +17,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
 ) => {
   const tags = { tags: ['admin'] }
 
-  app.get('/login', { schema: { hide: true } }, async (request, reply) => {
-    const failed = (request.query as { failed?: string }).failed !== undefined
-    return reply.headers(HTML_HEADERS).send(loginPage(failed))
-  })
-
   app.get('/admin', { schema: { hide: true } }, async (request, reply) => {
     const user = await auth.authenticate(request)
-    if (!user) return reply.redirect('/login', 303)
+    if (!user) return reply.redirect(loginUrl('/admin'), 303)
     if (!user.platformAdmin)
       return reply
         .code(403)

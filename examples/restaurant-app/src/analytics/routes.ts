@@ -3,7 +3,7 @@ import { tenantErrors } from '../http/error-responses'
 import { restaurantParams } from '../restaurants/schemas'
 import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import { computeAnalytics } from './repository'
+import { analyticsReport } from './report'
 import { analytics } from './schemas'
 
 /** The expensive report: charged to the `analysis` bucket, cached until inventory or orders change. */
@@ -19,12 +19,6 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         response: tenantErrors({ 200: analytics }),
       },
     },
-    async (request) => {
-      const tenant = tenantOf(request)
-      return runtime.cached(tenant.id, 'analytics', ['inventory', 'orders'], async () => {
-        const row = await computeAnalytics(runtime.db.tenant, tenant.id)
-        return { ...row, computedAt: new Date().toISOString() }
-      })
-    },
+    async (request) => analyticsReport(runtime, tenantOf(request).id),
   )
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { HttpError, SessionStoreUnavailableError } from '../http/errors'
 import type { Runtime } from '../runtime'
+import { safeNext } from '../ui/login-page'
 import type { Auth } from './guard'
 import { decoyHash, verifyPassword } from './passwords'
 import { credentials } from './schemas'
@@ -26,23 +27,39 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }>
     },
     async (request, reply) => {
       const { email, password } = request.body
-      // No password is hashed for a session that could not be stored.
-      if (!sessions.available()) throw new SessionStoreUnavailableError('Cannot log you in now')
-      const attempt = await login.admit(request, email)
-      const user = await runtime.control.users.findByEmail(email)
-      const hash = user?.passwordHash ?? (await decoyHash())
-      const ok = await login.check(attempt, () => verifyPassword(password, hash))
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
+      const next = safeNext(request.body.next)
+      const back = (query: string) => `/login?${query}${next ? `&next=${encodeURIComponent(next)}` : ''}`
+      let user: Awaited<ReturnType<typeof runtime.control.users.findByEmail>>
+      let ok: boolean
+      let attempt: Awaited<ReturnType<typeof login.admit>>
+      try {
+        // No password is hashed for a session that could not be stored.
+        if (!sessions.available()) throw new SessionStoreUnavailableError('Cannot log you in now')
+        attempt = await login.admit(request, email)
+        user = await runtime.control.users.findByEmail(email)
+        const hash = user?.passwordHash ?? (await decoyHash())
+        ok = await login.check(attempt, () => verifyPassword(password, hash))
+      } catch (error) {
+        // The login form gets its page back with the reason; API clients get the error as it is.
+        if (!isForm || !(error instanceof HttpError) || (error.status !== 429 && error.status !== 503))
+          throw error
+        const retry = error.retryAfterSeconds ?? 5
+        return reply.redirect(
+          back(`error=${error.status === 429 ? 'throttled' : 'busy'}&retry=${retry}`),
+          303,
+        )
+      }
       if (!user || !ok) {
         await login.failed(attempt)
-        if (isForm) return reply.redirect('/login?failed=1', 303)
+        if (isForm) return reply.redirect(back('failed=1'), 303)
         throw new HttpError(401, 'BAD_CREDENTIALS', 'Email or password is wrong.')
       }
       const token = await sessions.create(user.id)
       login.succeeded(attempt, reply)
       auth.setSessionCookie(reply, token, SESSION_TTL_MS / 1000)
-      if (isForm)
-        return reply.redirect(user.platformAdmin ? '/admin' : runtime.config.docs ? '/docs' : '/api/me', 303)
+      // Staff land on their restaurants (platform admins too: the admin page is one link away).
+      if (isForm) return reply.redirect(next ?? '/app', 303)
       const memberships = await runtime.control.restaurants.membershipsOf(user.id)
       return {
         token,

@@ -4,8 +4,14 @@ import type { checklistItem, itemBody, itemPatch, section, sectionBody, sectionP
 
 type Section = z.output<typeof section>
 type ChecklistItem = z.output<typeof checklistItem>
-/** An item with its ingredient and the stock now, across all storages. */
-export type CountedItem = ChecklistItem & { name: string; unit: string | null; left: number }
+/** An item with its ingredient, supplier and the stock now, per storage and in all. */
+export type CountedItem = ChecklistItem & {
+  name: string
+  unit: string | null
+  supplierName: string | null
+  stock: Array<{ storageId: number; quantity: number }>
+  left: number
+}
 
 export async function listSections(db: TenantDb, restaurantId: string): Promise<Section[]> {
   const { rows } = await db.query<Section>(
@@ -19,13 +25,37 @@ export async function listItems(db: TenantDb, restaurantId: string): Promise<Cou
   const { rows } = await db.query<CountedItem>(
     restaurantId,
     `SELECT c.id::int, c.section_id::int AS "sectionId", c.ingredient_poster_id AS "ingredientId", i.name, i.unit,
-              c.supplier_poster_id AS "supplierId", c.par_level::float8 AS "parLevel", c.position,
-              coalesce((SELECT sum(quantity) FROM stock_levels s WHERE s.restaurant_id = c.restaurant_id
-                        AND s.ingredient_poster_id = c.ingredient_poster_id), i.left_total)::float8 AS "left"
-       FROM checklist_items c JOIN ingredients i ON i.restaurant_id = c.restaurant_id AND i.poster_id = c.ingredient_poster_id
+              c.supplier_poster_id AS "supplierId", sp.name AS "supplierName", c.par_level::float8 AS "parLevel",
+              c.position, coalesce(st.stock, '[]'::json) AS stock, coalesce(st.total, i.left_total)::float8 AS "left"
+       FROM checklist_items c
+       JOIN ingredients i ON i.restaurant_id = c.restaurant_id AND i.poster_id = c.ingredient_poster_id
+       LEFT JOIN suppliers sp ON sp.restaurant_id = c.restaurant_id AND sp.poster_id = c.supplier_poster_id
+       LEFT JOIN LATERAL (
+         SELECT sum(s.quantity) AS total,
+                json_agg(json_build_object('storageId', s.storage_poster_id, 'quantity', s.quantity::float8)
+                         ORDER BY s.storage_poster_id) AS stock
+         FROM stock_levels s WHERE s.restaurant_id = c.restaurant_id AND s.ingredient_poster_id = c.ingredient_poster_id
+       ) st ON true
        ORDER BY c.position, c.id`,
   )
   return rows
+}
+
+/** The storages stock is counted in (live ones), and when stock was last synced. */
+export async function listStorages(
+  db: TenantDb,
+  restaurantId: string,
+): Promise<{ storages: Array<{ id: number; name: string }>; stockSyncedAt: Date | null }> {
+  const { rows } = await db.query<{
+    storages: Array<{ id: number; name: string }>
+    stockSyncedAt: Date | null
+  }>(
+    restaurantId,
+    `SELECT coalesce((SELECT json_agg(json_build_object('id', poster_id, 'name', name) ORDER BY poster_id)
+                      FROM storages WHERE NOT deleted), '[]'::json) AS storages,
+            (SELECT max(synced_at) FROM stock_levels) AS "stockSyncedAt"`,
+  )
+  return rows[0] ?? { storages: [], stockSyncedAt: null }
 }
 
 // Writes fail with the database's codes (23505 duplicate, 23503 unknown reference): the routes answer them.

@@ -4,16 +4,8 @@ import { errorBody, HttpError, notFound } from '../http/errors'
 import { restaurantParams } from '../restaurants/schemas'
 import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
-import {
-  createItem,
-  createSection,
-  deleteItem,
-  deleteSection,
-  listItems,
-  listSections,
-  updateItem,
-  updateSection,
-} from './repository'
+import { CHECKLIST_TAG, loadChecklist } from './load'
+import { createItem, createSection, deleteItem, deleteSection, updateItem, updateSection } from './repository'
 import {
   checklist,
   checklistItem,
@@ -45,6 +37,8 @@ function conflict(error: unknown): never {
 export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   const db = runtime.db.tenant
   const tags = { tags: ['checklist'] }
+  // Every write answers only once the cached checklist is dropped: the next read shows it.
+  const changed = (restaurantId: string) => runtime.invalidate(restaurantId, [CHECKLIST_TAG])
 
   app.get(
     '/checklist',
@@ -56,22 +50,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         response: tenantErrors({ 200: checklist }),
       },
     },
-    async (request) => {
-      const tenant = tenantOf(request)
-      const sections = await listSections(db, tenant.id)
-      const items = await listItems(db, tenant.id)
-      return {
-        sections: sections.map((s) => ({
-          ...s,
-          items: items
-            .filter((i) => i.sectionId === s.id)
-            .map((i) => ({
-              ...i,
-              suggestedOrder: Math.max(0, Math.round((i.parLevel - i.left) * 1000) / 1000),
-            })),
-        })),
-      }
-    },
+    async (request) => loadChecklist(runtime, tenantOf(request).id),
   )
 
   app.post(
@@ -89,6 +68,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     async (request, reply) => {
       const tenant = tenantOf(request)
       const created = await createSection(db, tenant.id, request.body).catch(conflict)
+      await changed(tenant.id)
       return reply.code(201).send(created)
     },
   )
@@ -109,6 +89,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
       const tenant = tenantOf(request)
       const updated = await updateSection(db, tenant.id, request.params.id, request.body).catch(conflict)
       if (!updated) throw notFound(`Section ${request.params.id}`)
+      await changed(tenant.id)
       return updated
     },
   )
@@ -120,6 +101,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
       const tenant = tenantOf(request)
       if (!(await deleteSection(db, tenant.id, request.params.id)))
         throw notFound(`Section ${request.params.id}`)
+      await changed(tenant.id)
       return reply.code(204).send()
     },
   )
@@ -139,6 +121,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     async (request, reply) => {
       const tenant = tenantOf(request)
       const created = await createItem(db, tenant.id, request.body).catch(conflict)
+      await changed(tenant.id)
       return reply.code(201).send(created)
     },
   )
@@ -159,6 +142,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
       const tenant = tenantOf(request)
       const updated = await updateItem(db, tenant.id, request.params.id, request.body).catch(conflict)
       if (!updated) throw notFound(`Checklist item ${request.params.id}`)
+      await changed(tenant.id)
       return updated
     },
   )
@@ -170,6 +154,7 @@ export const checklistRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
       const tenant = tenantOf(request)
       if (!(await deleteItem(db, tenant.id, request.params.id)))
         throw notFound(`Checklist item ${request.params.id}`)
+      await changed(tenant.id)
       return reply.code(204).send()
     },
   )

@@ -36,16 +36,24 @@ export const checklistItem = z.object({
   position: z.number().int(),
 })
 export const checklist = z.object({
+  storages: z.array(z.object({ id: z.number().int(), name: z.string() })).describe('live storages'),
+  stockSyncedAt: z.date().nullable().describe('when stock was last synced from Poster'),
   sections: z.array(
     section.extend({
       items: z.array(
         checklistItem.extend({
           name: z.string(),
           unit: z.string().nullable(),
+          supplierName: z.string().nullable(),
+          stock: z
+            .array(z.object({ storageId: z.number().int(), quantity: z.number() }))
+            .describe('stock per storage at the last sync'),
           left: z.number().describe('stock now, all storages'),
+          low: z.boolean().describe('left < parLevel'),
           suggestedOrder: z.number().describe('max(0, parLevel - left)'),
         }),
       ),
     }),
   ),
 })
+export type Checklist = z.output<typeof checklist>

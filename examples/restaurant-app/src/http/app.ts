@@ -23,18 +23,23 @@ import { checklistRoutes } from '../checklist/routes'
 import { inventoryRoutes } from '../inventory/routes'
 import { opsAccess } from '../ops/access'
 import { opsRoutes } from '../ops/routes'
+import { draftRoutes } from '../orders/drafts'
 import { orderRoutes } from '../orders/routes'
 import { restaurantRoutes } from '../restaurants/routes'
 import { tenantScope } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
 import { syncRoutes } from '../sync/routes'
+import { type UiOptions, uiRoutes } from '../ui/routes'
 import { webhookRoutes } from '../webhooks/routes'
 import { refuseCrossOrigin } from './cross-origin'
 import { clientErrors, frameworkErrors, installErrorHandler } from './errors'
 import { securityHeaders } from './security-headers'
 
-/** The HTTP API over a runtime; `listen` is the caller's (tests use `inject` or port 0). */
-export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
+/** The HTTP API and the staff UI over a runtime; `listen` is the caller's (tests use `inject` or port 0). */
+export async function buildApp(
+  runtime: Runtime,
+  options: { demo?: UiOptions['demo'] } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     // Per-request lines only when debugging: at thousands of requests/s they would cost more than the work.
@@ -78,11 +83,12 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
       await tenant.register(inventoryRoutes, { runtime })
       await tenant.register(checklistRoutes, { runtime })
       await tenant.register(orderRoutes, { runtime })
+      await tenant.register(draftRoutes, { runtime })
       await tenant.register(analyticsRoutes, { runtime })
     },
     { prefix: '/api/restaurants/:restaurantId' },
   )
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin', 302))
+  await app.register(uiRoutes, { runtime, auth, demo: options.demo })
   return app
 }
 

@@ -63,16 +63,40 @@ export async function openPostgres(
   return { db, owner }
 }
 
-/** Embedded: one in-memory PGlite; the owner pool must not be used once serving starts. */
-export async function openPglite(): Promise<{ db: Database; owner: QueryPool }> {
+/**
+ * Embedded: one PGlite, kept in `dataDir` (in memory without one). PGlite is a single session, so the
+ * owner's queries (control-plane writes the app role may not make: onboarding, invitations, members)
+ * go through the app pool's queue, which serializes every checkout, with the role reset meanwhile.
+ */
+export async function openPglite(dataDir?: string): Promise<{ db: Database; owner: QueryPool }> {
   const [{ PGlite }, { pglitePool }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@rc/tenant-db/pglite'),
   ])
-  const instance = new PGlite()
-  const owner = pglitePool(instance)
-  await migrate(owner)
+  const instance = dataDir ? new PGlite(dataDir) : new PGlite()
+  // Before the app role exists: migrate as PGlite's own superuser, then never use this pool again.
+  await migrate(pglitePool(instance))
   const pool = pglitePool(instance, { role: APP_ROLE })
+  const owner: QueryPool = {
+    async connect() {
+      const client = await pool.connect()
+      try {
+        await client.query('RESET ROLE')
+      } catch (error) {
+        client.release(true)
+        throw error
+      }
+      return client
+    },
+    async query<R>(text: string, params?: unknown[]) {
+      const client = await owner.connect()
+      try {
+        return (await client.query(text, params)) as QueryResultLike<R>
+      } finally {
+        client.release()
+      }
+    },
+  }
   const db: Database = {
     kind: 'pglite',
     pool,

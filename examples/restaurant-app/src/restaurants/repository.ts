@@ -124,6 +124,13 @@ export function createOwnerRestaurantRepository(owner: QueryPool) {
         ],
       )
     },
+    /** Where the restaurant's Poster is and its token (the embedded demo's fake moves at every start). */
+    async setConnection(id: string, posterBaseUrl: string | null, tokenCiphertext: string): Promise<void> {
+      await owner.query(
+        'UPDATE control.restaurants SET poster_base_url = $2, token_ciphertext = $3 WHERE id = $1',
+        [id, posterBaseUrl, tokenCiphertext],
+      )
+    },
     async revoke(userId: number, restaurantId: string): Promise<boolean> {
       const { rowCount } = await owner.query(
         'DELETE FROM control.memberships WHERE user_id = $1 AND restaurant_id = $2',
