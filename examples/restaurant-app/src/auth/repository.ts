@@ -43,6 +43,19 @@ export function createOwnerUserRepository(owner: QueryPool) {
       )
       return (rows[0] as { id: number }).id
     },
+    /** A new account (sign-up): undefined when the email is taken, which is never overwritten. */
+    async register(input: {
+      email: string
+      name: string
+      passwordHash: string
+    }): Promise<number | undefined> {
+      const { rows } = await owner.query<{ id: number }>(
+        `INSERT INTO control.users (email, name, password_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO NOTHING RETURNING id::int`,
+        [input.email.toLowerCase(), input.name, input.passwordHash],
+      )
+      return rows[0]?.id
+    },
     /** Their memberships go with them (ON DELETE CASCADE). */
     async remove(id: number): Promise<boolean> {
       const { rowCount } = await owner.query('DELETE FROM control.users WHERE id = $1', [id])

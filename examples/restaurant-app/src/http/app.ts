@@ -21,6 +21,8 @@ import { createAuth } from '../auth/guard'
 import { authRoutes } from '../auth/routes'
 import { checklistRoutes } from '../checklist/routes'
 import { inventoryRoutes } from '../inventory/routes'
+import { acceptRoutes, memberRoutes } from '../members/routes'
+import { signupRoutes } from '../onboarding/signup'
 import { opsAccess } from '../ops/access'
 import { opsRoutes } from '../ops/routes'
 import { draftRoutes } from '../orders/drafts'
@@ -85,9 +87,12 @@ export async function buildApp(
       await tenant.register(orderRoutes, { runtime })
       await tenant.register(draftRoutes, { runtime })
       await tenant.register(analyticsRoutes, { runtime })
+      await tenant.register(memberRoutes, { runtime })
     },
     { prefix: '/api/restaurants/:restaurantId' },
   )
+  await app.register(acceptRoutes, { runtime, auth })
+  await app.register(signupRoutes, { runtime, auth })
   await app.register(uiRoutes, { runtime, auth, demo: options.demo })
   return app
 }

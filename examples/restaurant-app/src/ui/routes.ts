@@ -7,8 +7,9 @@ import { loadChecklist } from '../checklist/load'
 import { listSections } from '../checklist/repository'
 import { notFound } from '../http/errors'
 import { rowIdText } from '../http/fields'
-import { PAGE_CSP } from '../http/security-headers'
 import { listSynced } from '../inventory/repository'
+import { invitePage, membersPage } from '../members/page'
+import { createMemberReader, INVITATION_TOKEN } from '../members/repository'
 import { countOrdersByStatus, orderableIngredients } from '../orders/drafts'
 import { listOrders, loadOrder } from '../orders/repository'
 import { orderStatuses } from '../orders/schemas'
@@ -26,6 +27,7 @@ import { checklistPage, itemFormPage } from './pages/checklist'
 import { newOrdersPage, orderPage, ordersPage } from './pages/orders'
 import { overviewPage, restaurantsPage } from './pages/overview'
 import { type BucketUsage, planPage, upgradePage } from './pages/plan'
+import { sendPage } from './send-page'
 import { streamSyncProgress } from './sync-live'
 
 /** The demo logins main.ts seeds; shown on the login page in embedded mode only. */
@@ -36,15 +38,6 @@ export interface UiOptions {
 }
 
 const hidden = { hide: true }
-
-/** A page: this origin's script and styles only, never stored (it holds a restaurant's data). */
-export function sendPage(reply: FastifyReply, page: string) {
-  return reply
-    .type('text/html; charset=utf-8')
-    .header('content-security-policy', PAGE_CSP)
-    .header('cache-control', 'no-store')
-    .send(page)
-}
 
 /** Redis (cache, limits, sessions) is not answering: pages are served from what this instance kept. */
 const degraded = (runtime: Runtime) =>
@@ -102,6 +95,7 @@ export const uiRoutes: FastifyPluginAsyncZod<UiOptions> = async (app, { runtime,
     },
   )
 
+  const members = createMemberReader(runtime.db.pool)
   await app.register(async (pages) => {
     pages.addHook('onSend', htmlErrors)
 
@@ -128,6 +122,19 @@ export const uiRoutes: FastifyPluginAsyncZod<UiOptions> = async (app, { runtime,
         pageOf(runtime, request, { title: 'Your restaurants', body: restaurantsPage(items, false) }),
       )
     })
+
+    pages.get(
+      '/invite/:token',
+      { schema: { ...hidden, params: z.object({ token: z.string().max(100) }) } },
+      async (request, reply) => {
+        const { token } = request.params as { token: string }
+        const user = await auth.authenticate(request)
+        const found = INVITATION_TOKEN.test(token) ? await members.byToken(token) : undefined
+        const memberAs = found && user ? auth.membershipsOf(request)[found.restaurantId] : undefined
+        const body = invitePage(token, found, { loggedIn: user !== undefined, memberAs })
+        return sendPage(reply, pageOf(runtime, request, { title: 'Invitation', body }))
+      },
+    )
 
     pages.get('/billing/upgrade', { schema: hidden }, async (request, reply) => {
       const user = await auth.authenticate(request)
@@ -333,6 +340,22 @@ const tenantPages: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { r
         'analytics',
         analyticsPage(r, await analyticsReport(runtime, r.id)),
       )
+    },
+  )
+
+  const members = createMemberReader(runtime.db.pool)
+  app.get(
+    '/members',
+    { config: { minRole: 'admin' }, schema: { ...hidden, params: restaurantParams } },
+    async (request, reply) => {
+      const r = pageRestaurant(request)
+      const body = membersPage(
+        r,
+        await members.members(r.id),
+        await members.pending(r.id),
+        tenantOf(request).userId,
+      )
+      return page(request, reply, 'Members', 'members', body)
     },
   )
 

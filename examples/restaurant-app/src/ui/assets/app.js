@@ -112,6 +112,16 @@
     const data = response.status === 204 ? {} : await response.json().catch(() => ({}))
     if (!response.ok) return explain(response, data)
     const then = form.dataset.then
+    // data-show="#id": the answer's url goes into that field, once (an invitation link), no reload.
+    if (form.dataset.show) {
+      const field = $(form.dataset.show)
+      field.value = data.url
+      field.closest('[hidden]')?.removeAttribute('hidden')
+      field.focus()
+      field.select()
+      say('Invitation link created: copy it now, it is not shown again.')
+      return
+    }
     if (then === 'live') {
       const section = form.closest('[data-sync]')
       say('Sync started.')
