@@ -22,6 +22,7 @@ import { orderRoutes } from '../orders/routes'
 import { restaurantRoutes } from '../restaurants/routes'
 import { tenantScope } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
+import { supplyRoutes } from '../supplies/routes'
 import { syncRoutes } from '../sync/routes'
 import { webhookRoutes } from '../webhooks/routes'
 import { installErrorHandler } from './errors'
@@ -83,6 +84,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
       await tenant.register(checklistRoutes, { runtime })
       await tenant.register(orderRoutes, { runtime })
       await tenant.register(analyticsRoutes, { runtime })
+      await tenant.register(supplyRoutes, { runtime })
     },
     { prefix: '/api/restaurants/:restaurantId' },
   )
