@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url'
 import type { Options } from 'tsup'
+
+const vitestForCjs = fileURLToPath(new URL('./packages/internal/src/vitest-cjs.ts', import.meta.url))
 
 /**
  * Shared tsup settings: ESM + CJS + .d.ts for every package. Each package
@@ -12,7 +15,8 @@ export function packageConfig(entry: Record<string, string>, extra: Partial<Opti
     entry,
     format: ['esm', 'cjs'],
     dts: { resolve: ['@rc/internal'] },
-    noExternal: ['@rc/internal'],
+    // vitest is resolved by the plugin below (tsup's own externals would resolve it first).
+    noExternal: ['@rc/internal', 'vitest'],
     sourcemap: true,
     clean: true,
     target: 'node20',
@@ -20,6 +24,18 @@ export function packageConfig(entry: Record<string, string>, extra: Partial<Opti
     treeshake: true,
     // What was built, for scripts/check-packages.mjs; kept out of the tarball by `files`.
     metafile: true,
+    esbuildPlugins: [
+      {
+        // vitest is ESM-only and refuses require(): CommonJS builds of a `testing` entry get a stand-in
+        // whose suites explain that, so the entry's other exports still load with require().
+        name: 'vitest-in-cjs',
+        setup(build) {
+          // tsup builds CJS as ESM first when tree-shaking; its TSUP_FORMAT define names the real format.
+          const cjs = build.initialOptions.define?.TSUP_FORMAT === '"cjs"'
+          build.onResolve({ filter: /^vitest$/ }, () => (cjs ? { path: vitestForCjs } : { external: true }))
+        },
+      },
+    ],
     ...extra,
   }
 }

@@ -5,14 +5,15 @@
 //   `@rc/source`;
 // - the tarball holds package.json, README, LICENSE and dist only;
 // - the entries tsup built (its metafile) are exactly the export targets, each present, and so is `bin`;
+// - every bare import in the shipped code and types names a declared dependency or peer;
 // - publint --strict and attw (node16 profile) pass on the tarball.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const work = mkdtempSync(join(tmpdir(), 'rc-pack-'))
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 let failures = 0
 const fail = (pkg, message) => {
@@ -55,7 +56,7 @@ function listFiles(dir, prefix = '') {
   )
 }
 
-function checkPackage(dir) {
+function checkPackage(dir, work) {
   const source = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
   const name = source.name
   const { tarball, unpacked } = pack(dir, work)
@@ -92,6 +93,21 @@ function checkPackage(dir) {
     if (target && !files.includes(target.replace(/^\.\//, ''))) fail(name, `${target} is not in the tarball`)
   }
 
+  const declared = new Set(
+    ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((f) => Object.keys(packed[f] ?? {})),
+  )
+  const importPattern = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']([^"'./][^"']*)["']/g
+  for (const file of files.filter((f) => /\.(c?js|d\.c?ts)$/.test(f))) {
+    for (const [, specifier] of readFileSync(join(unpacked, file), 'utf8').matchAll(importPattern)) {
+      if (specifier.startsWith('node:') || builtinModules.includes(specifier)) continue
+      const dep = specifier.startsWith('@')
+        ? specifier.split('/').slice(0, 2).join('/')
+        : specifier.split('/')[0]
+      if (!declared.has(dep))
+        fail(name, `${file} imports ${specifier}, which is neither a dependency nor a peer`)
+    }
+  }
+
   const run = (tool, args) => {
     try {
       execFileSync(bin(tool), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
@@ -105,10 +121,11 @@ function checkPackage(dir) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const work = mkdtempSync(join(tmpdir(), 'rc-pack-'))
   try {
     for (const dir of readdirSync(join(root, 'packages'))) {
       const path = join(root, 'packages', dir)
-      if (!JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')).private) checkPackage(path)
+      if (!JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')).private) checkPackage(path, work)
     }
   } finally {
     rmSync(work, { recursive: true, force: true })

@@ -2,6 +2,25 @@ import { parseDuration } from '@rc/cache'
 import { z } from 'zod'
 
 const tierLimits = z.object({ api: z.string(), analysis: z.string() })
+const loginLimits = z.object({
+  source: z.string(),
+  global: z.string(),
+  account: z.string(),
+  device: z.string(),
+})
+export type LoginLimits = z.output<typeof loginLimits>
+
+/**
+ * Login throttling (OWASP): every attempt without a device cookie counts against its source and a global
+ * budget; failures count against the account. A device that logged in to the account before has its own
+ * failure budget instead, so an attacker cannot lock its owner out.
+ */
+export const defaultLoginLimits: LoginLimits = {
+  source: '30/15m',
+  global: '1000/1m',
+  account: '10/15m',
+  device: '10/15m',
+}
 
 /** Plans sold to restaurants: general API and expensive analysis calls. */
 export const defaultTiers = {
@@ -74,6 +93,39 @@ const envSchema = z.object({
       }
     }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `production`: cookies always `Secure`, `/docs` off unless `DOCS=on`. */
+  NODE_ENV: z.string().optional(),
+  /** Which proxies may set X-Forwarded-For/-Proto/-Host: `true`, a hop count, or IPs/CIDRs (comma-separated). */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text): boolean | number | string => {
+      if (text === 'true' || text === 'false') return text === 'true'
+      return /^\d+$/.test(text) ? Number(text) : text
+    }),
+  DOCS: z.enum(['on', 'off']).optional(),
+  /** Bearer token for /metrics, /health/detailed, /api/cache-status (and /docs); open without it only embedded. */
+  OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Login throttling, each a rate such as `30/15m`; see the README. */
+  LOGIN_LIMITS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined
+      try {
+        return loginLimits.partial().parse(JSON.parse(text))
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `LOGIN_LIMITS must be JSON like {"source":"30/15m","global":"1000/1m"}: ${String(error)}`,
+        })
+        return z.NEVER
+      }
+    }),
+  /** Share of the restaurant's plan limit one user may take (0-1]. */
+  USER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** How often a scheduling process checks that its job schedulers still exist in Redis. */
+  SCHEDULE_CHECK: duration.default(60_000),
 })
 
 export type Env = z.output<typeof envSchema>
@@ -103,6 +155,15 @@ export interface AppConfig {
   cacheEnabled: boolean
   tiers: Record<string, { api: string; analysis: string }>
   logLevel: Env['LOG_LEVEL']
+  /** NODE_ENV=production: cookies always Secure, no /docs unless asked for. */
+  production: boolean
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-* headers count. */
+  trustProxy: boolean | number | string
+  docs: boolean
+  opsToken: string | undefined
+  loginLimits: LoginLimits
+  userShare: number
+  scheduleCheckMs: number
 }
 
 // Only for the embedded demo: a fixed key so tokens seeded in one start decrypt in the next.
@@ -128,6 +189,7 @@ export function loadConfig(
     throw new ConfigError('Set both DATABASE_URL and REDIS_URL (real services) or neither (embedded mode).')
   }
   const embedded = e.DATABASE_URL === undefined
+  const production = e.NODE_ENV === 'production'
   if (!embedded && (e.TOKEN_KEYS === undefined || e.POSTER_APP_SECRET === undefined)) {
     throw new ConfigError(
       'With DATABASE_URL set, TOKEN_KEYS and POSTER_APP_SECRET are required (no demo secrets outside embedded mode).',
@@ -165,6 +227,13 @@ export function loadConfig(
     cacheEnabled: e.CACHE === 'on',
     tiers: e.RATE_TIERS ?? defaultTiers,
     logLevel: e.LOG_LEVEL,
+    production,
+    trustProxy: e.TRUST_PROXY,
+    docs: e.DOCS ? e.DOCS === 'on' : !production,
+    opsToken: e.OPS_TOKEN,
+    loginLimits: { ...defaultLoginLimits, ...e.LOGIN_LIMITS },
+    userShare: e.USER_SHARE,
+    scheduleCheckMs: e.SCHEDULE_CHECK,
     ...overrides,
   }
 }

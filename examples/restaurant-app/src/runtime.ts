@@ -8,7 +8,13 @@ import { createRateTiers, memoryRateStore, type RateTiers } from '@rc/rate-tiers
 import { redisRateStore } from '@rc/rate-tiers/redis'
 import { Redis } from 'ioredis'
 import pino from 'pino'
+import { type AccessCache, createAccess } from './auth/access'
+import { createDeviceCookies } from './auth/device-cookies'
+import { createHashGate } from './auth/hash-gate'
+import { createLoginThrottle, type LoginThrottle } from './auth/login-throttle'
 import { createUserRepository, type UserRepository } from './auth/repository'
+import { createRevocations } from './auth/revocations'
+import { createSessions, type Sessions } from './auth/sessions'
 import type { AppConfig } from './config'
 import { type Database, openPglite, openPostgres, type QueryPool } from './infra/database'
 import { createMetrics, type Metrics } from './infra/metrics'
@@ -16,6 +22,7 @@ import { createBullQueue } from './jobs/bullmq-queue'
 import { createMemoryQueue } from './jobs/memory-queue'
 import type { JobHandlers, JobQueue } from './jobs/queue'
 import { createRestaurantRepository, type RestaurantRepository } from './restaurants/repository'
+import { userShareOf } from './restaurants/user-share'
 import { createJobHandlers } from './sync/handlers'
 import { createPosterClients, type PosterClients } from './sync/posters'
 import { createSyncEventRepository, type SyncEventRepository } from './sync/repository'
@@ -39,11 +46,18 @@ export interface Runtime {
   owner: QueryPool | undefined
   control: Control
   redis: Redis | undefined
-  /** Sessions, restaurant config and analytics. */
+  /** Restaurant config and analytics. */
   cache: Cache
+  /** Sessions: Redis itself (no memory fallback), with logouts recorded in PostgreSQL during outages. */
+  sessions: Sessions
+  /** Users and their memberships, cached without a near cache so that `forget` applies everywhere at once. */
+  access: AccessCache
+  /** The restaurants' plans. */
   tiers: RateTiers
-  /** Login attempts per email (brute-force brake), separate from the plans. */
-  loginLimiter: RateTiers
+  /** Each user's share of their restaurant's plan (`USER_SHARE`), checked before the restaurant's. */
+  userTiers: RateTiers
+  /** Login throttling per source, globally, per account and per known device; bounded password hashing. */
+  login: LoginThrottle
   cipher: TokenCipher
   posters: PosterClients
   jobs: JobQueue
@@ -112,13 +126,45 @@ export async function createRuntime(
     onEvent: (event) => log.warn({ event }, 'rate limit store state changed'),
   })
 
-  const loginLimiter = createRateTiers({
+  const userTiers = createRateTiers({
+    store: redis
+      ? redisRateStore({ client: redis, prefix: `${config.keyPrefix}:rt-user:` })
+      : memoryRateStore(),
+    tiers: userShareOf(config.tiers, config.userShare),
+    algorithm: 'sliding-log',
+    onStoreError: 'memory',
+  })
+
+  const sessions = createSessions({
+    store: redis ? redisStore({ client: redis }) : memoryStore({ maxEntries: 100_000 }),
+    prefix: `${config.keyPrefix}:auth`,
+    // Embedded: one process and a memory store that never fails, so nothing to record.
+    ...(redis ? { revocations: createRevocations(db.pool) } : {}),
+  })
+  // Redis only, no near cache: a membership removed through one instance is gone on the next request to
+  // any other. No fallback either: while Redis is away every request reads the database instead.
+  const accessCache = redis
+    ? createCache({
+        store: redisStore({ client: redis }),
+        prefix: `${config.keyPrefix}:cache`,
+        onEvent: countCacheEvent,
+      })
+    : cache
+  const access = createAccess(accessCache, control)
+  const tokenKeys = Object.values(config.tokenKeys.keys).map((key) => Buffer.from(key, 'base64'))
+  const currentKey = Buffer.from(config.tokenKeys.keys[config.tokenKeys.current] as string, 'base64')
+  const login = createLoginThrottle({
     store: redis
       ? redisRateStore({ client: redis, prefix: `${config.keyPrefix}:login:` })
       : memoryRateStore(),
-    tiers: { any: { login: '10/15m' } },
-    algorithm: 'sliding-window',
-    onStoreError: 'memory',
+    limits: config.loginLimits,
+    devices: createDeviceCookies({
+      keys: [currentKey, ...tokenKeys.filter((key) => !key.equals(currentKey))],
+      secure: config.production ? true : 'auto',
+    }),
+    // scrypt runs on libuv's thread pool (4 threads by default): more at once would only queue there.
+    gate: createHashGate({ concurrency: 4, maxQueue: 64 }),
+    metrics,
   })
 
   const cipher = createTokenCipher(config.tokenKeys)
@@ -135,7 +181,13 @@ export async function createRuntime(
 
   const onJobEvent = (name: string, outcome: string) => metrics.jobs.inc({ name, outcome })
   const jobs = config.redisUrl
-    ? createBullQueue({ redisUrl: config.redisUrl, prefix: `${config.keyPrefix}:bull`, onEvent: onJobEvent })
+    ? createBullQueue({
+        redisUrl: config.redisUrl,
+        prefix: `${config.keyPrefix}:bull`,
+        onEvent: onJobEvent,
+        scheduleCheckMs: config.scheduleCheckMs,
+        log,
+      })
     : createMemoryQueue({ onEvent: onJobEvent })
 
   const tagOf = (restaurantId: string, tag: string) => `${tag}@${restaurantId}`
@@ -165,8 +217,11 @@ export async function createRuntime(
     control,
     redis,
     cache,
+    sessions,
+    access,
     tiers,
-    loginLimiter,
+    userTiers,
+    login,
     cipher,
     posters,
     jobs,
@@ -182,6 +237,8 @@ export async function createRuntime(
     invalidate,
     async close() {
       await jobs.close()
+      await sessions.close()
+      if (accessCache !== cache) await accessCache.close()
       await cache.close()
       redis?.disconnect()
       await db.close()

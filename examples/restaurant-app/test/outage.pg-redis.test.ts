@@ -1,6 +1,6 @@
 import { type RedisServer, startRedis } from '@rc/test-services'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bearer, type Stack, startStack, user } from './stack'
+import { bearer, ops, type Stack, startStack, user } from './stack'
 
 // The app on a Redis of its own, which this file stops and restarts.
 let redis: RedisServer
@@ -27,9 +27,9 @@ afterAll(async () => {
   await redis?.destroy()
 })
 
-async function timed(method: 'GET' | 'POST', url: string) {
+async function timed(method: 'GET' | 'POST', url: string, headers = bearer(token)) {
   const started = performance.now()
-  const response = await stack.app.inject({ method, url, headers: bearer(token) })
+  const response = await stack.app.inject({ method, url, headers })
   return { response, ms: performance.now() - started }
 }
 
@@ -44,7 +44,7 @@ describe('Redis down', () => {
     expect(read.ms).toBeLessThan(5_000)
     expect(read.response.headers['x-ratelimit-tier']).toBe('pro') // limits fall back to memory, still enforced
 
-    const health = (await timed('GET', '/health/detailed')).response
+    const health = (await timed('GET', '/health/detailed', ops)).response
     expect(health.statusCode).toBe(200)
     expect(health.json()).toMatchObject({
       status: 'degraded',
@@ -58,7 +58,7 @@ describe('Redis down', () => {
     const analytics = await timed('GET', '/api/restaurants/r0/analytics')
     expect(analytics.response.statusCode).toBe(200)
     expect(analytics.ms).toBeLessThan(5_000)
-    expect((await timed('GET', '/api/cache-status')).response.json().mode).toBe('fallback')
+    expect((await timed('GET', '/api/cache-status', ops)).response.json().mode).toBe('fallback')
 
     const sync = await timed('POST', '/api/restaurants/r0/sync')
     expect(sync.response.statusCode).toBe(503)
@@ -91,7 +91,7 @@ describe('Redis down', () => {
     }
     expect(status).toBe(202)
     expect((await stack.waitForJob(jobId, 30_000)).state).toBe('completed')
-    const recovered = (await timed('GET', '/health/detailed')).response.json()
+    const recovered = (await timed('GET', '/health/detailed', ops)).response.json()
     expect(recovered.status).toBe('ok')
   }, 90_000)
 })

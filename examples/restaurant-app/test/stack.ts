@@ -10,6 +10,9 @@ import { createRuntime, type Runtime } from '../src/runtime'
 import { type SeedUser, seed } from '../src/seed'
 
 export const PASSWORD = 'correct horse battery staple'
+/** The ops token every stack is started with (`/metrics`, `/health/detailed`, `/api/cache-status`). */
+export const OPS_TOKEN = 'test-ops-token-0123456789abcdef'
+export const ops = { authorization: `Bearer ${OPS_TOKEN}` }
 const TOKEN_KEY = randomBytes(32).toString('base64')
 
 export interface Stack {
@@ -22,11 +25,19 @@ export interface Stack {
   /** Restaurant ids, one per fake account, in order. */
   restaurants: string[]
   login(email: string, password?: string): Promise<string>
+  /** Another app instance on the same database, Redis and config (a second server behind the balancer). */
+  instance(): Promise<Instance>
   /** Waits for a job to finish; fails past `timeoutMs`. */
   waitForJob(
     jobId: string,
     timeoutMs?: number,
   ): Promise<{ state: string; progress: number; failedReason?: string }>
+  close(): Promise<void>
+}
+
+export interface Instance {
+  app: FastifyInstance
+  runtime: Runtime
   close(): Promise<void>
 }
 
@@ -63,6 +74,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       KEY_PREFIX: prefix,
       LOG_LEVEL: 'silent',
       POSTER_PER_SECOND: '50',
+      OPS_TOKEN,
+      // Every injected request comes from 127.0.0.1: one source. The throttling tests set their own limits.
+      LOGIN_LIMITS: JSON.stringify({ source: '1000/15m', global: '10000/1m' }),
       ...options.env,
     },
     options.config,
@@ -100,6 +114,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (response.statusCode !== 200)
         throw new Error(`login ${email}: ${response.statusCode} ${response.body}`)
       return response.json().token as string
+    },
+    async instance() {
+      const other = await createRuntime(config)
+      const otherApp = await buildApp(other)
+      await otherApp.ready()
+      return {
+        app: otherApp,
+        runtime: other,
+        async close() {
+          await otherApp.close()
+          await other.close()
+        },
+      }
     },
     async waitForJob(jobId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs

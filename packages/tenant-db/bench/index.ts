@@ -1,3 +1,4 @@
+import { benchAdapters } from './adapters'
 import { benchOverhead } from './overhead'
 import { benchRlsVsWhere } from './rls-vs-where'
 import { benchDatabase } from './setup'
@@ -8,7 +9,7 @@ async function main() {
   const small = await benchDatabase('tenant_bench')
   try {
     const rows = await benchOverhead(small)
-    console.log('\n## withTenant + 1 query vs raw pooled client\n')
+    console.log('\n## db.query / withTenant + 1 query vs raw pooled client\n')
     console.log('| task | concurrency | p50 | p99 | throughput | vs raw | round trips |')
     console.log('|---|---|---|---|---|---|---|')
     for (const r of rows) {
@@ -18,7 +19,20 @@ async function main() {
         `| ${r.name} | ${r.concurrency} | ${ms(r.p50)} | ${ms(r.p99)} | ${Math.round(r.opsPerSec)} ops/s | ${ratio}x | ${r.roundTrips} |`,
       )
     }
-    console.log('\ntarget: >= 0.5x raw throughput at 16 concurrent clients')
+    console.log('\ntarget: db.query >= 0.5x raw throughput at 16 concurrent clients, default pool')
+
+    const adapters = await benchAdapters(small)
+    console.log("\n## ORM adapters: withTenant + 1 query vs the same library's own transaction + 1 query\n")
+    console.log('| task | concurrency | p50 | throughput | time vs own transaction |')
+    console.log('|---|---|---|---|---|')
+    for (const r of adapters) {
+      const own = adapters.find((x) => x.concurrency === r.concurrency && x.name.startsWith(r.baseline))!
+      const ratio = (own.opsPerSec / r.opsPerSec).toFixed(3)
+      console.log(
+        `| ${r.name} | ${r.concurrency} | ${ms(r.p50)} | ${Math.round(r.opsPerSec)} ops/s | ${ratio}x |`,
+      )
+    }
+    console.log('\ntarget: <= 1.1x at 1 and 16 clients')
   } finally {
     await small.destroy()
   }

@@ -18,12 +18,13 @@ export interface OverheadRow {
 
 const ROUND_TRIPS: Record<string, number> = {
   'raw pool.query': 1,
-  'withTenant + 1 query': 3,
-  'withTenant + 1 query, pipeline: true': 1,
+  'db.query (implicit transaction)': 1,
+  'db.query, pipeline: true': 1,
+  'withTenant + 1 query': 2,
 }
 
 /**
- * `withTenant` + one point query (`db.query`) vs the same query (with an
+ * `db.query` (one implicit transaction), and `withTenant` + one point query, vs the same query (with an
  * explicit tenant filter) on a raw pooled client, at 1 caller and 16
  * concurrent callers, each with a pool as large as the concurrency; the tenant
  * side with a default pool and with `pipeline: true`.
@@ -51,17 +52,24 @@ export async function benchOverhead(bench: BenchDatabase): Promise<OverheadRow[]
         },
       ],
       [
-        'withTenant + 1 query',
+        'db.query (implicit transaction)',
         () => {
           const { tenant, id } = pick()
           return db.query(String(tenant), point, [id])
         },
       ],
       [
-        'withTenant + 1 query, pipeline: true',
+        'db.query, pipeline: true',
         () => {
           const { tenant, id } = pick()
           return dbPiped.query(String(tenant), point, [id])
+        },
+      ],
+      [
+        'withTenant + 1 query',
+        () => {
+          const { tenant, id } = pick()
+          return db.withTenant(String(tenant), (tx) => tx.query(point, [id]))
         },
       ],
     ]

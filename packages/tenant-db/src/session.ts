@@ -1,5 +1,6 @@
 import { asError } from './connection'
-import type { PoolLike, QueryResultLike } from './queryable'
+import { prefixedQuery, type Statement } from './implicit-tx'
+import type { PoolClientLike, QueryResultLike } from './queryable'
 
 /** One checked-out connection carrying one tenant transaction, begun lazily. */
 export interface TenantSession {
@@ -13,32 +14,48 @@ export interface TenantSession {
   abort(): Promise<void>
 }
 
+/** A checked-out connection and the one way to hand it back. */
+export interface Lease {
+  readonly client: PoolClientLike
+  /** Releases once; with an error (or after the server dropped it) the pool destroys it. */
+  release(error?: Error): void
+}
+
 /**
- * Checks out a connection for one tenant transaction. `beginSql` opens the
- * transaction and sets the tenant in one message. On a node-postgres client
- * created with `pipeline: true`, BEGIN travels together with the first query
- * and `once` sends BEGIN, the query and COMMIT in one flight; otherwise each
- * statement waits for the previous answer.
+ * Holds `client` until `release`. A dropped connection also rejects the pending query; without a
+ * listener the client's 'error' event would crash the process.
  */
-export async function openSession(pool: PoolLike, beginSql: string): Promise<TenantSession> {
-  const client = await pool.connect()
-  const pipelined = (client as { pipeline?: unknown }).pipeline === true
-  // A dropped connection also rejects the pending query; without a listener the
-  // client's 'error' event would crash the process.
+export function lease(client: PoolClientLike): Lease {
   let lost: Error | undefined
   const onError = (error: Error) => {
     lost = error
   }
   client.on?.('error', onError)
   let released = false
-  const release = (error?: Error) => {
-    if (released) return
-    released = true
-    const broken = error ?? lost
-    // A destroyed client may still emit its 'error' late: keep the listener on it.
-    if (!broken) client.removeListener?.('error', onError)
-    client.release(broken)
+  return {
+    client,
+    release(error) {
+      if (released) return
+      released = true
+      const broken = error ?? lost
+      // A destroyed client may still emit its 'error' late: keep the listener on it.
+      if (!broken) client.removeListener?.('error', onError)
+      client.release(broken)
+    },
   }
+}
+
+/**
+ * One tenant transaction on a leased connection. `beginSql` opens the transaction and sets the
+ * tenant in one message. On a node-postgres client, BEGIN travels together with the first query:
+ * with `pipeline: true` as a message of its own in the same flight, otherwise as `prefix`
+ * (BEGIN and set_config statements before the query's Sync). Elsewhere (PGlite) BEGIN is a round
+ * trip of its own.
+ */
+export function openSession(held: Lease, beginSql: string, prefix?: Statement[]): TenantSession {
+  const { client } = held
+  const release = held.release
+  const pipelined = (client as { pipeline?: unknown }).pipeline === true
 
   let begun: Promise<unknown> | undefined
   const begin = () => {
@@ -59,6 +76,14 @@ export async function openSession(pool: PoolLike, beginSql: string): Promise<Ten
 
   async function query(text: string, params?: unknown[]): Promise<QueryResultLike<unknown>> {
     if (!pipelined) {
+      if (!begun && prefix) {
+        // BEGIN and the settings go with the first query, before its Sync: one round trip.
+        const sent = prefixedQuery(client, prefix, text, params)
+        if (sent) {
+          begun = Promise.resolve()
+          return sent
+        }
+      }
       await begin()
       return client.query(text, params)
     }

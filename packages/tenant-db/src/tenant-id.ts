@@ -9,16 +9,17 @@ import { TenantIdError } from './errors'
  */
 export const defaultTenantIdSchema: z.ZodType<string> = z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE)
 
-/** Runs `schema` on `input`; anything that fails becomes a `TenantIdError`. */
-export function parseTenantId(schema: z.ZodType<string>, input: unknown): string {
+/** Runs `schema` on `input` (the value of setting `key`); anything that fails becomes a `TenantIdError`. */
+export function parseTenantId(schema: z.ZodType<string>, input: unknown, key = 'tenant'): string {
   const result = schema.safeParse(input)
   if (!result.success)
     throw new TenantIdError(
       result.error.issues.map((issue) => issue.message),
       result.error,
+      key,
     )
   if (typeof result.data !== 'string' || result.data.length === 0) {
-    throw new TenantIdError(['the tenantId schema must produce a non-empty string'])
+    throw new TenantIdError([`the ${key} schema must produce a non-empty string`], undefined, key)
   }
   return result.data
 }

@@ -61,11 +61,18 @@ describe("auditTenancy on the original app's schema", () => {
     expect(hasErrors(findings)).toBe(true)
   })
 
-  it('the bug is real before the fix: the app role bypasses RLS as owner', async () => {
+  it('the bug is real before the fix: the app role bypasses RLS as owner (and the start guard refuses it)', async () => {
     await broken.admin.query("INSERT INTO suppliers (restaurant_id, poster_id, name) VALUES (1, 10, 'Metro')")
     const app = new pg.Pool({ connectionString: broken.appUrl, max: 1 })
     try {
-      const db = createTenantDb({ pool: app })
+      await expect(createTenantDb({ pool: app }).query('2', 'SELECT * FROM suppliers')).rejects.toMatchObject(
+        {
+          code: 'TENANT_DB_PRIVILEGED_ROLE',
+          reasons: ['owns the tenant tables public.suppliers'],
+        },
+      )
+      // With the guard switched off on purpose, the leak the guard exists for.
+      const db = createTenantDb({ pool: app, allowPrivilegedRole: true })
       expect((await db.query('2', 'SELECT * FROM suppliers')).rows).toHaveLength(1)
     } finally {
       await app.end()
@@ -235,5 +242,47 @@ describe('auditTenancy on unusual table names', () => {
     } finally {
       await odd.destroy()
     }
+  })
+})
+
+describe('auditTenancy: are the policies index-friendly?', () => {
+  let fx: TenantFixture
+  beforeAll(async () => {
+    fx = await createTenantFixture('tenant_audit_plans')
+    await fx.admin.query(`
+      CREATE TABLE good (restaurant_id bigint NOT NULL, id int NOT NULL, PRIMARY KEY (restaurant_id, id));
+      CREATE TABLE cast_col (restaurant_id bigint NOT NULL, id int NOT NULL, PRIMARY KEY (restaurant_id, id));
+      ALTER TABLE cast_col ENABLE ROW LEVEL SECURITY; ALTER TABLE cast_col FORCE ROW LEVEL SECURITY;
+      CREATE POLICY by_text ON cast_col USING (restaurant_id::text = current_setting('app.current_tenant', true))
+        WITH CHECK (restaurant_id::text = current_setting('app.current_tenant', true));`)
+    await applyTenantRls(fx.admin, { tables: ['good'], column: 'restaurant_id', role: fx.role })
+  })
+  afterAll(async () => {
+    await fx?.destroy()
+  })
+
+  it('reports each table with the EXPLAIN that shows it, and flags a cast on the column', async () => {
+    const { plans, findings } = await auditTenancy(fx.admin, { column: 'restaurant_id', role: fx.role })
+    const good = plans.find((p) => p.table === 'public.good')!
+    expect(good).toMatchObject({ indexFriendly: true, settingOncePerStatement: true })
+    expect(good.explain).toMatch(/InitPlan/)
+    expect(good.explain).toMatch(/Index Cond: \(restaurant_id = /)
+    const cast = plans.find((p) => p.table === 'public.cast_col')!
+    expect(cast).toMatchObject({ indexFriendly: false, settingOncePerStatement: false })
+    expect(cast.explain).toMatch(/Filter: \(\(restaurant_id\)::text = current_setting/)
+    expect(findings.map((f) => f.key)).toEqual(
+      expect.arrayContaining([
+        'POLICY_NOT_INDEX_FRIENDLY:public.cast_col',
+        'POLICY_SETTING_PER_ROW:public.cast_col',
+      ]),
+    )
+    expect(findings.some((f) => f.object === 'public.good')).toBe(false)
+    // The fix is the policy tenantRlsSql writes; after it, the table plans like `good`.
+    for (const f of findings.filter((f) => f.code === 'POLICY_NOT_INDEX_FRIENDLY'))
+      await fx.admin.query(f.fix)
+    await fx.admin.query('DROP POLICY by_text ON cast_col')
+    const after = await auditTenancy(fx.admin, { column: 'restaurant_id', role: fx.role })
+    expect(after.plans.find((p) => p.table === 'public.cast_col')).toMatchObject({ indexFriendly: true })
+    expect(after.findings).toEqual([])
   })
 })

@@ -8,7 +8,7 @@ describe('tenantRlsSql', () => {
     expect(sql).toContain('ALTER TABLE "public"."orders" ENABLE ROW LEVEL SECURITY;')
     expect(sql).toContain('ALTER TABLE "public"."orders" FORCE ROW LEVEL SECURITY;')
     expect(sql).toContain('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (%s) WITH CHECK (%s)')
-    expect(sql).toContain("column_type text := 'bigint';")
+    expect(sql).toContain("type_0 text := 'bigint';")
     expect(sql).toContain('GRANT SELECT, INSERT, UPDATE, DELETE ON "public"."orders" TO "app";')
     expect(sql).toContain('GRANT USAGE ON SCHEMA "public" TO "app";')
   })

@@ -1,12 +1,23 @@
 // Compile-time checks of the public surface: vitest's typecheck runs them (and `pnpm typecheck`).
 import { PGlite } from '@electric-sql/pglite'
+import type { Transaction } from 'kysely'
 import pg from 'pg'
 import { expectTypeOf } from 'vitest'
 import { z } from 'zod'
 import { type AuditResult, auditTenancy, type Finding } from '../src/audit'
-import { createTenantDb, type PoolLike, type QueryResultLike, type TenantTx } from '../src/index'
+import { type DrizzleTenantTx, drizzleTenantDb } from '../src/drizzle'
+import { tenantContextMiddleware } from '../src/express'
+import {
+  createTenantDb,
+  type PoolLike,
+  type QueryResultLike,
+  type RoleCheck,
+  type TenantTx,
+} from '../src/index'
+import { kyselyTenantDb } from '../src/kysely'
 import { applyTenantRls, type MigrationsResult, runMigrations, tenantRlsSql } from '../src/migrate'
 import { pglitePool } from '../src/pglite'
+import { describeTenantIsolation } from '../src/testing'
 
 // Both drivers fit the structural pool interface without adapters of our own making.
 const pool = new pg.Pool()
@@ -47,3 +58,32 @@ tenantRlsSql({ table: 't', column: 'c' })
 runMigrations(pool, {})
 // @ts-expect-error the PGlite pool wraps a PGlite instance
 pglitePool('memory://')
+
+// 0.2: context, settings, adapters, hooks, testing.
+const multi = createTenantDb({ pool, settings: { tenant: 'app.t', user: 'app.u', role: 'app.r' } })
+expectTypeOf(multi.runAsTenant({ tenant: '1', user: 'u' }, () => 42)).resolves.toEqualTypeOf<number>()
+expectTypeOf(multi.query<{ n: number }>('SELECT 1 AS n')).resolves.toEqualTypeOf<
+  QueryResultLike<{ n: number }>
+>()
+expectTypeOf(multi.withTenant(async (tx) => tx.tenantId)).resolves.toEqualTypeOf<string>()
+expectTypeOf(multi.settings).toEqualTypeOf<Readonly<Record<'tenant' | 'user' | 'role', string>>>()
+expectTypeOf(multi.verifyRole()).resolves.toEqualTypeOf<RoleCheck>()
+expectTypeOf(drizzleTenantDb(db).withTenant('1', async (tx) => tx)).resolves.toEqualTypeOf<
+  DrizzleTenantTx<Record<string, never>>
+>()
+expectTypeOf(
+  kyselyTenantDb<{ t: { id: number } }>(db).withTenant('1', async (trx) => trx),
+).resolves.toEqualTypeOf<Transaction<{ t: { id: number } }>>()
+tenantContextMiddleware({ db, tenant: (req) => req.get('x-tenant') })
+describeTenantIsolation({ adminPool: pool, appPool: pool, tables: ['t'], column: 'c' })
+
+// @ts-expect-error a value needs the tenant
+multi.runAsTenant({ user: 'u' }, () => 1)
+// @ts-expect-error only configured settings
+multi.query({ tenant: '1', colour: 'red' }, 'SELECT 1')
+// @ts-expect-error a schema for a configured setting must produce strings
+createTenantDb({ pool, settings: { tenant: 'app.t', user: 'app.u' }, schemas: { user: z.number() } })
+// @ts-expect-error the guard switch is a boolean
+createTenantDb({ pool, allowPrivilegedRole: 'yes' })
+// @ts-expect-error the kit needs the tenant column
+describeTenantIsolation({ adminPool: pool, tables: ['t'] })

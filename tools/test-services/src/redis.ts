@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -15,6 +15,11 @@ export interface RedisServerOptions {
   port?: number
   /** Extra `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   args?: string[]
+  /**
+   * Contents of a config file, written once into the node's directory and passed before the
+   * arguments. Sentinel needs one: it rewrites its own config file to persist what it learns.
+   */
+  config?: string
 }
 
 /** A redis-server child process on loopback that a test may stop, freeze and restart. */
@@ -23,6 +28,8 @@ export interface RedisServer {
   readonly port: number
   readonly url: string
   readonly dir: string
+  /** The server's log (`<dir>/redis.log`), for diagnosing a test that timed out. */
+  readonly logFile: string
   /** `redis-cli` against this node. */
   cli(...args: string[]): Promise<string>
   /** SIGSTOP: the socket stays open but nothing answers (worse than a refused connection). */
@@ -37,12 +44,27 @@ export interface RedisServer {
   destroy(): Promise<void>
 }
 
+/**
+ * `redis-cli` against a loopback port. With `timeoutMs` the call fails instead of waiting forever
+ * on a node that accepts connections but never answers (SIGSTOP).
+ */
+export async function redisCli(port: number, args: string[], timeoutMs?: number): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: timeoutMs ?? 0,
+  })
+  return stdout.trim()
+}
+
+/** `redis-cli --json` (RESP3, so Sentinel's and CLUSTER's maps arrive as objects). */
+export async function redisJson<T = unknown>(port: number, args: string[], timeoutMs?: number): Promise<T> {
+  return JSON.parse(await redisCli(port, ['--json', ...args], timeoutMs)) as T
+}
+
 async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
-      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'PING'])
-      if (stdout.trim() === 'PONG') return
+      if ((await redisCli(port, ['PING'], 2_000)) === 'PONG') return
     } catch {}
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING`)
     await new Promise((r) => setTimeout(r, 25))
@@ -61,11 +83,16 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   const clustered = options.args?.includes('--cluster-enabled') ?? false
   const port = options.port ?? (await freePort(clustered ? 10000 : undefined))
   const dir = mkdtempSync(join(tmpdir(), `rc-redis-${port}-`))
+  const logFile = join(dir, 'redis.log')
+  const configFile = join(dir, 'redis.conf')
+  if (options.config !== undefined) writeFileSync(configFile, options.config)
   let child: ChildProcess | undefined
 
   async function start(): Promise<void> {
     const proc = spawn(
       ...withParentDeathSignal('redis-server', [
+        // redis-server reads a config file only as its first argument.
+        ...(options.config !== undefined ? [configFile] : []),
         '--port',
         String(port),
         '--bind',
@@ -76,6 +103,8 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
         'no',
         '--dir',
         dir,
+        '--logfile',
+        logFile,
         ...(options.args ?? []),
       ]),
       { stdio: 'ignore' },
@@ -102,10 +131,8 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
-    async cli(...args) {
-      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])
-      return stdout.trim()
-    },
+    logFile,
+    cli: (...args) => redisCli(port, args),
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
     stop,

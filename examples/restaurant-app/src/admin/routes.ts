@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Auth } from '../auth/guard'
 import { HttpError, notFound } from '../http/errors'
+import { PAGE_CSP } from '../http/security-headers'
 import { forgetRestaurantConfig } from '../restaurants/cached-config'
 import type { Runtime } from '../runtime'
 import { adminPage, adminScript, loginPage } from './page'
 import { jobParams, restaurantId, tierBody } from './schemas'
 
-const HTML_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
-}
+const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }
 
 /** The admin area: every restaurant, its last sync, errors in 24 h, Force Sync with live progress. Platform admins only. */
 export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }> = async (
@@ -74,7 +72,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
       await auth.requirePlatformAdmin(request)
       const restaurant = await runtime.control.restaurants.get(request.params.id)
       if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
-      const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'manual' })
+      const job = await runtime.jobs.syncNow({ restaurantId: restaurant.id, reason: 'manual' })
       return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
     },
   )

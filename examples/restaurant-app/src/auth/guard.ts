@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { z } from 'zod'
 import { forbidden, unauthorized } from '../http/errors'
 import { type Role, roleRank } from '../restaurants/roles'
 import type { Runtime } from '../runtime'
+import type { Access } from './access'
 import type { User } from './repository'
-import { SESSION_COOKIE, type Sessions } from './sessions'
+import { SESSION_COOKIE } from './sessions'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,24 +14,16 @@ declare module 'fastify' {
   }
 }
 
-const userSchema = z.object({
-  id: z.number(),
-  email: z.string(),
-  name: z.string(),
-  platformAdmin: z.boolean(),
-})
-const membershipsSchema = z.record(z.string(), z.enum(['admin', 'manager', 'viewer']))
-const ACCESS_TTL = '1m'
-
 /**
  * Who is calling: the session comes from the `rc_session` cookie or an
  * `Authorization: Bearer` header. The restaurant a request acts on always
  * comes from the URL and is checked against the user's memberships in the
  * database; nothing a client sets chooses a tenant by itself.
  */
-export function createAuth(runtime: Runtime, sessions: Sessions) {
-  const { cache, control } = runtime
-  const access = cache.namespace('access')
+export function createAuth(runtime: Runtime) {
+  const { sessions, access } = runtime
+  const accessOf = new WeakMap<FastifyRequest, Access>()
+  const secure = runtime.config.production ? true : ('auto' as const)
 
   function tokenOf(request: FastifyRequest): string | undefined {
     const header = request.headers.authorization
@@ -39,40 +31,25 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
     return request.cookies[SESSION_COOKIE]
   }
 
-  async function loadUser(userId: number): Promise<User | undefined> {
-    return access
-      .getOrSet(`user:${userId}`, async () => (await control.users.get(userId)) ?? null, {
-        ttl: ACCESS_TTL,
-        tags: [`user:${userId}`],
-        schema: userSchema.nullable(),
-      })
-      .then((u) => u ?? undefined)
-  }
-
   return {
+    tokenOf,
+    /** The user, undefined without a valid session; a 503 error while the session store cannot say. */
     async authenticate(request: FastifyRequest): Promise<User | undefined> {
       if (request.user) return request.user
       const token = tokenOf(request)
       if (!token) return undefined
       const session = await sessions.get(token)
       if (!session) return undefined
-      const user = await loadUser(session.userId)
-      if (!user) return undefined
-      request.user = user
+      const found = await access.of(session.userId)
+      if (!found) return undefined
+      accessOf.set(request, found)
+      request.user = found.user
       request.sessionToken = token
-      return user
+      return found.user
     },
-    async roleIn(user: User, restaurantId: string): Promise<Role | undefined> {
-      const memberships = await access.getOrSet(
-        `memberships:${user.id}`,
-        () => control.restaurants.membershipsOf(user.id),
-        {
-          ttl: ACCESS_TTL,
-          tags: [`user:${user.id}`],
-          schema: membershipsSchema,
-        },
-      )
-      return memberships[restaurantId]
+    /** The memberships read with the user, by restaurant id (empty without a session). */
+    membershipsOf(request: FastifyRequest): Record<string, Role> {
+      return accessOf.get(request)?.memberships ?? {}
     },
     async requireUser(request: FastifyRequest): Promise<User> {
       const user = await this.authenticate(request)
@@ -86,7 +63,7 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
       minimum: Role,
     ): Promise<{ user: User; role: Role }> {
       const user = await this.requireUser(request)
-      const role = await this.roleIn(user, restaurantId)
+      const role = this.membershipsOf(request)[restaurantId]
       if (!role || roleRank[role] < roleRank[minimum]) throw forbidden()
       return { user, role }
     },
@@ -95,8 +72,9 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
       if (!user.platformAdmin) throw forbidden('the admin area')
       return user
     },
+    /** After a change to the user's memberships or account: applies on every instance's next request. */
     async forgetUser(userId: number): Promise<void> {
-      await access.invalidateTags([`user:${userId}`])
+      await access.forget(userId)
     },
     setSessionCookie(reply: FastifyReply, token: string, maxAgeSeconds: number): void {
       reply.setCookie(SESSION_COOKIE, token, {
@@ -104,8 +82,11 @@ export function createAuth(runtime: Runtime, sessions: Sessions) {
         sameSite: 'lax',
         path: '/',
         maxAge: maxAgeSeconds,
-        secure: 'auto',
+        secure,
       })
+    },
+    clearSessionCookie(reply: FastifyReply): void {
+      reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure })
     },
   }
 }

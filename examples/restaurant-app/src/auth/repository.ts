@@ -43,5 +43,10 @@ export function createOwnerUserRepository(owner: QueryPool) {
       )
       return (rows[0] as { id: number }).id
     },
+    /** Their memberships go with them (ON DELETE CASCADE). */
+    async remove(id: number): Promise<boolean> {
+      const { rowCount } = await owner.query('DELETE FROM control.users WHERE id = $1', [id])
+      return (rowCount ?? 0) > 0
+    },
   }
 }

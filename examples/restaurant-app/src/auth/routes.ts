@@ -1,16 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { HttpError } from '../http/errors'
+import { HttpError, SessionStoreUnavailableError } from '../http/errors'
 import type { Runtime } from '../runtime'
 import type { Auth } from './guard'
 import { decoyHash, verifyPassword } from './passwords'
 import { credentials } from './schemas'
-import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions } from './sessions'
+import { SESSION_TTL_MS } from './sessions'
 
 /** Login (JSON or the login form), logout and who-am-I. */
-export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; sessions: Sessions }> = async (
+export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }> = async (
   app,
-  { runtime, auth, sessions },
+  { runtime, auth },
 ) => {
+  const { sessions, login } = runtime
   const tags = { tags: ['auth'] }
 
   app.post(
@@ -25,30 +26,23 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
     },
     async (request, reply) => {
       const { email, password } = request.body
-      const attempt = await runtime.loginLimiter.consume({
-        key: email.toLowerCase(),
-        tier: 'any',
-        bucket: 'login',
-      })
-      if (!attempt.allowed) {
-        const seconds = Math.ceil(attempt.retryAfterMs / 1000)
-        reply.header('retry-after', String(seconds))
-        throw new HttpError(
-          429,
-          'LOGIN_THROTTLED',
-          `Too many login attempts for this email; try again in ${seconds} s.`,
-        )
-      }
+      // No password is hashed for a session that could not be stored.
+      if (!sessions.available()) throw new SessionStoreUnavailableError('Cannot log you in now')
+      const attempt = await login.admit(request, email)
       const user = await runtime.control.users.findByEmail(email)
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()))
+      const hash = user?.passwordHash ?? (await decoyHash())
+      const ok = await login.check(attempt, () => verifyPassword(password, hash))
       const isForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
       if (!user || !ok) {
+        await login.failed(attempt)
         if (isForm) return reply.redirect('/login?failed=1', 303)
         throw new HttpError(401, 'BAD_CREDENTIALS', 'Email or password is wrong.')
       }
       const token = await sessions.create(user.id)
+      login.succeeded(attempt, reply)
       auth.setSessionCookie(reply, token, SESSION_TTL_MS / 1000)
-      if (isForm) return reply.redirect(user.platformAdmin ? '/admin' : '/docs', 303)
+      if (isForm)
+        return reply.redirect(user.platformAdmin ? '/admin' : runtime.config.docs ? '/docs' : '/api/me', 303)
       const memberships = await runtime.control.restaurants.membershipsOf(user.id)
       return {
         token,
@@ -60,11 +54,12 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
 
   app.post(
     '/api/auth/logout',
-    { schema: { ...tags, summary: 'End the session' } },
+    { schema: { ...tags, summary: 'End the session (204 once it is ended or its end is recorded)' } },
     async (request, reply) => {
-      await auth.authenticate(request)
-      if (request.sessionToken) await sessions.destroy(request.sessionToken)
-      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      // Not authenticate(): ending a session needs no check of it, and must work while Redis is away.
+      const token = auth.tokenOf(request)
+      if (token) await sessions.destroy(token)
+      auth.clearSessionCookie(reply)
       return reply.code(204).send()
     },
   )
@@ -74,7 +69,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth; s
     { schema: { ...tags, summary: 'The logged-in user and their restaurants' } },
     async (request) => {
       const user = await auth.requireUser(request)
-      return { user, memberships: await runtime.control.restaurants.membershipsOf(user.id) }
+      return { user, memberships: auth.membershipsOf(request) }
     },
   )
 }

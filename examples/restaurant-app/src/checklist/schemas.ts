@@ -1,28 +1,29 @@
 import { z } from 'zod'
+import { posterId, rowId, rowIdText, text } from '../http/fields'
 import { restaurantParams } from '../restaurants/schemas'
 
-export const idParams = restaurantParams.extend({ id: z.coerce.number().int().positive() })
+export const idParams = restaurantParams.extend({ id: rowIdText })
 export const sectionBody = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(100),
+  name: text(100, { trim: true, min: 1 }),
   position: z.number().int().min(0).max(10_000).default(0),
 })
 export const itemBody = z.object({
-  sectionId: z.number().int().positive(),
-  ingredientId: z.number().int().positive(),
-  supplierId: z.number().int().positive().nullable().default(null),
+  sectionId: rowId,
+  ingredientId: posterId,
+  supplierId: posterId.nullable().default(null),
   parLevel: z.number().min(0).max(1_000_000),
   position: z.number().int().min(0).max(10_000).default(0),
 })
 
 // Patches spell out their fields: a default inside .partial() would overwrite what the client left out.
 export const sectionPatch = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+  name: text(100, { trim: true, min: 1 }).optional(),
   position: z.number().int().min(0).max(10_000).optional(),
 })
 export const itemPatch = z.object({
   parLevel: z.number().min(0).max(1_000_000).optional(),
   position: z.number().int().min(0).max(10_000).optional(),
-  supplierId: z.number().int().positive().nullable().optional(),
+  supplierId: posterId.nullable().optional(),
 })
 
 export const section = z.object({ id: z.number().int(), name: z.string(), position: z.number().int() })

@@ -3,7 +3,12 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type onRequestHookHandler,
+} from 'fastify'
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -14,9 +19,9 @@ import { adminRoutes } from '../admin/routes'
 import { analyticsRoutes } from '../analytics/routes'
 import { createAuth } from '../auth/guard'
 import { authRoutes } from '../auth/routes'
-import { createSessions } from '../auth/sessions'
 import { checklistRoutes } from '../checklist/routes'
 import { inventoryRoutes } from '../inventory/routes'
+import { opsAccess } from '../ops/access'
 import { opsRoutes } from '../ops/routes'
 import { orderRoutes } from '../orders/routes'
 import { restaurantRoutes } from '../restaurants/routes'
@@ -25,7 +30,9 @@ import type { Runtime } from '../runtime'
 import { supplyRoutes } from '../supplies/routes'
 import { syncRoutes } from '../sync/routes'
 import { webhookRoutes } from '../webhooks/routes'
-import { installErrorHandler } from './errors'
+import { refuseCrossOrigin } from './cross-origin'
+import { clientErrors, frameworkErrors, installErrorHandler } from './errors'
+import { securityHeaders } from './security-headers'
 
 /** The HTTP API over a runtime; `listen` is the caller's (tests use `inject` or port 0). */
 export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
@@ -35,12 +42,17 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     logController: new LogController({
       disableRequestLogging: runtime.config.logLevel !== 'debug' && runtime.config.logLevel !== 'trace',
     }),
-    trustProxy: false,
+    // Without it, X-Forwarded-* from anyone would pick the client address (login throttling) and scheme.
+    trustProxy: trustProxyOption(runtime.config.trustProxy),
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
+    clientErrorHandler: clientErrors,
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   installErrorHandler(app)
+  app.addHook('onRequest', async (request) => refuseCrossOrigin(request))
+  app.addHook('onSend', securityHeaders)
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
@@ -53,26 +65,10 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'] })
   await app.register(cookie)
   await app.register(formbody)
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Restaurant ops API',
-        version: '1.0.0',
-        description:
-          'Checklists and supplier orders for many restaurants, synced from Poster. Log in with POST /api/auth/login, then send the token as `Authorization: Bearer <token>` (or keep the cookie).',
-      },
-      components: { securitySchemes: { session: { type: 'http', scheme: 'bearer' } } },
-      security: [{ session: [] }],
-    },
-    transform: jsonSchemaTransform,
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-
-  const sessions = createSessions(runtime.cache)
-  const auth = createAuth(runtime, sessions)
-  await app.register(opsRoutes, { runtime })
-  await app.register(authRoutes, { runtime, auth, sessions })
+  const auth = createAuth(runtime)
+  if (runtime.config.docs) await registerDocs(app, opsAccess(runtime, auth)('docs'))
+  await app.register(opsRoutes, { runtime, auth })
+  await app.register(authRoutes, { runtime, auth })
   await app.register(webhookRoutes, { runtime })
   await app.register(adminRoutes, { runtime, auth })
   await app.register(
@@ -90,4 +86,30 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   )
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin', 302))
   return app
+}
+
+/** `/openapi.json` and `/docs` (Swagger UI), behind `guard`; off in production unless `DOCS=on`. */
+async function registerDocs(app: FastifyInstance, guard: onRequestHookHandler): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Restaurant ops API',
+        version: '1.0.0',
+        description:
+          'Checklists and supplier orders for many restaurants, synced from Poster. Log in with POST /api/auth/login, then send the token as `Authorization: Bearer <token>` (or keep the cookie).',
+      },
+      components: { securitySchemes: { session: { type: 'http', scheme: 'bearer' } } },
+      security: [{ session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: guard } })
+  app.get('/openapi.json', { schema: { hide: true }, onRequest: guard }, async () => app.swagger())
+}
+
+/** TRUST_PROXY as Fastify takes it: a hop count becomes "trust the nearest n proxies". */
+function trustProxyOption(
+  value: boolean | number | string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value
 }

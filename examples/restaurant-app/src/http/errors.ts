@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { QueueUnavailableError } from '../jobs/queue'
 
@@ -9,6 +10,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Sent as Retry-After (429 and 503 answers; 503 defaults to 5 s). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message)
   }
@@ -18,6 +21,17 @@ export const unauthorized = () => new HttpError(401, 'UNAUTHENTICATED', 'Log in 
 export const forbidden = (what = 'this restaurant') =>
   new HttpError(403, 'FORBIDDEN', `Your account has no access to ${what} with the role this needs.`)
 export const notFound = (what: string) => new HttpError(404, 'NOT_FOUND', `${what} does not exist.`)
+
+/** The store that holds sessions did not answer: nobody can tell whether a session is valid, so not 401. */
+export class SessionStoreUnavailableError extends HttpError {
+  constructor(what: string) {
+    super(
+      503,
+      'SESSION_STORE_UNAVAILABLE',
+      `${what}: the session store is not answering; try again in a few seconds.`,
+    )
+  }
+}
 
 export const errorBody = z.object({
   error: z.string(),
@@ -30,6 +44,8 @@ export const errorBody = z.object({
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError | QueueUnavailableError, request, reply) => {
     if (error instanceof HttpError) {
+      const retryAfter = error.retryAfterSeconds ?? (error.status === 503 ? 5 : undefined)
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter))
       return reply
         .code(error.status)
         .send({ error: STATUS_CODES[error.status] ?? 'Error', code: error.code, message: error.message })
@@ -72,5 +88,36 @@ export function installErrorHandler(app: FastifyInstance): void {
       code: 'NOT_FOUND',
       message: `No route ${request.method} ${request.url.split('?')[0]}.`,
     }),
+  )
+}
+
+/**
+ * Fastify's errors raised before routing (`FST_ERR_BAD_URL`, `FST_ERR_MAX_PARAM_LENGTH`), in the API's
+ * shape rather than Fastify's (which adds `statusCode` and calls a 414 a "Bad Request").
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400
+  void reply.code(status).send({
+    error: STATUS_CODES[status] ?? 'Error',
+    code: error.code ?? 'BAD_REQUEST',
+    message: error.message,
+  })
+}
+
+/** Requests Node's HTTP parser refuses before Fastify sees them: headers too large (431), malformed (400). */
+export function clientErrors(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts (16 KiB).']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive.']
+        : [400, 'MALFORMED_REQUEST', 'The request is not valid HTTP.']
+  const body = JSON.stringify({ error: STATUS_CODES[status], code, message })
+  if (!socket.writable) return void socket.destroy()
+  // end(), not destroy(): the answer must reach the client before the connection closes.
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
   )
 }

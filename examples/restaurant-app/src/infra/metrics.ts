@@ -25,6 +25,18 @@ export function createMetrics() {
       labelNames: ['tier', 'bucket'] as const,
       registers: [registry],
     }),
+    loginChecks: new Counter({
+      name: 'login_password_checks_total',
+      help: 'Password checks (scrypt) run for logins, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    loginThrottled: new Counter({
+      name: 'login_throttled_total',
+      help: 'Logins refused before any password check, by the limit that refused them',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
     posterCalls: new Counter({
       name: 'poster_api_calls_total',
       help: 'Poster API responses by method and HTTP status',

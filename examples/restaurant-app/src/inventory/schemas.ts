@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { countText, INT4_MAX, posterIdText } from '../http/fields'
 
 export const listQuery = z.object({
   includeDeleted: z
@@ -6,11 +7,11 @@ export const listQuery = z.object({
     .default('false')
     .transform((v) => v === 'true')
     .describe('also list items deleted in Poster'),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: countText(1, 1000).default(200),
+  offset: countText(0, INT4_MAX).default(0),
 })
 
-export const stockQuery = z.object({ storageId: z.coerce.number().int().positive().optional() })
+export const stockQuery = z.object({ storageId: posterIdText.optional() })
 
 const nullableText = z.string().nullable()
 

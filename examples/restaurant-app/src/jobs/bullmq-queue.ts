@@ -12,8 +12,10 @@ import {
   jobStates,
   PermanentJobError,
   QueueUnavailableError,
+  type ScheduleOptions,
   type SupplyJobData,
   type SyncJobData,
+  scheduleNames,
 } from './queue'
 
 const QUEUE = 'sync'
@@ -57,6 +59,9 @@ export function createBullQueue(options: {
   redisUrl: string
   prefix: string
   onEvent?: (name: string, outcome: string) => void
+  /** Default for `startSchedules`' `checkEveryMs`. */
+  scheduleCheckMs?: number
+  log?: { warn(details: object, message: string): void }
 }): JobQueue {
   const connection = bullConnection(options.redisUrl)
   // Producers fail fast while Redis is away (an API request must not hang); workers keep waiting.
@@ -67,6 +72,38 @@ export function createBullQueue(options: {
   })
   queue.on('error', () => {}) // reconnects by itself; health checks report the outage
   let worker: Worker | undefined
+  let schedule: ScheduleOptions | undefined
+  let scheduleCheck: NodeJS.Timeout | undefined
+  let schedulesSeen = false
+
+  async function missingSchedules(): Promise<string[]> {
+    const found = await Promise.all(scheduleNames.map((name) => queue.getJobScheduler(name)))
+    return scheduleNames.filter((_, i) => !found[i])
+  }
+
+  async function upsertSchedules(
+    names: readonly string[],
+    { syncEveryMs, tokenCheckEveryMs }: ScheduleOptions,
+  ) {
+    const every: Record<string, number> = { 'sync-all': syncEveryMs, 'token-check': tokenCheckEveryMs }
+    for (const name of names) await queue.upsertJobScheduler(name, { every: every[name] as number }, { name })
+  }
+
+  async function enqueue(data: SyncJobData, delayMs: number): Promise<EnqueueResult> {
+    const id = `sync-${randomUUID()}`
+    const job = await unavailable(
+      queue.add('sync', data, {
+        jobId: id,
+        delay: delayMs,
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+        deduplication: { id: dedupeKey(data) },
+        removeOnComplete: { age: 24 * 3600, count: 5_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      }),
+    )
+    return { id: job.id as string, deduplicated: job.id !== id }
+  }
 
   function info(job: Job, state: JobState): JobInfo {
     const progress = typeof job.progress === 'number' ? job.progress : 0
@@ -86,20 +123,17 @@ export function createBullQueue(options: {
 
   return {
     kind: 'bullmq',
-    async enqueueSync(data, opts): Promise<EnqueueResult> {
-      const id = `sync-${randomUUID()}`
-      const job = await unavailable(
-        queue.add('sync', data, {
-          jobId: id,
-          delay: opts?.delayMs ?? 0,
-          attempts: JOB_ATTEMPTS,
-          backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
-          deduplication: { id: dedupeKey(data) },
-          removeOnComplete: { age: 24 * 3600, count: 5_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        }),
-      )
-      return { id: job.id as string, deduplicated: job.id !== id }
+    enqueueSync: (data, opts) => enqueue(data, opts?.delayMs ?? 0),
+    async syncNow(data) {
+      const result = await enqueue(data, 0)
+      if (!result.deduplicated) return result
+      // The identical pending job may be delayed (the scheduler's slot, or a retry's backoff): run it now.
+      const job = await unavailable(queue.getJob(result.id))
+      if (job && (await unavailable(job.isDelayed()))) {
+        // It may have become due in between: then it is waiting already, which is what we want.
+        await job.promote().catch(() => {})
+      }
+      return result
     },
     async get(id) {
       const job = await unavailable(queue.getJob(id))
@@ -158,9 +192,26 @@ export function createBullQueue(options: {
         options.onEvent?.(job.name, final ? 'failed' : 'retried')
       })
     },
-    async startSchedules({ syncEveryMs, tokenCheckEveryMs }) {
-      await queue.upsertJobScheduler('sync-all', { every: syncEveryMs }, { name: 'sync-all' })
-      await queue.upsertJobScheduler('token-check', { every: tokenCheckEveryMs }, { name: 'token-check' })
+    async startSchedules(spec) {
+      schedule = spec
+      await upsertSchedules(scheduleNames, spec)
+      const everyMs = spec.checkEveryMs ?? options.scheduleCheckMs ?? 60_000
+      if (scheduleCheck) clearInterval(scheduleCheck)
+      scheduleCheck = setInterval(() => {
+        missingSchedules()
+          .then(async (missing) => {
+            if (missing.length === 0 || !schedule) return
+            options.log?.warn({ missing }, 'job schedulers missing from Redis (data lost?): re-creating them')
+            await upsertSchedules(missing, schedule)
+          })
+          .catch(() => {}) // Redis unreachable: the next check tries again
+      }, everyMs)
+      scheduleCheck.unref()
+    },
+    async schedules() {
+      const missing = await unavailable(missingSchedules())
+      if (missing.length === 0) schedulesSeen = true
+      return { expected: schedule !== undefined || schedulesSeen, missing }
     },
     async ping() {
       try {
@@ -172,6 +223,7 @@ export function createBullQueue(options: {
       }
     },
     async close() {
+      if (scheduleCheck) clearInterval(scheduleCheck)
       await worker?.close()
       await queue.close()
     },

@@ -12,6 +12,7 @@ import {
   PermanentJobError,
   type SupplyJobData,
   type SyncJobData,
+  scheduleNames,
 } from './queue'
 
 interface Entry {
@@ -39,6 +40,7 @@ export function createMemoryQueue(
   let concurrency = 0
   let running = 0
   let closed = false
+  let scheduled = false
   const idle = new Set<() => void>()
 
   function add(name: string, data: SyncJobData | SupplyJobData | undefined, delayMs = 0): EnqueueResult {
@@ -68,16 +70,29 @@ export function createMemoryQueue(
   }
 
   function later(id: string, ms: number): void {
+    const entry = jobs.get(id)
     const timer = setTimeout(() => {
       timers.delete(timer)
-      const entry = jobs.get(id)
-      if (!entry || closed) return
+      if (!entry || closed || entry.timer !== timer) return
+      entry.timer = undefined
       entry.info.state = 'waiting'
       ready.push(id)
       pump()
     }, ms)
     timer.unref()
     timers.add(timer)
+    if (entry) entry.timer = timer
+  }
+
+  /** A delayed job runs now (its timer is dropped). */
+  function promote(entry: Entry): void {
+    if (entry.info.state !== 'delayed' || !entry.timer) return
+    clearTimeout(entry.timer)
+    timers.delete(entry.timer)
+    entry.timer = undefined
+    entry.info.state = 'waiting'
+    ready.push(entry.info.id)
+    pump()
   }
 
   function pump(): void {
@@ -150,6 +165,13 @@ export function createMemoryQueue(
       if (closed) throw new Error('The job queue is closed.')
       return add('sync', data, opts?.delayMs)
     },
+    async syncNow(data) {
+      if (closed) throw new Error('The job queue is closed.')
+      const result = add('sync', data)
+      const entry = jobs.get(result.id)
+      if (result.deduplicated && entry) promote(entry)
+      return result
+    },
     async get(id) {
       const entry = jobs.get(id)
       return entry ? { ...entry.info } : undefined
@@ -169,6 +191,7 @@ export function createMemoryQueue(
       pump()
     },
     async startSchedules({ syncEveryMs, tokenCheckEveryMs }) {
+      scheduled = true
       for (const [name, every] of [
         ['sync-all', syncEveryMs],
         ['token-check', tokenCheckEveryMs],
@@ -177,6 +200,10 @@ export function createMemoryQueue(
         timer.unref()
         timers.add(timer)
       }
+    },
+    // Timers in this process cannot be lost while it runs.
+    async schedules() {
+      return { expected: scheduled, missing: scheduled ? [] : [...scheduleNames] }
     },
     async ping() {
       return !closed

@@ -57,17 +57,40 @@ export interface EnqueueResult {
   deduplicated: boolean
 }
 
+/** The schedules a deployment runs (`startSchedules`). */
+export const scheduleNames = ['sync-all', 'token-check'] as const
+
+export interface ScheduleOptions {
+  syncEveryMs: number
+  tokenCheckEveryMs: number
+  /** How often to check that the schedules still exist and re-create any that is gone. */
+  checkEveryMs?: number
+}
+
 export interface JobQueue {
   readonly kind: 'bullmq' | 'in-process'
   enqueueSync(data: SyncJobData, options?: { delayMs?: number }): Promise<EnqueueResult>
+  /**
+   * "Sync now" (Force Sync, a manual sync, a reinstall): enqueues the sync, or, when an identical one is
+   * already pending (such as the scheduler's, delayed by minutes), makes that one run now instead.
+   */
+  syncNow(data: SyncJobData): Promise<EnqueueResult>
   get(id: string): Promise<JobInfo | undefined>
   counts(): Promise<Record<JobState, number>>
   /** Sends a received order's supply to Poster; not deduplicated (each run claims the order first). */
   enqueueSupply(data: SupplyJobData): Promise<EnqueueResult>
   /** Run jobs in this process. */
   startWorker(handlers: JobHandlers, concurrency: number): void
-  /** Repeat `syncAll` every `syncEveryMs` and `tokenCheck` daily (one schedule per deployment). */
-  startSchedules(options: { syncEveryMs: number; tokenCheckEveryMs: number }): Promise<void>
+  /**
+   * Repeat `syncAll` every `syncEveryMs` and `tokenCheck` daily (one schedule per deployment), and keep
+   * checking that they exist: Redis may lose them (a restart without persistence, a failover, a flush).
+   */
+  startSchedules(options: ScheduleOptions): Promise<void>
+  /**
+   * Which schedules are missing. `expected` is true when this process started them or has seen them:
+   * only then is a missing one a fault (an API-only instance of a deployment with no worker expects none).
+   */
+  schedules(): Promise<{ expected: boolean; missing: string[] }>
   /** True while the queue's backend answers. */
   ping(): Promise<boolean>
   close(): Promise<void>

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { Auth } from '../auth/guard'
 import { jobStates } from '../jobs/queue'
 import type { Runtime } from '../runtime'
+import { opsAccess } from './access'
 
 async function timed<T>(
   probe: () => Promise<T>,
@@ -24,10 +26,14 @@ async function timed<T>(
 }
 
 /** Health, readiness, liveness, Prometheus metrics and the cache's state. */
-export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, { runtime }) => {
+export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime; auth: Auth }> = async (
+  app,
+  { runtime, auth },
+) => {
   const tags = ['operations']
+  const onlyOps = { onRequest: opsAccess(runtime, auth)('ops') }
   const checks = async () => {
-    const [db, redis, queue] = await Promise.all([
+    const [db, redis, queue, schedules] = await Promise.all([
       timed(
         async () =>
           (await runtime.db.pool.query('SELECT 1 AS ok')).rows.length === 1 ||
@@ -40,8 +46,20 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
         if (!(await runtime.jobs.ping())) throw new Error('queue backend unreachable')
         return { kind: runtime.jobs.kind, ...(await runtime.jobs.counts()) }
       }),
+      timed(() => runtime.jobs.schedules()),
     ])
-    return { db: { kind: runtime.db.kind, ...db }, redis, queue, cache: runtime.cache.stats().mode }
+    return {
+      db: { kind: runtime.db.kind, ...db },
+      redis,
+      queue,
+      // A schedule lost with Redis's data means syncs that never run: a fault, unless none is expected here.
+      schedules: {
+        ok: schedules.ok && (!schedules.detail?.expected || schedules.detail.missing.length === 0),
+        missing: schedules.detail?.missing ?? [],
+        ...(schedules.error ? { error: schedules.error } : {}),
+      },
+      cache: runtime.cache.stats().mode,
+    }
   }
 
   app.get('/health', { schema: { tags, security: [], summary: 'The process answers' } }, async () => ({
@@ -65,18 +83,22 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
   )
   app.get(
     '/health/detailed',
-    { schema: { tags, security: [], summary: 'Database, Redis and queue, each with its latency' } },
+    { ...onlyOps, schema: { tags, summary: 'Database, Redis, queue and schedules, each with its latency' } },
     async (_request, reply) => {
       const result = await checks()
       // Redis down degrades (cache and limits fall back to memory) but does not stop the API.
-      const status = !result.db.ok ? 'down' : result.redis.ok && result.queue.ok ? 'ok' : 'degraded'
+      const status = !result.db.ok
+        ? 'down'
+        : result.redis.ok && result.queue.ok && result.schedules.ok
+          ? 'ok'
+          : 'degraded'
       return reply.code(status === 'down' ? 503 : 200).send({ status, ...result })
     },
   )
 
   app.get(
     '/metrics',
-    { schema: { tags, security: [], summary: 'Prometheus metrics', hide: false } },
+    { ...onlyOps, schema: { tags, summary: 'Prometheus metrics' } },
     async (_request, reply) => {
       const counts = await runtime.jobs.counts().catch(() => undefined)
       if (counts) for (const state of jobStates) runtime.metrics.queueDepth.set({ state }, counts[state])
@@ -86,7 +108,7 @@ export const opsRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, {
 
   app.get(
     '/api/cache-status',
-    { schema: { tags, security: [], summary: 'Cache mode (primary / fallback) and hit statistics' } },
+    { ...onlyOps, schema: { tags, summary: 'Cache mode (primary / fallback) and hit statistics' } },
     async () => ({
       enabled: runtime.config.cacheEnabled,
       backend: runtime.redis ? 'redis' : 'memory',

@@ -1,21 +1,20 @@
 import { z } from 'zod'
+import { countText, posterId, rowIdText, text } from '../http/fields'
 import { restaurantParams } from '../restaurants/schemas'
 
 export const orderStatuses = ['draft', 'sent', 'received', 'cancelled'] as const
 export type OrderStatus = (typeof orderStatuses)[number]
 
-export const idParams = restaurantParams.extend({ id: z.coerce.number().int().positive() })
+export const idParams = restaurantParams.extend({ id: rowIdText })
 export const listQuery = z.object({
   status: z.enum(orderStatuses).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: countText(1, 500).default(100),
 })
 export const createBody = z.object({
-  supplierId: z.number().int().positive(),
-  note: z.string().max(2_000).optional(),
+  supplierId: posterId,
+  note: text(2_000).optional(),
   lines: z
-    .array(
-      z.object({ ingredientId: z.number().int().positive(), quantity: z.number().positive().max(1_000_000) }),
-    )
+    .array(z.object({ ingredientId: posterId, quantity: z.number().positive().max(1_000_000) }))
     .min(1, 'an order needs at least one line')
     .max(500)
     .refine(
@@ -26,12 +25,12 @@ export const createBody = z.object({
 export const statusBody = z.object({
   status: z.enum(orderStatuses),
   /** On `received`: the storage the delivery went into. Default the restaurant's first storage. */
-  storageId: z.number().int().positive().max(2_147_483_647).optional(),
+  storageId: posterId.optional(),
   /** On `received`: invoice prices per unit, in currency units. Default the last synced prime cost. */
   prices: z
     .array(
       z.object({
-        ingredientId: z.number().int().positive().max(2_147_483_647),
+        ingredientId: posterId,
         unitPrice: z.number().nonnegative().max(100_000_000),
       }),
     )

@@ -165,6 +165,13 @@ export function createOwnerRestaurantRepository(owner: QueryPool) {
         ],
       )
     },
+    async revoke(userId: number, restaurantId: string): Promise<boolean> {
+      const { rowCount } = await owner.query(
+        'DELETE FROM control.memberships WHERE user_id = $1 AND restaurant_id = $2',
+        [userId, restaurantId],
+      )
+      return (rowCount ?? 0) > 0
+    },
     async grant(userId: number, restaurantId: string, role: Role) {
       await owner.query(
         `INSERT INTO control.memberships (user_id, restaurant_id, role) VALUES ($1, $2, $3)

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime'
 import { restaurantConfig } from './cached-config'
 import type { Role } from './roles'
 import { restaurantParams } from './schemas'
+import { userShare } from './user-share'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,7 +30,7 @@ export interface TenantContext {
 /**
  * Every `/api/restaurants/:restaurantId/*` route: 401 without a session, 403
  * unless the user's membership (from the database) grants the route's role,
- * then the restaurant's plan limits, with rate-limit headers on every answer.
+ * then the user's share of the restaurant's plan and the plan itself, with rate-limit headers on every answer.
  */
 export async function tenantScope(app: FastifyInstance, options: { runtime: Runtime; auth: Auth }) {
   const { runtime, auth } = options
@@ -43,12 +44,15 @@ export async function tenantScope(app: FastifyInstance, options: { runtime: Runt
     if (!config) throw notFound(`Restaurant ${restaurantId}`)
     request.tenant = { id: config.id, name: config.name, tier: config.tier, role, userId: user.id }
   })
+  const share = userShare(runtime)
+  share.before(app)
   await app.register(rateTiersPlugin, {
     tiers: runtime.tiers,
     key: (request) => request.tenant?.id,
     tier: (request) => request.tenant?.tier ?? 'free',
     upgradeUrl: '/billing/upgrade',
   })
+  share.after(app)
   app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode === 429 && request.tenant) {
       const bucket = request.routeOptions.config.rateTiers

@@ -1,8 +1,9 @@
 import { z } from 'zod'
+import { countText } from '../http/fields'
 
 export const suppliesQuery = z.object({
-  days: z.coerce.number().int().min(1).max(92).default(30).describe('how far back, in days (today included)'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  days: countText(1, 92).default(30).describe('how far back, in days (today included)'),
+  limit: countText(1, 200).default(50),
 })
 
 export const supplyItem = z.object({

@@ -22,7 +22,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     },
     async (request, reply) => {
       const tenant = tenantOf(request)
-      const job = await runtime.jobs.enqueueSync({ restaurantId: tenant.id, reason: 'manual' })
+      const job = await runtime.jobs.syncNow({ restaurantId: tenant.id, reason: 'manual' })
       return reply
         .code(202)
         .header('location', `/api/restaurants/${tenant.id}/jobs/${job.id}`)

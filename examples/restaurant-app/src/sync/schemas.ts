@@ -1,7 +1,10 @@
 import { z } from 'zod'
 import { restaurantParams } from '../restaurants/schemas'
 
-export const jobParams = restaurantParams.extend({ jobId: z.string().max(200) })
+/** Ours (`sync-<uuid>`) or BullMQ's (`repeat:...`): nothing else names a job. */
+export const jobId = z.string().regex(/^[A-Za-z0-9:_-]{1,200}$/, 'is not a job id')
+
+export const jobParams = restaurantParams.extend({ jobId })
 
 export const job = z.object({
   id: z.string(),
@@ -18,7 +21,9 @@ export const job = z.object({
 
 export const enqueued = z.object({
   jobId: z.string(),
-  deduplicated: z.boolean().describe('true when the same sync was already pending: its id is returned'),
+  deduplicated: z
+    .boolean()
+    .describe('true when the same sync was already pending: its id is returned, and it runs now'),
 })
 
 export const syncEvents = z.object({

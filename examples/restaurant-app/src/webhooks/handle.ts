@@ -42,7 +42,8 @@ export async function handleWebhook(runtime: Runtime, event: PosterWebhookEvent)
       if (!(await runtime.control.restaurants.installed(restaurant.id, cipher, event.time))) {
         return ignored('older-than-last-uninstall')
       }
-      const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'webhook' })
+      // Back from needs_reauth or an uninstall: sync now, not after the scheduler's delayed job.
+      const job = await runtime.jobs.syncNow({ restaurantId: restaurant.id, reason: 'webhook' })
       return { outcome: 'handled', reason: 'reactivated', jobId: job.id }
     }
     return ignored('unhandled-action')

@@ -2,6 +2,7 @@ import { withClient } from '../connection'
 import type { PoolLike } from '../queryable'
 import { identifier, settingName } from '../sql'
 import type { AuditBaseline } from './baseline'
+import { type PolicyPlan, planFindings } from './plans'
 import { policyFindings } from './policies'
 import { foreignKeyFindings, functionFindings, viewFindings } from './relations'
 import { roleFindings } from './roles'
@@ -33,6 +34,8 @@ export interface AuditResult {
   suppressed: Finding[]
   /** Tenant tables examined, as `schema.name`. */
   tables: string[]
+  /** For each table under RLS: whether its policies stay index-friendly, with the EXPLAIN that shows it. */
+  plans: PolicyPlan[]
 }
 
 /**
@@ -73,7 +76,9 @@ export async function auditTenancy(pool: PoolLike, options: AuditTenancyOptions)
     ]) {
       found.push(...(await check(client, tables, ctx)))
     }
-    return { found, tables: tables.map((t) => t.display) }
+    const planned = await planFindings(client, tables, ctx)
+    found.push(...planned.findings)
+    return { found, tables: tables.map((t) => t.display), plans: planned.plans }
   })
 
   const accepted = new Set(options.baseline?.findings ?? [])
@@ -82,6 +87,7 @@ export async function auditTenancy(pool: PoolLike, options: AuditTenancyOptions)
     findings: sorted.filter((f) => !accepted.has(f.key)),
     suppressed: sorted.filter((f) => accepted.has(f.key)),
     tables: all.tables,
+    plans: all.plans,
   }
 }
 

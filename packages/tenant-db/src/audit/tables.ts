@@ -11,6 +11,8 @@ export async function loadTenantTables(client: PoolClientLike, ctx: AuditContext
             a.attnotnull AS column_not_null, pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type,
             EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum) AS has_tenant_index,
             pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = 'r' AND p.polpermissive
+                       AND pg_catalog.strpos(pg_catalog.pg_get_expr(p.polqual, p.polrelid), '(' || pg_catalog.quote_ident($1) || ' IS NULL)') > 0) AS shared_rows,
             COALESCE((SELECT pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AND NOT r.rolsuper
                         FROM pg_catalog.pg_roles r WHERE r.rolname = $3), false) AS owned_by_role
        FROM pg_catalog.pg_class c
@@ -37,6 +39,7 @@ export async function loadTenantTables(client: PoolClientLike, ctx: AuditContext
       ownedByRole: r.owned_by_role === true,
       ownedDirectly: r.owner === ctx.role,
       owner: String(r.owner),
+      sharedRows: r.shared_rows === true,
     }
   })
 }
@@ -69,7 +72,8 @@ export function tableFindings(tables: TenantTable[], ctx: AuditContext): Finding
         ),
       )
     }
-    if (!t.columnNotNull) {
+    // Shared rows (tenantRlsSql's sharedRows) are NULL on purpose: readable by all, writable by none.
+    if (!t.columnNotNull && !t.sharedRows) {
       out.push(
         finding(
           'TENANT_COLUMN_NULLABLE',

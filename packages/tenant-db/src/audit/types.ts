@@ -6,6 +6,8 @@ export type FindingCode =
   | 'NO_POLICY'
   | 'POLICY_WITHOUT_WITH_CHECK'
   | 'POLICY_NOT_TENANT_SCOPED'
+  | 'POLICY_NOT_INDEX_FRIENDLY'
+  | 'POLICY_SETTING_PER_ROW'
   | 'UNIQUE_WITHOUT_TENANT'
   | 'NO_TENANT_INDEX'
   | 'TENANT_COLUMN_NULLABLE'
@@ -64,6 +66,8 @@ export interface TenantTable {
   ownedByRole: boolean
   ownedDirectly: boolean
   owner: string
+  /** A SELECT-only policy `(<column> IS NULL)` makes NULL-tenant rows shared (tenantRlsSql's sharedRows). */
+  sharedRows: boolean
 }
 
 export function finding(

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { auditTenancy, hasErrors } from '../audit/audit-tenancy'
 import { createBaseline, parseBaseline } from '../audit/baseline'
+import type { PolicyPlan } from '../audit/plans'
 import type { Finding } from '../audit/types'
 import { TenantDbArgumentError, TenantDbError } from '../errors'
 import { applyTenantRls } from '../migrate/apply-rls'
@@ -86,8 +87,22 @@ async function run(args: CliArgs, pool: PoolLike, io: CliIo): Promise<number> {
     )
     return 0
   }
-  out(result, formatFindings(result.findings, result.suppressed.length))
+  out(
+    result,
+    [formatPlans(result.plans), formatFindings(result.findings, result.suppressed.length)]
+      .filter(Boolean)
+      .join('\n\n'),
+  )
   return hasErrors(result.findings) ? 1 : 0
+}
+
+function formatPlans(plans: PolicyPlan[]): string {
+  return plans
+    .map(
+      (p) =>
+        `plan    ${p.table}: index-friendly ${p.indexFriendly ? 'yes' : 'NO'}, setting once per statement ${p.settingOncePerStatement ? 'yes' : 'NO'}\n        ${p.explain.replaceAll('\n', '\n        ')}`,
+    )
+    .join('\n')
 }
 
 function formatFindings(findings: Finding[], suppressed: number): string {

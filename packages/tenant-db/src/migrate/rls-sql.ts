@@ -1,3 +1,4 @@
+import { TenantDbArgumentError } from '../errors'
 import {
   identifier,
   parseTableName,
@@ -27,18 +28,61 @@ export interface TenantRlsSqlOptions {
    * `current_setting`. Default `false`.
    */
   citus?: boolean
+  /**
+   * More columns that must equal a setting, ANDed with the tenant match, by column:
+   * `{ owner_id: 'app.user_id' }` keeps each user to their own rows. Types are read from the
+   * catalog when the DDL runs (`columnTypes` to give them).
+   */
+  match?: Record<string, string>
+  /** Types of the `match` columns, for `tenantPredicate` (default `text`). */
+  columnTypes?: Record<string, string>
+  /**
+   * Settings that must hold one of the listed values, ANDed too: `{ 'app.role': ['manager'] }`
+   * lets only managers through. With the setting unset, no row passes.
+   */
+  require?: Record<string, string[]>
+  /**
+   * Rows whose tenant column is NULL are shared: readable by every tenant, writable by none (a
+   * second, SELECT-only policy `<policy>_shared`). Default `false` (the policy is dropped if present).
+   */
+  sharedRows?: boolean
+}
+
+/** One `column = setting` comparison as a `format()` template and its arguments. */
+function settingMatch(citus: boolean | undefined): string {
+  return citus
+    ? '%I = NULLIF(pg_catalog.current_setting(%L, true), %L)::%s'
+    : '%I = (SELECT NULLIF(pg_catalog.current_setting(%L, true), %L))::%s'
+}
+
+/** `require` as SQL: each setting, read once per statement, must be one of its values. */
+function requireSql(require: Record<string, string[]> | undefined, citus: boolean | undefined): string[] {
+  return Object.entries(require ?? {}).map(([setting, allowed]) => {
+    if (allowed.length === 0)
+      throw new TenantDbArgumentError(`require["${setting}"] needs at least one value.`)
+    const value = `NULLIF(pg_catalog.current_setting(${quoteLiteral(settingName(setting))}, true), '')`
+    return `${citus ? value : `(SELECT ${value})`} IN (${allowed.map(quoteLiteral).join(', ')})`
+  })
 }
 
 /** The predicate both USING and WITH CHECK use (`columnType` defaults to `text` here). */
 export function tenantPredicate(options: Omit<TenantRlsSqlOptions, 'table' | 'role'>): string {
-  const column = identifier(options.column, 'column')
-  const setting = quoteLiteral(settingName(options.setting ?? 'app.current_tenant'))
-  const type = typeName(options.columnType ?? 'text')
-  const value = `NULLIF(pg_catalog.current_setting(${setting}, true), '')`
-  // The scalar subquery becomes an InitPlan: evaluated once per statement, and the
-  // comparison stays index-friendly. NULLIF turns the '' a pooled connection keeps
-  // after its last tenant into NULL, which matches no row, instead of a cast error.
-  return options.citus ? `${column} = ${value}::${type}` : `${column} = (SELECT ${value})::${type}`
+  const compare = (columnName: string, settingText: string, type: string) => {
+    const column = identifier(columnName, 'column')
+    const setting = quoteLiteral(settingName(settingText))
+    const value = `NULLIF(pg_catalog.current_setting(${setting}, true), '')`
+    // The scalar subquery becomes an InitPlan: evaluated once per statement, and the
+    // comparison stays index-friendly. NULLIF turns the '' a pooled connection keeps
+    // after its last tenant into NULL, which matches no row, instead of a cast error.
+    return options.citus ? `${column} = ${value}::${type}` : `${column} = (SELECT ${value})::${type}`
+  }
+  return [
+    compare(options.column, options.setting ?? 'app.current_tenant', typeName(options.columnType ?? 'text')),
+    ...Object.entries(options.match ?? {}).map(([column, setting]) =>
+      compare(column, setting, typeName(options.columnTypes?.[column] ?? 'text')),
+    ),
+    ...requireSql(options.require, options.citus),
+  ].join(' AND ')
 }
 
 /**
@@ -62,29 +106,60 @@ export function rlsSqlFor(table: TableName, options: Omit<TenantRlsSqlOptions, '
   identifier(options.column, 'column')
   const policy = options.policy ?? 'tenant_isolation'
   identifier(policy, 'policy')
+  const shared = `${policy}_shared`
+  identifier(shared, 'policy')
   const setting = settingName(options.setting ?? 'app.current_tenant')
   const regclass = `${quoteLiteral(table.sql)}::regclass`
-  const columnType =
-    options.columnType === undefined
-      ? `(SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
-     WHERE attrelid = ${regclass} AND attname = ${quoteLiteral(options.column)} AND attnum > 0 AND NOT attisdropped)`
-      : quoteLiteral(typeName(options.columnType))
-  // The same text tenantPredicate() returns, with the type filled in by the server.
-  const template = options.citus
-    ? '%I = NULLIF(pg_catalog.current_setting(%L, true), %L)::%s'
-    : '%I = (SELECT NULLIF(pg_catalog.current_setting(%L, true), %L))::%s'
   const q = quoteLiteral
+  const typeOf = (column: string, given: string | undefined) =>
+    given === undefined
+      ? `(SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
+     WHERE attrelid = ${regclass} AND attname = ${q(column)} AND attnum > 0 AND NOT attisdropped)`
+      : q(typeName(given))
+  const matches: [column: string, setting: string, type: string][] = [
+    [options.column, setting, typeOf(options.column, options.columnType)],
+    ...Object.entries(options.match ?? {}).map(([column, s]): [string, string, string] => {
+      identifier(column, 'column')
+      return [column, settingName(s), typeOf(column, options.columnTypes?.[column])]
+    }),
+  ]
+  const declare = matches.map(([, , type], i) => `  type_${i} text := ${type};`).join('\n')
+  const checks = matches
+    .map(
+      ([column], i) => `  IF type_${i} IS NULL THEN
+    RAISE EXCEPTION 'table % has no column %', ${q(table.display)}, ${q(column)};
+  END IF;`,
+    )
+    .join('\n')
+  // The same text tenantPredicate() returns, with the types filled in by the server.
+  const parts = [
+    ...matches.map(
+      ([column, s], i) =>
+        `pg_catalog.format(${q(settingMatch(options.citus))}, ${q(column)}, ${q(s)}, '', type_${i})`,
+    ),
+    ...requireSql(options.require, options.citus).map((sql) => q(sql)),
+  ]
+  // NULL-tenant rows, and only while a tenant is set: with none, even shared rows stay hidden.
+  const sharedPredicate = `pg_catalog.format('%I IS NULL AND (SELECT NULLIF(pg_catalog.current_setting(%L, true), %L)) IS NOT NULL', ${q(options.column)}, ${q(setting)}, '')`
+  const sharedSql = options.sharedRows
+    ? `  shared_predicate := ${sharedPredicate};
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${q(shared)}) THEN
+    EXECUTE pg_catalog.format('ALTER POLICY %I ON %s TO PUBLIC USING (%s)', ${q(shared)}, ${q(table.sql)}, shared_predicate);
+  ELSE
+    EXECUTE pg_catalog.format('CREATE POLICY %I ON %s AS PERMISSIVE FOR SELECT TO PUBLIC USING (%s)',
+      ${q(shared)}, ${q(table.sql)}, shared_predicate);
+  END IF;`
+    : `  EXECUTE pg_catalog.format('DROP POLICY IF EXISTS %I ON %s', ${q(shared)}, ${q(table.sql)});`
   return `ALTER TABLE ${table.sql} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ${table.sql} FORCE ROW LEVEL SECURITY;
 DO $rc_tenant_db$
 DECLARE
-  column_type text := ${columnType};
+${declare}
   predicate text;
+  shared_predicate text;
 BEGIN
-  IF column_type IS NULL THEN
-    RAISE EXCEPTION 'table % has no column %', ${q(table.display)}, ${q(options.column)};
-  END IF;
-  predicate := pg_catalog.format(${q(template)}, ${q(options.column)}, ${q(setting)}, '', column_type);
+${checks}
+  predicate := ${parts.join(" || ' AND ' || ")};
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy WHERE polrelid = ${regclass} AND polname = ${q(policy)}) THEN
     EXECUTE pg_catalog.format('ALTER POLICY %I ON %s TO PUBLIC USING (%s) WITH CHECK (%s)',
       ${q(policy)}, ${q(table.sql)}, predicate, predicate);
@@ -92,6 +167,7 @@ BEGIN
     EXECUTE pg_catalog.format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO PUBLIC USING (%s) WITH CHECK (%s)',
       ${q(policy)}, ${q(table.sql)}, predicate, predicate);
   END IF;
+${sharedSql}
 END
 $rc_tenant_db$;
 ${grantsSqlFor(table, options.role)}`
