@@ -83,8 +83,8 @@ export async function pushSupply(
   const restaurant = await deps.restaurants.get(restaurantId)
   if (!restaurant) throw new PermanentJobError(`Restaurant ${restaurantId} does not exist.`)
   const db = deps.db.tenant
-  const row = await claimOutbox(db, restaurantId, orderId, deps.supplyLeaseMs)
-  if (!row) {
+  let row = await claimOutbox(db, restaurantId, orderId, deps.supplyLeaseMs)
+  for (let waited = false; !row; waited = true) {
     const current = await db.withTenant(restaurantId, (tx) => loadOutbox(tx, orderId))
     if (!current) throw new PermanentJobError(`Order ${orderId} of ${restaurantId} has no supply to send.`)
     if (current.state === 'done' || current.state === 'failed') {
@@ -93,9 +93,16 @@ export async function pushSupply(
         ...(current.posterSupplyId ? { posterSupplyId: current.posterSupplyId } : {}),
       }
     }
-    throw new ClaimedElsewhere(
-      `Order ${orderId}'s supply is being sent by another worker; trying again later.`,
-    )
+    // Another worker holds it, or held it and died (its job re-run after a crash): once its claim
+    // lapses this one takes over, rather than spending its retries before then.
+    const wait = (current.claimedUntil?.getTime() ?? 0) - Date.now() + 100
+    if (waited || wait > deps.supplyLeaseMs + 1_000) {
+      throw new ClaimedElsewhere(
+        `Order ${orderId}'s supply is being sent by another worker; trying again later.`,
+      )
+    }
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    row = await claimOutbox(db, restaurantId, orderId, deps.supplyLeaseMs)
   }
 
   const poster = deps.posters.forRestaurant(restaurant)
