@@ -1,0 +1,110 @@
+import type { Algorithm, LimitResult, RateDecision, StoreOutcome } from '../types'
+import type { ResolvedLimit } from './config'
+
+/** What refund, settle and release need of a decision; kept on it under a symbol. */
+export interface Receipt {
+  algorithm: Algorithm
+  key: string
+  /** The rate limits the decision charged (a shadow limit only if it admitted the call). */
+  limits: readonly ResolvedLimit[]
+  /** The concurrency limits it holds a lease on. */
+  leaseLimits: readonly ResolvedLimit[]
+  lease: string
+  /**
+   * What is still charged, by when it was: the call's cost at its time, then any units a settle
+   * added. Refunds give back the newest first.
+   */
+  parts: { at: number; units: number }[]
+  /** Decided by the outage fallback, so adjusted there. */
+  fallback: boolean
+  released: boolean
+}
+
+export const RECEIPT: unique symbol = Symbol('@rc/rate-tiers receipt')
+
+/** A decision as this package builds it: every one has the same shape, receipt or not. */
+export type Decision = RateDecision & { [RECEIPT]: Receipt | undefined }
+
+/** One result per limit, filled in by the store (they are the `out` of `decideInto`). */
+export function newResults(limits: readonly ResolvedLimit[]): LimitResult[] {
+  const results: LimitResult[] = new Array(limits.length)
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i]!
+    results[i] = {
+      bucket: l.bucket,
+      name: l.policyName,
+      policy: l.policy,
+      allowed: false,
+      limit: l.limit,
+      windowMs: l.windowMs,
+      remaining: 0,
+      resetMs: 0,
+      retryAfterMs: 0,
+      nextMs: 0,
+      shadow: l.shadow,
+      concurrency: l.concurrency,
+    }
+  }
+  return results
+}
+
+/** Copies a store's `decide` answer into the results (stores may answer in fractions of a ms). */
+export function copyOutcomes(outcomes: readonly StoreOutcome[], results: readonly StoreOutcome[]): number {
+  for (let i = 0; i < results.length; i++) {
+    const o = outcomes[i]!
+    const r = results[i]!
+    r.allowed = o.allowed
+    r.remaining = o.remaining
+    r.resetMs = Math.ceil(o.resetMs)
+    r.retryAfterMs = Math.ceil(o.retryAfterMs)
+    r.nextMs = Math.ceil(o.nextMs ?? o.resetMs)
+  }
+  return outcomes[0]?.at ?? Date.now()
+}
+
+/**
+ * The decision over filled-in results. Shadow limits never deny; the top-level fields describe the
+ * deciding enforced limit: the denial that lasts longest, else the one with the least left.
+ */
+export function toDecision(
+  tier: string,
+  limits: readonly ResolvedLimit[],
+  results: LimitResult[],
+  override: boolean,
+): Decision {
+  let allowed = true
+  let pick = -1
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!
+    if (r.shadow) continue
+    if (!r.allowed) allowed = false
+    if (pick < 0) {
+      pick = i
+      continue
+    }
+    const best = results[pick]!
+    const better = !r.allowed
+      ? best.allowed || r.retryAfterMs > best.retryAfterMs
+      : best.allowed &&
+        (r.remaining < best.remaining || (r.remaining === best.remaining && r.resetMs > best.resetMs))
+    if (better) pick = i
+  }
+  if (pick < 0) pick = 0
+  const chosen = results[pick]!
+  return {
+    allowed,
+    tier,
+    bucket: chosen.bucket,
+    limit: chosen.limit,
+    remaining: chosen.remaining,
+    resetMs: chosen.resetMs,
+    retryAfterMs: allowed ? 0 : chosen.retryAfterMs,
+    nextMs: chosen.nextMs,
+    policy: chosen.policy,
+    windowMs: chosen.windowMs,
+    limits: results,
+    // Always present (maybe undefined) so every decision has one object shape.
+    nextTier: override ? undefined : limits[pick]!.next,
+    [RECEIPT]: undefined,
+  }
+}

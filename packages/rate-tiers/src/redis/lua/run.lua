@@ -1,0 +1,72 @@
+-- The driver, after the prelude and one algorithm (which defines check, write, finish and give).
+local KEY, ARG, FLAG, BLOCKED, BKEY = {}, {}, {}, {}, {}
+local o, ki, ai = 1, 0, 3
+if ARGV[1] == 'd' then
+  for _ = 1, tonumber(ARGV[2]) do
+    local charge = ARGV[ai] == '1'
+    local cost = tonumber(ARGV[ai + 1])
+    local lease = ARGV[ai + 2]
+    local n = tonumber(ARGV[ai + 3])
+    ai = ai + 4
+    local ok = true
+    -- Check every limit before anything is written: a decision charges all or nothing.
+    for i = 1, n do
+      ki = ki + 1
+      local k, f, j = KEYS[ki], tonumber(ARGV[ai + 3]), o + 5 * (i - 1)
+      KEY[i], ARG[i], FLAG[i], BLOCKED[i] = k, ai, f, false
+      ai = ai + 4
+      local allowed
+      if f >= 8 then
+        ki = ki + 1
+        BKEY[i] = KEYS[ki]
+        ai = ai + 4
+        BLOCKED[i] = blockRead(i, KEYS[ki], j)
+      end
+      if BLOCKED[i] then
+        allowed = false
+      elseif f % 2 == 1 then
+        allowed = leaseCheck(k, ARG[i], j)
+      else
+        allowed = check(i, k, ARG[i], j, cost, charge)
+      end
+      if allowed then out[j + 1] = 1 else out[j + 1] = 0 end
+      if not allowed and f % 4 < 2 then ok = false end
+    end
+    for i = 1, n do
+      local k, a, f, j = KEY[i], ARG[i], FLAG[i], o + 5 * (i - 1)
+      local concurrency, shadow = f % 2 == 1, f % 4 >= 2
+      local written = false
+      if charge and not BLOCKED[i] then
+        if ok then
+          -- A shadow limit counts what enforcing it would have counted: only calls it admits.
+          if not shadow or out[j + 1] == 1 then
+            if concurrency then leaseTake(k, a, j, lease)
+            else write(i, k, a, j, cost, true, cost); written = true end
+          end
+        elseif not shadow and not concurrency then
+          if f % 8 >= 4 then write(i, k, a, j, cost, out[j + 1] == 1, cost); written = true end
+          if f >= 8 and out[j + 1] == 0 then blockSet(i, BKEY[i], a + 4, j) end
+        end
+      end
+      if not written and not concurrency and not BLOCKED[i] then finish(i, k, a, j) end
+    end
+    o = o + 5 * n
+  end
+else
+  for _ = 1, tonumber(ARGV[2]) do
+    local units, at, held = tonumber(ARGV[ai]), ARGV[ai + 1], tonumber(ARGV[ai + 2])
+    local lease, n = ARGV[ai + 3], tonumber(ARGV[ai + 4])
+    ai = ai + 5
+    for _ = 1, n do
+      ki = ki + 1
+      local k, a = KEYS[ki], ai
+      ai = ai + 4
+      if tonumber(ARGV[a + 3]) % 2 == 1 then
+        if lease ~= '' then redis.call('ZREM', k, lease) end
+      elseif units ~= 0 then
+        give(k, a, units, at, held)
+      end
+    end
+  end
+end
+return out
