@@ -211,8 +211,14 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     const cost = input.cost ?? 1
     if (charge) {
       if (decision.allowed) decision[RECEIPT] = receiptOf(input.key, limits, results, cost, lease, answer)
-      // Only the shared store's denials are cached: a fallback's local view must not outlive the outage.
-      else if (blocked && decision.retryAfterMs > 0 && !(answer instanceof FallbackAnswer)) {
+      // Only the shared store's denials are cached (a fallback's local view must not outlive the
+      // outage), and not a concurrency's: a release, not time, ends those.
+      else if (
+        blocked &&
+        decision.retryAfterMs > 0 &&
+        !(answer instanceof FallbackAnswer) &&
+        !results.some((r) => r.concurrency && !r.allowed)
+      ) {
         blocked.set(cacheIdOf(input), cost, Date.now(), decision)
       }
     }

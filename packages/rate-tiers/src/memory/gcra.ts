@@ -26,7 +26,8 @@ function outcome(
 ): boolean {
   const left = Math.max(0, Math.floor(burst - level + EPSILON))
   const retry = admitted || cost <= left ? 0 : Math.ceil(Math.max(1, (level + cost - burst) * interval))
-  const next = left >= burst ? 0 : Math.ceil(Math.max(1, (level + left + 1 - burst) * interval))
+  // When one unit more than is left fits, by the same tolerance as `left`.
+  const next = left >= burst ? 0 : Math.ceil(Math.max(1, (level + left + 1 - burst - EPSILON) * interval))
   fill(out, left, Math.ceil(level * interval), retry, next)
   return cost <= left
 }

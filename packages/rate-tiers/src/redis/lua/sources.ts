@@ -58,7 +58,8 @@ local function level(v, interval)
   return math.max(0, tonumber(string.sub(v, 1, sp - 1)) - (now - tonumber(string.sub(v, sp + 1))) / interval)
 end
 
--- remaining, reset, retry (for cost; 0 when admitted) and next (retry of one unit more than is left).
+-- remaining, reset, retry (for cost; 0 when admitted) and next: when one unit more than is left
+-- fits, by the same tolerance as \`left\`.
 local function outcome(j, lv, interval, burst, cost, admitted)
   local left = math.max(0, math.floor(burst - lv + 1e-9))
   out[j + 2] = left
@@ -66,7 +67,7 @@ local function outcome(j, lv, interval, burst, cost, admitted)
   if admitted or cost <= left then out[j + 4] = 0
   else out[j + 4] = math.ceil(math.max(1, (lv + cost - burst) * interval)) end
   if left >= burst then out[j + 5] = 0
-  else out[j + 5] = math.ceil(math.max(1, (lv + left + 1 - burst) * interval)) end
+  else out[j + 5] = math.ceil(math.max(1, (lv + left + 1 - burst - 1e-9) * interval)) end
   return cost <= left
 end
 
