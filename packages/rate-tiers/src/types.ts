@@ -51,6 +51,8 @@ export type LimitSpec =
       /** How long a lease lives if never released (a crashed instance); default `'1m'`. */
       lease?: Duration
       shadow?: boolean
+      limit?: never
+      window?: never
     }
 
 /** Bucket name → one limit or several that must all hold. */
