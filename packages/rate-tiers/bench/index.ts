@@ -3,18 +3,21 @@
  * for the bench (so nothing else's keys or scripts share it). 500 keys, round robin; limits high
  * enough that every call is admitted, so both libraries do their full write path.
  * The machine is shared, so the cases of a group take turns over several rounds and the report
- * keeps each case's median round.
+ * keeps each case's median round. The `noop EVALSHA` row is the floor of any atomic Redis
+ * decision: one EVALSHA of a script that returns at once, sent the same keys and arguments as a
+ * one-limit decision of ours.
  * Imports the built package (the `bench` script builds it first), as users run it.
  * Writes bench/README.md.
  */
 import { writeFileSync } from 'node:fs'
+import { luaScript, runScript } from '@rc/internal'
 import { type Algorithm, createRateTiers } from '@rc/rate-tiers'
 import { redisRateStore } from '@rc/rate-tiers/redis'
 import { startRedis } from '@rc/test-services'
 import Redis from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible'
 import { measure, type Row } from './harness'
-import { renderReport } from './report'
+import { type RoundTrips, renderReport } from './report'
 
 const KEYS = Array.from({ length: 500 }, (_, i) => `tenant-${i}`)
 const HIGH = 1_000_000
@@ -37,6 +40,7 @@ const onRedis = (algorithm: Algorithm, prefix: string) =>
   limiter(algorithm, redisRateStore({ client, prefix }))
 const rlfRedis = (prefix: string, duration: number) =>
   new RateLimiterRedis({ storeClient: client, points: HIGH, duration, keyPrefix: prefix })
+const noop = luaScript('return 0')
 
 function groups(): Record<string, Case[]> {
   const rlf = rlfRedis('rlf', 60)
@@ -59,6 +63,16 @@ function groups(): Record<string, Case[]> {
   const algorithms: Algorithm[] = ['sliding-log', 'gcra', 'fixed-window', 'sliding-window']
   return {
     redis: [
+      {
+        name: 'noop EVALSHA',
+        call: (key) =>
+          runScript(
+            client,
+            noop,
+            [`n:{${key}}:api:60000:gc`],
+            ['d', 1, '1', 1, '', 1, HIGH, 60_000, HIGH, 0],
+          ),
+      },
       { name: 'rate-limiter-flexible RateLimiterRedis', call: (key) => rlf.consume(key) },
       ...algorithms.map((a) => one(a, 'redis')),
     ],
@@ -74,10 +88,53 @@ function groups(): Record<string, Case[]> {
   }
 }
 
+/** Script runs Redis counted while `work` ran (EVALSHA and EVAL, from INFO commandstats). */
+async function scriptRuns(work: () => Promise<unknown>): Promise<number> {
+  const count = async () => {
+    const info = await client.info('commandstats')
+    return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)
+  }
+  const before = await count()
+  await work()
+  // The INFO call itself is not a script run.
+  return (await count()) - before
+}
+
+async function roundTrips(): Promise<RoundTrips> {
+  const N = 1000
+  const leases = createRateTiers({
+    store: redisRateStore({ client, prefix: 'rt-lease:' }),
+    tiers: { pro: { api: `${HIGH}/1m`, inflight: { concurrency: 64 } } },
+  })
+  const lease = await scriptRuns(async () => {
+    for (let i = 0; i < N; i++) {
+      const d = await leases.consume({
+        key: KEYS[i % KEYS.length]!,
+        tier: 'pro',
+        buckets: ['api', 'inflight'],
+      })
+      await leases.release(d)
+    }
+  })
+  const blocking = createRateTiers({
+    store: redisRateStore({ client, prefix: 'rt-block:' }),
+    tiers: { pro: { login: { limit: 1, window: '1m', blockFor: '15m' } } },
+  })
+  const login = { key: 'mallory', tier: 'pro', bucket: 'login' }
+  await blocking.consume(login)
+  await blocking.consume(login)
+  const blocked = await scriptRuns(async () => {
+    for (let i = 0; i < N; i++) await blocking.consume(login)
+  })
+  return { leasePair: lease / N, blockedCall: blocked / N }
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const rows: Row[] = []
+let trips: RoundTrips | undefined
 
 try {
+  trips = await roundTrips()
   for (const [group, cases] of Object.entries(groups())) {
     for (const concurrency of CONCURRENCY) {
       const rounds = new Map<string, Row[]>(cases.map((c) => [c.name, []]))
@@ -96,6 +153,7 @@ try {
           name,
           concurrency,
           opsPerSec: median(measured.map((r) => r.opsPerSec)),
+          p50Us: median(measured.map((r) => r.p50Us)),
           p99Us: median(measured.map((r) => r.p99Us)),
         })
       }
@@ -107,6 +165,6 @@ try {
   await redis.destroy()
 }
 
-const report = renderReport(rows, ROUNDS)
+const report = renderReport(rows, ROUNDS, trips!)
 console.log(report)
 writeFileSync(new URL('./README.md', import.meta.url), report)

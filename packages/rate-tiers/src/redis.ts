@@ -3,7 +3,14 @@ import type { Cluster, Redis } from 'ioredis'
 import { type Duration, toMs } from './duration'
 import { createBatcher } from './redis/batcher'
 import { commandGuard } from './redis/command-guard'
-import { algorithmScripts, encodeAdjustment, encodeDecisions, presenceScript } from './redis/scripts'
+import {
+  algorithmScripts,
+  encodeAdjustment,
+  encodeDecisions,
+  encodeSingle,
+  isSingle,
+  presenceScript,
+} from './redis/scripts'
 import { ALGORITHMS, type RateStore, type StoreAdjustment, type StoreCall, type StoreOutcome } from './types'
 
 /** Options of `redisRateStore`. */
@@ -35,8 +42,10 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
   const guarded = commandGuard(client, timeoutMs)
 
   function send(calls: readonly StoreCall[]): Promise<number[]> {
-    const { keys, args } = encodeDecisions(calls, storageKey)
-    const run = scripts.get(calls[0]!.algorithm)!
+    const scriptsOf = scripts.get(calls[0]!.algorithm)!
+    const single = calls.length === 1 && isSingle(calls[0]!)
+    const { keys, args } = single ? encodeSingle(calls[0]!, storageKey) : encodeDecisions(calls, storageKey)
+    const run = single ? scriptsOf.single : scriptsOf.general
     return guarded(() => runScript(client, run, keys, args) as Promise<number[]>)
   }
 
@@ -58,7 +67,7 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore {
     async adjust(adjustment: StoreAdjustment) {
       const { keys, args } = encodeAdjustment(adjustment, storageKey)
       const reply = await guarded(
-        () => runScript(client, scripts.get(adjustment.algorithm)!, keys, args) as Promise<number[]>,
+        () => runScript(client, scripts.get(adjustment.algorithm)!.general, keys, args) as Promise<number[]>,
       )
       return reply[0]! / 1000
     },

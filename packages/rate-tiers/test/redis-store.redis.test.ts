@@ -8,7 +8,13 @@ import { resolveTiers } from '../src/core/config'
 import { newResults, toDecision } from '../src/core/decision'
 import { createRateTiers, memoryRateStore, type RateTiersEvent, type TiersConfig } from '../src/index'
 import { redisRateStore } from '../src/redis'
-import { encodeAdjustment, encodeDecisions, scriptSource } from '../src/redis/scripts'
+import {
+  encodeAdjustment,
+  encodeDecisions,
+  encodeSingle,
+  scriptSource,
+  singleSource,
+} from '../src/redis/scripts'
 import { describeRateStore } from '../src/testing'
 import { ALGORITHMS } from '../src/types'
 import { useSharedRedis } from './support/shared-redis'
@@ -67,7 +73,7 @@ describe('Lua scripts against the memory store, on one clock', () => {
   // in TIME's format). The clock starts at Redis time and only moves on, so key expiry (set from
   // it) never drops a key early.
   const onTestClock = (source: string) => {
-    const replaced = source.replace("redis.call('TIME')", '{ARGV[#ARGV - 1], ARGV[#ARGV]}')
+    const replaced = source.replace("call('TIME')", '{ARGV[#ARGV - 1], ARGV[#ARGV]}')
     expect(replaced).not.toBe(source)
     return script(replaced)
   }
@@ -154,6 +160,79 @@ describe('Lua scripts against the memory store, on one clock', () => {
         },
       ),
       { numRuns: 25 },
+    )
+  })
+})
+
+describe('one-limit scripts against the general script', () => {
+  // A key may be decided by either (alone, or in a batch or with other limits), so both must store
+  // the same values and answer the same, on the same test clock as above.
+  const onTestClock = (source: string) => {
+    const replaced = source.replace("call('TIME')", '{ARGV[#ARGV - 1], ARGV[#ARGV]}')
+    expect(replaced).not.toBe(source)
+    return script(replaced)
+  }
+  const stored = async (key: string, algorithm: string) =>
+    algorithm === 'sliding-log' ? client.lrange(key, 0, -1) : client.get(key)
+
+  it.each(ALGORITHMS)('%s: the same calls get the same answers and stored values', async (algorithm) => {
+    const single = onTestClock(singleSource(algorithm))
+    const general = onTestClock(scriptSource(algorithm))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            cost: fc.integer({ min: 1, max: 4 }),
+            charge: fc.boolean(),
+            gapUs: fc.oneof(
+              fc.constantFrom(0, 0, 1, 40_000, 50_000, 150_000, 300_000),
+              fc.integer({ min: 0, max: 400_000 }),
+            ),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.constantFrom([6, 150, 6], [5, 300, 2], [3, 50, 3], [70, 100_000, 9]),
+        async (calls, [limit, windowMs, burst]) => {
+          const id = randomBytes(6).toString('hex')
+          const names = { a: ':single', b: ':general' }
+          const storageKey = (k: string, name: string) => `${prefix}{${k}}${name}`
+          const [sec, usec] = (await client.time()) as [number, number]
+          let clockUs = Number(sec) * 1_000_000 + Number(usec)
+          const capacity = algorithm === 'gcra' ? burst : limit
+          const limitOf = (name: string) => ({
+            name,
+            limit: limit!,
+            windowMs: windowMs!,
+            burst: burst!,
+            concurrency: false,
+            shadow: false,
+            chargeDenied: false,
+            block: undefined,
+          })
+          for (const { cost: wanted, charge, gapUs } of calls) {
+            const cost = Math.min(wanted, capacity!)
+            clockUs += gapUs
+            const time = [String(Math.floor(clockUs / 1_000_000)), String(clockUs % 1_000_000)]
+            const one = encodeSingle(
+              { algorithm, key: id, limits: [limitOf(names.a)], cost, charge, lease: '' },
+              storageKey,
+            )
+            const many = encodeDecisions(
+              [{ algorithm, key: id, limits: [limitOf(names.b)], cost, charge, lease: '' }],
+              storageKey,
+            )
+            const [x, y] = (await Promise.all([
+              runScript(client, single, one.keys, [...one.args, ...time]),
+              runScript(client, general, many.keys, [...many.args, ...time]),
+            ])) as [number[], number[]]
+            expect(x).toEqual(y)
+            expect(await stored(storageKey(id, names.a), algorithm)).toEqual(
+              await stored(storageKey(id, names.b), algorithm),
+            )
+          }
+        },
+      ),
+      { numRuns: 15 },
     )
   })
 })
@@ -250,20 +329,24 @@ describe('script cache loss', () => {
     await own?.destroy()
   })
 
-  it('reloads the script after SCRIPT FLUSH and keeps counting', async () => {
+  it('reloads the scripts after SCRIPT FLUSH and keeps counting', async () => {
     const tiers = createRateTiers({
       store: redisRateStore({ client: ownClient }),
       tiers: { free: { api: '3/1m', analysis: '5/1h' } },
     })
+    // One limit runs the one-limit script, two run the general script.
     const one = { key: 'k', tier: 'free', bucket: 'api' }
     const two = { key: 'k', tier: 'free', buckets: ['api', 'analysis'] }
-    const { sha } = script(scriptSource('sliding-log'))
+    const { sha } = script(singleSource('sliding-log'))
+    const { sha: generalSha } = script(scriptSource('sliding-log'))
     expect((await tiers.consume(one)).remaining).toBe(2)
-    expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('1')
-    await own.cli('SCRIPT', 'FLUSH')
-    expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('0')
     expect((await tiers.consume(two)).remaining).toBe(1)
-    expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('1')
+    expect(await own.cli('SCRIPT', 'EXISTS', sha, generalSha)).toBe('1\n1')
+    await own.cli('SCRIPT', 'FLUSH')
+    expect(await own.cli('SCRIPT', 'EXISTS', sha, generalSha)).toBe('0\n0')
     expect((await tiers.consume(one)).remaining).toBe(0)
+    expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('1')
+    expect((await tiers.consume(two)).allowed).toBe(false)
+    expect(await own.cli('SCRIPT', 'EXISTS', generalSha)).toBe('1')
   })
 })

@@ -19,7 +19,7 @@ import {
   resolveTiers,
   type ShadowConfig,
 } from './config'
-import { type Decision, newResults, RECEIPT, type Receipt, toDecision } from './decision'
+import { CALL, type Call, type Decision, newResults, type Receipt, receiptOf, toDecision } from './decision'
 import { type Answer, createGuard, FallbackAnswer } from './guard'
 import { type ConsumeInput, checkInput, resolveCall } from './input'
 import { startPresence } from './presence'
@@ -86,7 +86,6 @@ export interface RateTiers {
 }
 
 const MODES: readonly StoreErrorMode[] = ['memory', 'allow', 'deny']
-const NO_LIMITS: readonly ResolvedLimit[] = []
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function'
@@ -167,60 +166,30 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     return resolved
   }
 
-  function receiptOf(
-    key: string,
-    limits: readonly ResolvedLimit[],
-    results: Decision['limits'],
-    cost: number,
-    lease: string,
-    answer: Answer,
-  ): Receipt {
-    let rate = limits
-    let leased = NO_LIMITS
-    // Only calls with shadow or concurrency limits need their charged limits picked out.
-    for (let i = 0; i < limits.length; i++) {
-      const l = limits[i]!
-      if (!l.shadow && !l.concurrency) continue
-      rate = limits.filter((m, j) => !m.concurrency && (!m.shadow || results[j]!.allowed))
-      leased = limits.filter((m, j) => m.concurrency && results[j]!.allowed)
-      break
-    }
-    const fallback = answer instanceof FallbackAnswer
-    return {
-      algorithm,
-      key,
-      limits: rate,
-      leaseLimits: leased,
-      lease,
-      parts: [{ at: fallback ? answer.at : (answer as number), units: cost }],
-      fallback,
-      released: false,
-    }
-  }
-
   function finish(
     input: ConsumeInput,
-    limits: readonly ResolvedLimit[],
+    call: Call,
     results: Decision['limits'],
-    charge: boolean,
-    lease: string,
     overridden: boolean,
     answer: Answer,
-  ): Decision {
-    const decision = toDecision(input.tier, limits, results, overridden)
-    const cost = input.cost ?? 1
-    if (charge) {
-      if (decision.allowed) decision[RECEIPT] = receiptOf(input.key, limits, results, cost, lease, answer)
-      // Only the shared store's denials are cached (a fallback's local view must not outlive the
-      // outage), and not a concurrency's: a release, not time, ends those.
-      else if (
-        blocked &&
-        decision.retryAfterMs > 0 &&
-        !(answer instanceof FallbackAnswer) &&
-        !results.some((r) => r.concurrency && !r.allowed)
-      ) {
-        blocked.set(cacheIdOf(input), cost, Date.now(), decision)
-      }
+  ) {
+    if (typeof answer === 'number') call.at = answer
+    else {
+      call.at = answer.at
+      call.fallback = true
+    }
+    const decision = toDecision(input.tier, call.limits, results, overridden, call)
+    // Only the shared store's denials are cached (a fallback's local view must not outlive the
+    // outage), and not a concurrency's: a release, not time, ends those.
+    if (
+      !decision.allowed &&
+      call.charge &&
+      blocked &&
+      decision.retryAfterMs > 0 &&
+      !call.fallback &&
+      !results.some((r) => r.concurrency && !r.allowed)
+    ) {
+      blocked.set(cacheIdOf(input), call.cost, Date.now(), decision)
     }
     if (onEvent) {
       for (const r of results) {
@@ -252,15 +221,16 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       if (hit) return Promise.resolve(hit)
     }
     let lease = ''
-    if (charge) for (const l of limits) if (l.concurrency) lease = `${leasePrefix}${++leases}`
+    if (charge)
+      for (let i = 0; i < limits.length; i++) if (limits[i]!.concurrency) lease = `${leasePrefix}${++leases}`
     const results = newResults(limits)
-    const call = { algorithm, key: input.key, limits, cost, charge, lease }
+    const call: Call = { algorithm, key: input.key, limits, cost, charge, lease, at: 0, fallback: false }
     const answer = guard.decide(call, results)
     const overridden = own !== undefined
     if (typeof answer === 'number' || answer instanceof FallbackAnswer) {
-      return Promise.resolve(finish(input, limits, results, charge, lease, overridden, answer))
+      return Promise.resolve(finish(input, call, results, overridden, answer))
     }
-    return answer.then((a) => finish(input, limits, results, charge, lease, overridden, a))
+    return answer.then((a) => finish(input, call, results, overridden, a))
   }
 
   // Not async: with a synchronous store the whole decision happens before the promise is made.
@@ -277,20 +247,35 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     }
   }
 
-  function adjustable(decision: RateDecision, what: string): Receipt | undefined {
+  /** The decision as built here, with its receipt when it charged something. */
+  function adjustable(decision: RateDecision, what: string): [Decision, Receipt] | undefined {
     if (!store.adjust) {
       throw new RateTiersError(
         'RATE_TIERS_UNSUPPORTED',
         `the ${store.name} store cannot ${what} (it has no \`adjust\`); use a built-in store or add it.`,
       )
     }
-    return (decision as Decision)[RECEIPT]
+    const d = decision as Decision
+    const r = d[CALL] === undefined ? undefined : receiptOf(d)
+    return r && [d, r]
   }
 
   const chargedOf = (r: Receipt) => r.parts.reduce((sum, p) => sum + p.units, 0)
 
-  /** Gives back `units` of what `r` still holds, newest part first, each part on every limit at once. */
-  async function giveBack(r: Receipt, units: number): Promise<void> {
+  function change(
+    d: Decision,
+    limits: readonly ResolvedLimit[],
+    units: number,
+    at: number,
+    charged: number,
+    lease = '',
+  ) {
+    const { key, fallback } = d[CALL]!
+    return guard.adjust({ algorithm, key, limits, units, at, charged, lease }, fallback)
+  }
+
+  /** Gives back `units` of what the decision still holds, newest part first, each on every limit at once. */
+  async function giveBack(d: Decision, r: Receipt, units: number): Promise<void> {
     let left = units
     while (left > 0 && r.parts.length > 0) {
       const part = r.parts[r.parts.length - 1]!
@@ -299,10 +284,7 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       part.units -= take
       left -= take
       if (part.units === 0) r.parts.pop()
-      await guard.adjust(
-        { algorithm, key: r.key, limits: r.limits, units: take, at: part.at, charged: held, lease: '' },
-        r.fallback,
-      )
+      await change(d, r.limits, take, part.at, held)
     }
   }
 
@@ -321,35 +303,29 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     peek: (input) => run(input, false),
     async refund(decision, units) {
       if (units !== undefined) checkUnits(units, 'refund units')
-      const r = adjustable(decision, 'refund')
-      if (!r || r.limits.length === 0) return
-      await giveBack(r, units ?? chargedOf(r))
+      const [d, r] = adjustable(decision, 'refund') ?? []
+      if (!d || !r || r.limits.length === 0) return
+      await giveBack(d, r, units ?? chargedOf(r))
     },
     async settle(decision, actualCost) {
       checkUnits(actualCost, 'settle actualCost')
-      const r = adjustable(decision, 'settle')
-      if (!r || r.limits.length === 0) return
+      const [d, r] = adjustable(decision, 'settle') ?? []
+      if (!d || !r || r.limits.length === 0) return
       const charged = chargedOf(r)
-      if (actualCost < charged) return giveBack(r, charged - actualCost)
+      if (actualCost < charged) return giveBack(d, r, charged - actualCost)
       if (actualCost === charged) return
       const extra = actualCost - charged
-      // Taken before the store answers, so a refund racing this settle sees it.
+      // Recorded before the store answers, so a refund racing this settle sees it.
       const part = { at: r.parts.at(-1)?.at ?? 0, units: extra }
       r.parts.push(part)
-      part.at = await guard.adjust(
-        { algorithm, key: r.key, limits: r.limits, units: -extra, at: part.at, charged: 0, lease: '' },
-        r.fallback,
-      )
+      part.at = await change(d, r.limits, -extra, part.at, 0)
     },
     async release(decision) {
-      const r = adjustable(decision, 'release leases')
-      if (!r || r.lease === '' || r.released || r.leaseLimits.length === 0) return
+      const [d, r] = adjustable(decision, 'release leases') ?? []
+      const lease = d?.[CALL]?.lease
+      if (!d || !r || !lease || r.released || r.leaseLimits.length === 0) return
       r.released = true
-      const last = r.parts.at(-1)?.at ?? 0
-      await guard.adjust(
-        { algorithm, key: r.key, limits: r.leaseLimits, units: 0, at: last, charged: 0, lease: r.lease },
-        r.fallback,
-      )
+      await change(d, r.leaseLimits, 0, 0, 0, lease)
     },
     close() {
       presence?.stop()

@@ -1,51 +1,82 @@
-import type { Algorithm, LimitResult, RateDecision, StoreOutcome } from '../types'
+import type { LimitResult, RateDecision, StoreCall, StoreOutcome } from '../types'
 import type { ResolvedLimit } from './config'
 
-/** What refund, settle and release need of a decision; kept on it under a symbol. */
+/** What refund, settle and release need of a decision, built on first use from its hidden fields. */
 export interface Receipt {
-  algorithm: Algorithm
-  key: string
   /** The rate limits the decision charged (a shadow limit only if it admitted the call). */
   limits: readonly ResolvedLimit[]
   /** The concurrency limits it holds a lease on. */
   leaseLimits: readonly ResolvedLimit[]
-  lease: string
   /**
    * What is still charged, by when it was: the call's cost at its time, then any units a settle
    * added. Refunds give back the newest first.
    */
   parts: { at: number; units: number }[]
-  /** Decided by the outage fallback, so adjusted there. */
-  fallback: boolean
   released: boolean
 }
 
-export const RECEIPT: unique symbol = Symbol('@rc/rate-tiers receipt')
+/** The call behind a decision as this package makes it, with where and when it was decided. */
+export interface Call extends StoreCall {
+  limits: readonly ResolvedLimit[]
+  /** The store's time of the decision. */
+  at: number
+  /** Decided by the outage fallback, so adjusted there. */
+  fallback: boolean
+}
 
-/** A decision as this package builds it: every one has the same shape, receipt or not. */
-export type Decision = RateDecision & { [RECEIPT]: Receipt | undefined }
+// A decision keeps its call (no object of its own per decision) and, once adjusted, its receipt.
+export const CALL: unique symbol = Symbol('call')
+export const RECEIPT: unique symbol = Symbol('receipt')
+
+/** A decision as this package builds it: every one has the same shape. */
+export type Decision = RateDecision & { [CALL]: Call | undefined; [RECEIPT]: Receipt | undefined }
+
+/** The receipt of an admitted consume, made once; undefined when it charged nothing. */
+export function receiptOf(d: Decision): Receipt | undefined {
+  const call = d[CALL]
+  if (call === undefined || !call.charge || !d.allowed) return undefined
+  if (d[RECEIPT] !== undefined) return d[RECEIPT]
+  const { limits } = call
+  const results = d.limits
+  let rate = limits
+  let leased: readonly ResolvedLimit[] = []
+  // Only calls with shadow or concurrency limits need their charged limits picked out.
+  if (limits.some((l) => l.shadow || l.concurrency)) {
+    rate = limits.filter((m, j) => !m.concurrency && (!m.shadow || results[j]!.allowed))
+    leased = limits.filter((m, j) => m.concurrency && results[j]!.allowed)
+  }
+  d[RECEIPT] = {
+    limits: rate,
+    leaseLimits: leased,
+    parts: [{ at: call.at, units: call.cost }],
+    released: false,
+  }
+  return d[RECEIPT]
+}
 
 /** One result per limit, filled in by the store (they are the `out` of `decideInto`). */
 export function newResults(limits: readonly ResolvedLimit[]): LimitResult[] {
-  const results: LimitResult[] = new Array(limits.length)
-  for (let i = 0; i < limits.length; i++) {
-    const l = limits[i]!
-    results[i] = {
-      bucket: l.bucket,
-      name: l.policyName,
-      policy: l.policy,
-      allowed: false,
-      limit: l.limit,
-      windowMs: l.windowMs,
-      remaining: 0,
-      resetMs: 0,
-      retryAfterMs: 0,
-      nextMs: 0,
-      shadow: l.shadow,
-      concurrency: l.concurrency,
-    }
-  }
+  // A packed array built by push (a holey `new Array(n)` is slower to read for the rest of its life).
+  const results: LimitResult[] = []
+  for (let i = 0; i < limits.length; i++) results.push(resultOf(limits[i]!))
   return results
+}
+
+function resultOf(l: ResolvedLimit): LimitResult {
+  return {
+    bucket: l.bucket,
+    name: l.policyName,
+    policy: l.policy,
+    allowed: false,
+    limit: l.limit,
+    windowMs: l.windowMs,
+    remaining: 0,
+    resetMs: 0,
+    retryAfterMs: 0,
+    nextMs: 0,
+    shadow: l.shadow,
+    concurrency: l.concurrency,
+  }
 }
 
 /** Copies a store's `decide` answer into the results (stores may answer in fractions of a ms). */
@@ -71,6 +102,7 @@ export function toDecision(
   limits: readonly ResolvedLimit[],
   results: LimitResult[],
   override: boolean,
+  call?: Call,
 ): Decision {
   let allowed = true
   let pick = -1
@@ -105,6 +137,7 @@ export function toDecision(
     limits: results,
     // Always present (maybe undefined) so every decision has one object shape.
     nextTier: override ? undefined : limits[pick]!.next,
+    [CALL]: call,
     [RECEIPT]: undefined,
   }
 }

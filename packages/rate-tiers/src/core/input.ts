@@ -52,11 +52,9 @@ export function resolveCall(
   gcra: boolean,
 ): readonly ResolvedLimit[] {
   const { key, tier, bucket, buckets, cost = 1 } = input
-  const find = (name: string) => custom?.get(name) ?? tierLimits.get(name)
-  const known = () => [...new Set([...tierLimits.keys(), ...(custom?.keys() ?? [])])]
   if (bucket !== undefined && buckets === undefined) {
-    const only = find(bucket)
-    if (!only) throw new UnknownBucketError(tier, String(bucket), known())
+    const only = find(tierLimits, custom, bucket)
+    if (!only) throw new UnknownBucketError(tier, String(bucket), known(tierLimits, custom))
     checkCost(only, tier, key, cost, gcra)
     return only
   }
@@ -65,8 +63,8 @@ export function resolveCall(
   }
   const limits: ResolvedLimit[] = []
   for (const name of buckets as readonly string[]) {
-    const found = find(name)
-    if (!found) throw new UnknownBucketError(tier, String(name), known())
+    const found = find(tierLimits, custom, name)
+    if (!found) throw new UnknownBucketError(tier, String(name), known(tierLimits, custom))
     if (limits.some((l) => l.bucket === name))
       throw invalid(`bucket ${JSON.stringify(name)} is listed twice.`, key)
     checkCost(found, tier, key, cost, gcra)
@@ -74,6 +72,13 @@ export function resolveCall(
   }
   return limits
 }
+
+// Plain functions, not closures per call: this is the hot path.
+const find = (tierLimits: ResolvedBuckets, custom: ResolvedBuckets | undefined, name: string) =>
+  (custom === undefined ? undefined : custom.get(name)) ?? tierLimits.get(name)
+const known = (tierLimits: ResolvedBuckets, custom: ResolvedBuckets | undefined) => [
+  ...new Set([...tierLimits.keys(), ...(custom?.keys() ?? [])]),
+]
 
 function checkCost(
   limits: readonly ResolvedLimit[],

@@ -69,6 +69,19 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
     const now = time()
     const own = states.get(key)
     const n = limits.length
+    if (n === 1 && limits[0]!.block === undefined && !limits[0]!.concurrency) {
+      // The common call, the same rules as below without their loops.
+      const l = limits[0]!
+      const o = out[0]!
+      const state = own === undefined ? undefined : own.get(l.name)
+      const allowed = impl.check(state, l, cost, now, o)
+      o.allowed = allowed
+      if (charge && (allowed || (l.chargeDenied && !l.shadow))) {
+        const next = impl.charge(state, l, cost, now, allowed, cost, o)
+        if (next !== state) held(key).set(l.name, next)
+      }
+      return now
+    }
     if (isBlocked.length < n) isBlocked = new Array(n).fill(false)
     let ok = true
     // Check every limit before anything is written: a decision charges all or nothing.

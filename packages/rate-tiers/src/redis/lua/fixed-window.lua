@@ -10,29 +10,30 @@ end
 
 local function outcome(j, limit, count, untilEnd, cost, admitted)
   local left = limit - count
-  out[j + 2] = math.max(0, left)
+  out[j + 2] = max(0, left)
   if count > 0 then out[j + 3] = untilEnd; out[j + 5] = untilEnd else out[j + 3] = 0; out[j + 5] = 0 end
-  if admitted or cost <= left then out[j + 4] = 0 else out[j + 4] = math.max(1, untilEnd) end
-  return cost <= left
+  if admitted or cost <= left then out[j + 4] = 0 else out[j + 4] = max(1, untilEnd) end
 end
 
 local function check(i, k, a, j, cost)
   local w = tonumber(ARGV[a + 1])
-  local start = now - (now % w)
-  local count = counted(redis.call('GET', k), start)
+  local count = counted(call('GET', k), now - (now % w))
   COUNT[i] = count
-  return outcome(j, tonumber(ARGV[a]), count, math.ceil(start + w - now), cost, false)
+  return cost <= tonumber(ARGV[a]) - count
+end
+
+local function finish(i, k, a, j, cost)
+  local w = tonumber(ARGV[a + 1])
+  outcome(j, tonumber(ARGV[a]), COUNT[i], ceil(now - (now % w) + w - now), cost, false)
 end
 
 local function write(i, k, a, j, units, admitted, cost)
   local w = tonumber(ARGV[a + 1])
   local start = now - (now % w)
   local count = COUNT[i] + units
-  redis.call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
-  outcome(j, tonumber(ARGV[a]), count, math.ceil(start + w - now), cost, admitted)
+  call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
+  outcome(j, tonumber(ARGV[a]), count, ceil(start + w - now), cost, admitted)
 end
-
-local function finish() end
 
 -- Units go back only to the window they were charged in; extra units are charged to this window.
 local function give(k, a, units, at)
@@ -40,6 +41,6 @@ local function give(k, a, units, at)
   local start = now - (now % w)
   local atMs = tonumber(at) / 1000
   if units > 0 and atMs - (atMs % w) ~= start then return end
-  local count = math.max(0, counted(redis.call('GET', k), start) - units)
-  redis.call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
+  local count = max(0, counted(call('GET', k), start) - units)
+  call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
 end

@@ -11,7 +11,8 @@
 -- never denies), 4 charge denied calls, 8 block for a while after a denial.
 -- Reply: Redis TIME in µs, then per limit of every decision: allowed, remaining, reset ms (until
 -- usage drains), retry ms (until this call would fit), next ms (until more quota: draft-10 `t`).
-local t = redis.call('TIME')
+local call, tonumber, ceil, floor, max, min = redis.call, tonumber, math.ceil, math.floor, math.max, math.min
+local t = call('TIME')
 local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = nowUs / 1000
 local out = { nowUs }
@@ -26,25 +27,25 @@ local nowStamp = stamp(t[1] .. usec)
 
 -- Concurrency: one member per lease, scored with its expiry, so a crashed holder's slot frees itself.
 local function leaseCheck(k, a, j)
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', nowStamp)
-  local left = tonumber(ARGV[a]) - redis.call('ZCARD', k)
-  out[j + 2] = math.max(0, left)
+  call('ZREMRANGEBYSCORE', k, '-inf', nowStamp)
+  local left = tonumber(ARGV[a]) - call('ZCARD', k)
+  out[j + 2] = max(0, left)
   out[j + 3] = 0
   if left >= 1 then
     out[j + 4] = 0; out[j + 5] = 0
     return true
   end
   -- When a lease ends is unknown: say a second, or the oldest lease's expiry when sooner.
-  local first = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
-  local wait = math.ceil(math.max(1, math.min(1000, tonumber(first[2]) - now)))
+  local first = call('ZRANGE', k, 0, 0, 'WITHSCORES')
+  local wait = ceil(max(1, min(1000, tonumber(first[2]) - now)))
   out[j + 4] = wait; out[j + 5] = wait
   return false
 end
 
 local function leaseTake(k, a, j, lease)
   local ttl = tonumber(ARGV[a + 1])
-  redis.call('ZADD', k, now + ttl, lease)
-  redis.call('PEXPIRE', k, ttl)
+  call('ZADD', k, now + ttl, lease)
+  call('PEXPIRE', k, ttl)
   out[j + 2] = out[j + 2] - 1
 end
 
@@ -52,11 +53,11 @@ end
 local OFFENSES = {}
 local function blockRead(i, bk, j)
   OFFENSES[i] = 0
-  local v = redis.call('GET', bk)
+  local v = call('GET', bk)
   if not v then return false end
   local untilMs, offenses = string.match(v, '^(%S+) (%S+)$')
   OFFENSES[i] = tonumber(offenses)
-  local left = math.ceil(tonumber(untilMs) - now)
+  local left = ceil(tonumber(untilMs) - now)
   if left <= 0 then return false end
   out[j + 2] = 0; out[j + 3] = left; out[j + 4] = left; out[j + 5] = left
   return true
@@ -64,10 +65,10 @@ end
 
 local function blockSet(i, bk, b, j)
   local offenses = OFFENSES[i] + 1
-  local dur = math.min(tonumber(ARGV[b + 2]), tonumber(ARGV[b]) * tonumber(ARGV[b + 1]) ^ (offenses - 1))
-  local keep = math.max(dur, tonumber(ARGV[b + 3]))
-  redis.call('SET', bk, string.format('%.3f %d', now + dur, offenses), 'PX', math.ceil(keep))
-  local d = math.ceil(dur)
+  local dur = min(tonumber(ARGV[b + 2]), tonumber(ARGV[b]) * tonumber(ARGV[b + 1]) ^ (offenses - 1))
+  local keep = max(dur, tonumber(ARGV[b + 3]))
+  call('SET', bk, string.format('%.3f %d', now + dur, offenses), 'PX', ceil(keep))
+  local d = ceil(dur)
   out[j + 2] = 0
-  out[j + 3] = math.max(out[j + 3], d); out[j + 4] = math.max(out[j + 4], d); out[j + 5] = math.max(out[j + 5], d)
+  out[j + 3] = max(out[j + 3], d); out[j + 4] = max(out[j + 4], d); out[j + 5] = max(out[j + 5], d)
 end

@@ -1,4 +1,6 @@
--- The driver, after the prelude and one algorithm (which defines check, write, finish and give).
+-- The driver, after the prelude and one algorithm. The algorithm defines check (read the state;
+-- does the cost fit?), write (charge units; fill the outcome), finish (fill the outcome of a limit
+-- left unwritten) and give (adjust).
 local KEY, ARG, FLAG, BLOCKED, BKEY = {}, {}, {}, {}, {}
 local o, ki, ai = 1, 0, 3
 if ARGV[1] == 'd' then
@@ -43,12 +45,15 @@ if ARGV[1] == 'd' then
             if concurrency then leaseTake(k, a, j, lease)
             else write(i, k, a, j, cost, true, cost); written = true end
           end
-        elseif not shadow and not concurrency then
-          if f % 8 >= 4 then write(i, k, a, j, cost, out[j + 1] == 1, cost); written = true end
-          if f >= 8 and out[j + 1] == 0 then blockSet(i, BKEY[i], a + 4, j) end
+        elseif not shadow and not concurrency and f % 8 >= 4 then
+          write(i, k, a, j, cost, out[j + 1] == 1, cost); written = true
         end
       end
-      if not written and not concurrency and not BLOCKED[i] then finish(i, k, a, j) end
+      if not written and not concurrency and not BLOCKED[i] then finish(i, k, a, j, cost) end
+      -- A limit that denied a charged call blocks the key on it, after its outcome is known.
+      if charge and not ok and f >= 8 and not BLOCKED[i] and not shadow and out[j + 1] == 0 then
+        blockSet(i, BKEY[i], a + 4, j)
+      end
     end
     o = o + 5 * n
   end
@@ -62,7 +67,7 @@ else
       local k, a = KEYS[ki], ai
       ai = ai + 4
       if tonumber(ARGV[a + 3]) % 2 == 1 then
-        if lease ~= '' then redis.call('ZREM', k, lease) end
+        if lease ~= '' then call('ZREM', k, lease) end
       elseif units ~= 0 then
         give(k, a, units, at, held)
       end

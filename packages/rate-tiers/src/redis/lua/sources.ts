@@ -14,29 +14,30 @@ end
 
 local function outcome(j, limit, count, untilEnd, cost, admitted)
   local left = limit - count
-  out[j + 2] = math.max(0, left)
+  out[j + 2] = max(0, left)
   if count > 0 then out[j + 3] = untilEnd; out[j + 5] = untilEnd else out[j + 3] = 0; out[j + 5] = 0 end
-  if admitted or cost <= left then out[j + 4] = 0 else out[j + 4] = math.max(1, untilEnd) end
-  return cost <= left
+  if admitted or cost <= left then out[j + 4] = 0 else out[j + 4] = max(1, untilEnd) end
 end
 
 local function check(i, k, a, j, cost)
   local w = tonumber(ARGV[a + 1])
-  local start = now - (now % w)
-  local count = counted(redis.call('GET', k), start)
+  local count = counted(call('GET', k), now - (now % w))
   COUNT[i] = count
-  return outcome(j, tonumber(ARGV[a]), count, math.ceil(start + w - now), cost, false)
+  return cost <= tonumber(ARGV[a]) - count
+end
+
+local function finish(i, k, a, j, cost)
+  local w = tonumber(ARGV[a + 1])
+  outcome(j, tonumber(ARGV[a]), COUNT[i], ceil(now - (now % w) + w - now), cost, false)
 end
 
 local function write(i, k, a, j, units, admitted, cost)
   local w = tonumber(ARGV[a + 1])
   local start = now - (now % w)
   local count = COUNT[i] + units
-  redis.call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
-  outcome(j, tonumber(ARGV[a]), count, math.ceil(start + w - now), cost, admitted)
+  call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
+  outcome(j, tonumber(ARGV[a]), count, ceil(start + w - now), cost, admitted)
 end
-
-local function finish() end
 
 -- Units go back only to the window they were charged in; extra units are charged to this window.
 local function give(k, a, units, at)
@@ -44,9 +45,29 @@ local function give(k, a, units, at)
   local start = now - (now % w)
   local atMs = tonumber(at) / 1000
   if units > 0 and atMs - (atMs % w) ~= start then return end
-  local count = math.max(0, counted(redis.call('GET', k), start) - units)
-  redis.call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
+  local count = max(0, counted(call('GET', k), start) - units)
+  call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
 end
+`,
+  'fixed-window.single': `local start = now - (now % w)
+local count = 0
+local v = call('GET', k)
+if v then
+  local vs, vc = string.match(v, '^(%S+) (%S+)$')
+  if tonumber(vs) == start then count = tonumber(vc) end
+end
+local untilEnd = ceil(start + w - now)
+if cost > limit - count then
+  local waits = 0
+  if count > 0 then waits = untilEnd end
+  return { nowUs, 0, max(0, limit - count), waits, max(1, untilEnd), waits }
+end
+if ARGV[1] == '1' then
+  count = count + cost
+  call('SET', k, string.format('%d %d', start, count), 'PXAT', string.format('%d', start + w))
+end
+if count > 0 then return { nowUs, 1, limit - count, untilEnd, 0, untilEnd } end
+return { nowUs, 1, limit, 0, 0, 0 }
 `,
   gcra: `-- GCRA kept as a level in units: "level atMs" with PX = its drain time. Units rather than a
 -- theoretical arrival time, so a plan change keeps the usage. One unit drains every window/limit.
@@ -55,34 +76,41 @@ local LEVEL = {}
 local function level(v, interval)
   if not v then return 0 end
   local sp = string.find(v, ' ', 1, true)
-  return math.max(0, tonumber(string.sub(v, 1, sp - 1)) - (now - tonumber(string.sub(v, sp + 1))) / interval)
+  return max(0, tonumber(string.sub(v, 1, sp - 1)) - (now - tonumber(string.sub(v, sp + 1))) / interval)
+end
+
+-- Float division of the window can land a hair under a whole unit; 1e-9 keeps 2.9999999 at 3.
+local function left(lv, burst)
+  return max(0, floor(burst - lv + 1e-9))
 end
 
 -- remaining, reset, retry (for cost; 0 when admitted) and next: when one unit more than is left
 -- fits, by the same tolerance as \`left\`.
 local function outcome(j, lv, interval, burst, cost, admitted)
-  local left = math.max(0, math.floor(burst - lv + 1e-9))
-  out[j + 2] = left
-  out[j + 3] = math.ceil(lv * interval)
-  if admitted or cost <= left then out[j + 4] = 0
-  else out[j + 4] = math.ceil(math.max(1, (lv + cost - burst) * interval)) end
-  if left >= burst then out[j + 5] = 0
-  else out[j + 5] = math.ceil(math.max(1, (lv + left + 1 - burst - 1e-9) * interval)) end
-  return cost <= left
+  local l = left(lv, burst)
+  out[j + 2] = l
+  out[j + 3] = ceil(lv * interval)
+  if admitted or cost <= l then out[j + 4] = 0
+  else out[j + 4] = ceil(max(1, (lv + cost - burst) * interval)) end
+  if l >= burst then out[j + 5] = 0
+  else out[j + 5] = ceil(max(1, (lv + l + 1 - burst - 1e-9) * interval)) end
 end
 
 local function check(i, k, a, j, cost)
-  local interval = tonumber(ARGV[a + 1]) / tonumber(ARGV[a])
-  local lv = level(redis.call('GET', k), interval)
+  local lv = level(call('GET', k), tonumber(ARGV[a + 1]) / tonumber(ARGV[a]))
   LEVEL[i] = lv
-  return outcome(j, lv, interval, tonumber(ARGV[a + 2]), cost, false)
+  return cost <= left(lv, tonumber(ARGV[a + 2]))
+end
+
+local function finish(i, k, a, j, cost)
+  outcome(j, LEVEL[i], tonumber(ARGV[a + 1]) / tonumber(ARGV[a]), tonumber(ARGV[a + 2]), cost, false)
 end
 
 local function store(k, lv, interval)
   if lv <= 0 then
-    redis.call('DEL', k)
+    call('DEL', k)
   else
-    redis.call('SET', k, string.format('%.9f ', lv) .. nowStamp, 'PX', math.max(1, math.ceil(lv * interval)))
+    call('SET', k, string.format('%.9f ', lv) .. nowStamp, 'PX', max(1, ceil(lv * interval)))
   end
 end
 
@@ -90,21 +118,42 @@ end
 local function write(i, k, a, j, units, admitted, cost)
   local limit, burst = tonumber(ARGV[a]), tonumber(ARGV[a + 2])
   local interval = tonumber(ARGV[a + 1]) / limit
-  local lv = math.min(LEVEL[i] + units, burst + limit)
+  local lv = min(LEVEL[i] + units, burst + limit)
   store(k, lv, interval)
   outcome(j, lv, interval, burst, cost, admitted)
 end
-
-local function finish() end
 
 -- A decision's units drain no sooner than from its own time on: what drained since is not given
 -- back (rounded to whole units, so a refund right after the call gives it all back).
 local function give(k, a, units, at, held)
   local limit, burst = tonumber(ARGV[a]), tonumber(ARGV[a + 2])
   local interval = tonumber(ARGV[a + 1]) / limit
-  if units > 0 then units = math.min(units, math.max(0, math.floor(held - (now - tonumber(at) / 1000) / interval + 0.5))) end
-  store(k, math.min(math.max(0, level(redis.call('GET', k), interval) - units), burst + limit), interval)
+  if units > 0 then units = min(units, max(0, floor(held - (now - tonumber(at) / 1000) / interval + 0.5))) end
+  store(k, min(max(0, level(call('GET', k), interval) - units), burst + limit), interval)
 end
+`,
+  'gcra.single': `local burst = tonumber(ARGV[5])
+local interval = w / limit
+local lv = 0
+local v = call('GET', k)
+if v then
+  local sp = string.find(v, ' ', 1, true)
+  lv = max(0, tonumber(string.sub(v, 1, sp - 1)) - (now - tonumber(string.sub(v, sp + 1))) / interval)
+end
+local left = max(0, floor(burst - lv + 1e-9))
+local function next()
+  if left >= burst then return 0 end
+  return ceil(max(1, (lv + left + 1 - burst - 1e-9) * interval))
+end
+if cost > left then
+  return { nowUs, 0, left, ceil(lv * interval), ceil(max(1, (lv + cost - burst) * interval)), next() }
+end
+if ARGV[1] == '1' then
+  lv = lv + cost
+  left = left - cost
+  call('SET', k, string.format('%.9f ', lv) .. nowStamp(), 'PX', max(1, ceil(lv * interval)))
+end
+return { nowUs, 1, left, ceil(lv * interval), 0, next() }
 `,
   prelude: `-- Shared by every algorithm's script (prelude, then the algorithm, then run.lua).
 -- ARGV[1] is the operation: 'd' decides, 'a' adjusts (refund, settle, release).
@@ -119,7 +168,8 @@ end
 -- never denies), 4 charge denied calls, 8 block for a while after a denial.
 -- Reply: Redis TIME in µs, then per limit of every decision: allowed, remaining, reset ms (until
 -- usage drains), retry ms (until this call would fit), next ms (until more quota: draft-10 \`t\`).
-local t = redis.call('TIME')
+local call, tonumber, ceil, floor, max, min = redis.call, tonumber, math.ceil, math.floor, math.max, math.min
+local t = call('TIME')
 local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = nowUs / 1000
 local out = { nowUs }
@@ -134,25 +184,25 @@ local nowStamp = stamp(t[1] .. usec)
 
 -- Concurrency: one member per lease, scored with its expiry, so a crashed holder's slot frees itself.
 local function leaseCheck(k, a, j)
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', nowStamp)
-  local left = tonumber(ARGV[a]) - redis.call('ZCARD', k)
-  out[j + 2] = math.max(0, left)
+  call('ZREMRANGEBYSCORE', k, '-inf', nowStamp)
+  local left = tonumber(ARGV[a]) - call('ZCARD', k)
+  out[j + 2] = max(0, left)
   out[j + 3] = 0
   if left >= 1 then
     out[j + 4] = 0; out[j + 5] = 0
     return true
   end
   -- When a lease ends is unknown: say a second, or the oldest lease's expiry when sooner.
-  local first = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
-  local wait = math.ceil(math.max(1, math.min(1000, tonumber(first[2]) - now)))
+  local first = call('ZRANGE', k, 0, 0, 'WITHSCORES')
+  local wait = ceil(max(1, min(1000, tonumber(first[2]) - now)))
   out[j + 4] = wait; out[j + 5] = wait
   return false
 end
 
 local function leaseTake(k, a, j, lease)
   local ttl = tonumber(ARGV[a + 1])
-  redis.call('ZADD', k, now + ttl, lease)
-  redis.call('PEXPIRE', k, ttl)
+  call('ZADD', k, now + ttl, lease)
+  call('PEXPIRE', k, ttl)
   out[j + 2] = out[j + 2] - 1
 end
 
@@ -160,11 +210,11 @@ end
 local OFFENSES = {}
 local function blockRead(i, bk, j)
   OFFENSES[i] = 0
-  local v = redis.call('GET', bk)
+  local v = call('GET', bk)
   if not v then return false end
   local untilMs, offenses = string.match(v, '^(%S+) (%S+)$')
   OFFENSES[i] = tonumber(offenses)
-  local left = math.ceil(tonumber(untilMs) - now)
+  local left = ceil(tonumber(untilMs) - now)
   if left <= 0 then return false end
   out[j + 2] = 0; out[j + 3] = left; out[j + 4] = left; out[j + 5] = left
   return true
@@ -172,12 +222,12 @@ end
 
 local function blockSet(i, bk, b, j)
   local offenses = OFFENSES[i] + 1
-  local dur = math.min(tonumber(ARGV[b + 2]), tonumber(ARGV[b]) * tonumber(ARGV[b + 1]) ^ (offenses - 1))
-  local keep = math.max(dur, tonumber(ARGV[b + 3]))
-  redis.call('SET', bk, string.format('%.3f %d', now + dur, offenses), 'PX', math.ceil(keep))
-  local d = math.ceil(dur)
+  local dur = min(tonumber(ARGV[b + 2]), tonumber(ARGV[b]) * tonumber(ARGV[b + 1]) ^ (offenses - 1))
+  local keep = max(dur, tonumber(ARGV[b + 3]))
+  call('SET', bk, string.format('%.3f %d', now + dur, offenses), 'PX', ceil(keep))
+  local d = ceil(dur)
   out[j + 2] = 0
-  out[j + 3] = math.max(out[j + 3], d); out[j + 4] = math.max(out[j + 4], d); out[j + 5] = math.max(out[j + 5], d)
+  out[j + 3] = max(out[j + 3], d); out[j + 4] = max(out[j + 4], d); out[j + 5] = max(out[j + 5], d)
 end
 `,
   presence: `-- Notes ARGV[1] as a live instance until ARGV[2] ms from now and answers how many are live.
@@ -189,7 +239,9 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], math.ceil(ttl))
 return redis.call('ZCARD', KEYS[1])
 `,
-  run: `-- The driver, after the prelude and one algorithm (which defines check, write, finish and give).
+  run: `-- The driver, after the prelude and one algorithm. The algorithm defines check (read the state;
+-- does the cost fit?), write (charge units; fill the outcome), finish (fill the outcome of a limit
+-- left unwritten) and give (adjust).
 local KEY, ARG, FLAG, BLOCKED, BKEY = {}, {}, {}, {}, {}
 local o, ki, ai = 1, 0, 3
 if ARGV[1] == 'd' then
@@ -234,12 +286,15 @@ if ARGV[1] == 'd' then
             if concurrency then leaseTake(k, a, j, lease)
             else write(i, k, a, j, cost, true, cost); written = true end
           end
-        elseif not shadow and not concurrency then
-          if f % 8 >= 4 then write(i, k, a, j, cost, out[j + 1] == 1, cost); written = true end
-          if f >= 8 and out[j + 1] == 0 then blockSet(i, BKEY[i], a + 4, j) end
+        elseif not shadow and not concurrency and f % 8 >= 4 then
+          write(i, k, a, j, cost, out[j + 1] == 1, cost); written = true
         end
       end
-      if not written and not concurrency and not BLOCKED[i] then finish(i, k, a, j) end
+      if not written and not concurrency and not BLOCKED[i] then finish(i, k, a, j, cost) end
+      -- A limit that denied a charged call blocks the key on it, after its outcome is known.
+      if charge and not ok and f >= 8 and not BLOCKED[i] and not shadow and out[j + 1] == 0 then
+        blockSet(i, BKEY[i], a + 4, j)
+      end
     end
     o = o + 5 * n
   end
@@ -253,7 +308,7 @@ else
       local k, a = KEYS[ki], ai
       ai = ai + 4
       if tonumber(ARGV[a + 3]) % 2 == 1 then
-        if lease ~= '' then redis.call('ZREM', k, lease) end
+        if lease ~= '' then call('ZREM', k, lease) end
       elseif units ~= 0 then
         give(k, a, units, at, held)
       end
@@ -262,6 +317,26 @@ else
 end
 return out
 `,
+  'single-prelude': `-- The prelude of the one-limit scripts (\`<algorithm>.single.lua\`): the common call (one limit, no
+-- shadow, penalty, block or concurrency) without the general script's loops and tables. The same
+-- decisions and stored values as the general script (test/redis-store.redis.test.ts checks).
+-- KEYS[1]: the storage key. ARGV: charge ('1' | '0'), cost, limit, window ms, burst.
+-- Reply: Redis TIME in µs, allowed, remaining, reset ms, retry ms, next ms.
+local call, tonumber, ceil, floor, max, min = redis.call, tonumber, math.ceil, math.floor, math.max, math.min
+local t = call('TIME')
+local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = nowUs / 1000
+local k = KEYS[1]
+local cost, limit, w = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+
+-- Redis TIME as stored text: milliseconds with 3 decimals, from its own digits.
+local function nowStamp()
+  local usec = t[2]
+  if #usec < 6 then usec = string.rep('0', 6 - #usec) .. usec end
+  local s = t[1] .. usec
+  return string.sub(s, 1, -4) .. '.' .. string.sub(s, -3)
+end
+`,
   'sliding-log': `-- Exact: a list of admission stamps, oldest first (one entry per unit). Pushes and pops at the
 -- ends are O(1), where a sorted set pays an O(n) insert per unit while it is small.
 local USED, HEAD = {}, {}
@@ -269,14 +344,14 @@ local USED, HEAD = {}, {}
 -- Entries at or before now - window have left it: pop them, a short head at a time.
 local function prune(k, w)
   local edge = now - w
-  local head = redis.call('LINDEX', k, 0)
+  local head = call('LINDEX', k, 0)
   if not head or tonumber(head) > edge then return head end
   local size = 4
   repeat
-    local batch = redis.call('LRANGE', k, 0, size - 1)
+    local batch = call('LRANGE', k, 0, size - 1)
     local m = 0
     while m < #batch and tonumber(batch[m + 1]) <= edge do m = m + 1 end
-    if m > 0 then redis.call('LPOP', k, m) end
+    if m > 0 then call('LPOP', k, m) end
     head = batch[m + 1]
     local more = m == size
     size = 64
@@ -285,39 +360,44 @@ local function prune(k, w)
 end
 
 local function check(i, k, a, j, cost)
-  local limit, w = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
-  local head = prune(k, w)
+  local head = prune(k, tonumber(ARGV[a + 1]))
   local used = 0
-  if head then used = redis.call('LLEN', k) end
+  if head then used = call('LLEN', k) end
   USED[i], HEAD[i] = used, head
-  local left = limit - used
-  local r = math.max(0, left)
-  out[j + 2] = r
-  out[j + 3] = 0
-  if cost <= left then out[j + 4] = 0
-  else out[j + 4] = math.ceil(math.max(1, tonumber(redis.call('LINDEX', k, cost - left - 1)) + w - now)) end
-  -- More quota once the entry that holds the next unit leaves: the oldest, or later ones when over.
-  if used == 0 then out[j + 5] = 0
-  elseif r == left then out[j + 5] = math.ceil(math.max(1, tonumber(head) + w - now))
-  else out[j + 5] = math.ceil(math.max(1, tonumber(redis.call('LINDEX', k, r - left)) + w - now)) end
-  return cost <= left
+  return cost <= tonumber(ARGV[a]) - used
 end
 
--- Time until the usage drains: when the newest entry leaves.
-local function finish(i, k, a, j)
-  if USED[i] > 0 then
-    out[j + 3] = math.ceil(tonumber(redis.call('LINDEX', k, -1)) + tonumber(ARGV[a + 1]) - now)
+-- The wait until entry \`idx\` (0 = oldest) leaves the window.
+local function leaves(k, idx, w, first)
+  local e = first
+  if idx > 0 or not e then e = call('LINDEX', k, idx) end
+  return ceil(max(1, tonumber(e) + w - now))
+end
+
+-- More quota once the entry that holds the next unit leaves: the oldest, or a later one when over.
+local function finish(i, k, a, j, cost)
+  local limit, w = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local used = USED[i]
+  local left = limit - used
+  local r = max(0, left)
+  out[j + 2] = r
+  if used == 0 then
+    out[j + 3] = 0; out[j + 5] = 0
+  else
+    out[j + 3] = ceil(tonumber(call('LINDEX', k, -1)) + w - now)
+    out[j + 5] = leaves(k, r - left, w, HEAD[i])
   end
+  if cost <= left then out[j + 4] = 0 else out[j + 4] = leaves(k, cost - left - 1, w, HEAD[i]) end
 end
 
 local function push(k, units)
-  if units == 1 then return redis.call('RPUSH', k, nowStamp) end
+  if units == 1 then return call('RPUSH', k, nowStamp) end
   local len, c = 0, 0
   while c < units do
     local args = {}
-    local stop = math.min(units, c + 1000)
+    local stop = min(units, c + 1000)
     while c < stop do c = c + 1; args[#args + 1] = nowStamp end
-    len = redis.call('RPUSH', k, unpack(args))
+    len = call('RPUSH', k, unpack(args))
   end
   return len
 end
@@ -327,35 +407,94 @@ end
 local function write(i, k, a, j, units, admitted, cost)
   local limit, w = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   local used = push(k, units)
-  redis.call('PEXPIRE', k, w)
+  call('PEXPIRE', k, w)
   local kept = USED[i]
   if used > limit and not admitted then
-    redis.call('LTRIM', k, -limit, -1)
-    kept = math.max(0, kept - (used - limit))
+    call('LTRIM', k, -limit, -1)
+    kept = max(0, kept - (used - limit))
     used = limit
   end
   local left = limit - used
-  local r = math.max(0, left)
+  local r = max(0, left)
   out[j + 2] = r
   out[j + 3] = w
-  local function at(idx)
-    if idx >= kept then return w end
-    if idx == 0 and kept == USED[i] then return math.ceil(math.max(1, tonumber(HEAD[i]) + w - now)) end
-    return math.ceil(math.max(1, tonumber(redis.call('LINDEX', k, idx)) + w - now))
-  end
-  if admitted or cost <= left then out[j + 4] = 0 else out[j + 4] = at(cost - left - 1) end
-  out[j + 5] = at(r - left)
+  -- Entries at or past \`kept\` are this call's: they leave a whole window from now.
+  local first = nil
+  if kept == USED[i] then first = HEAD[i] end
+  if r - left >= kept then out[j + 5] = w else out[j + 5] = leaves(k, r - left, w, first) end
+  if admitted or cost <= left then out[j + 4] = 0
+  elseif cost - left - 1 >= kept then out[j + 4] = w
+  else out[j + 4] = leaves(k, cost - left - 1, w, first) end
 end
 
 -- Gives back this decision's own entries (by their stamp, from the newest); extra units are new entries.
 local function give(k, a, units, at)
   if units > 0 then
-    redis.call('LREM', k, -units, stamp(at))
+    call('LREM', k, -units, stamp(at))
   else
     push(k, -units)
-    redis.call('PEXPIRE', k, tonumber(ARGV[a + 1]))
+    call('PEXPIRE', k, tonumber(ARGV[a + 1]))
   end
 end
+`,
+  'sliding-log.single': `-- Charging pushes first and rolls back on a denial: RPUSH answers the length, which saves the
+-- LLEN of every admitted call at the price of an LTRIM on denials (rarer, and the block cache
+-- absorbs a flood of them).
+local edge = now - w
+local head = call('LINDEX', k, 0)
+if head and tonumber(head) <= edge then
+  local size = 4
+  repeat
+    local batch = call('LRANGE', k, 0, size - 1)
+    local m = 0
+    while m < #batch and tonumber(batch[m + 1]) <= edge do m = m + 1 end
+    if m > 0 then call('LPOP', k, m) end
+    head = batch[m + 1]
+    local more = m == size
+    size = 64
+  until not more
+end
+local function leaves(idx)
+  local e = head
+  if idx > 0 then e = call('LINDEX', k, idx) end
+  return ceil(max(1, tonumber(e) + w - now))
+end
+local used = 0
+if ARGV[1] == '1' then
+  local at = nowStamp()
+  local len
+  if cost == 1 then
+    len = call('RPUSH', k, at)
+  else
+    local c = 0
+    while c < cost do
+      local args = {}
+      local stop = min(cost, c + 1000)
+      while c < stop do c = c + 1; args[#args + 1] = at end
+      len = call('RPUSH', k, unpack(args))
+    end
+  end
+  used = len - cost
+  if cost <= limit - used then
+    call('PEXPIRE', k, w)
+    -- More quota once the oldest entry leaves: an earlier one, or this call's own.
+    if used > 0 then return { nowUs, 1, limit - used - cost, w, 0, leaves(0) } end
+    return { nowUs, 1, limit - cost, w, 0, w }
+  end
+  -- Denied: take this call's entries back off the tail.
+  call('LTRIM', k, 0, used - 1)
+elseif head then
+  used = call('LLEN', k)
+end
+local left = limit - used
+local r = max(0, left)
+if used == 0 then return { nowUs, 1, r, 0, 0, 0 } end
+local reset = ceil(tonumber(call('LINDEX', k, -1)) + w - now)
+local retry = 0
+if cost > left then retry = leaves(cost - left - 1) end
+local allowed = 0
+if cost <= left then allowed = 1 end
+return { nowUs, allowed, r, reset, retry, leaves(r - left) }
 `,
   'sliding-window': `-- Counts of the current aligned window and the one before it: "start prev cur", PXAT two windows
 -- on. The estimate weighs the previous count by how much of it the rolling window still overlaps.
@@ -370,36 +509,44 @@ local function counts(v, s, w)
   return 0, 0
 end
 
+local function left(l, w, s, p, c)
+  return max(0, floor(l - ((p * (w - (now - s))) / w + c)))
+end
+
 -- How long until \`cost\` fits: in this window if the previous count's weight can shrink enough,
 -- else in the next one once this window's count has decayed enough.
 local function wait(l, w, s, p, c, cost)
   local at
   if c + cost <= l then at = s + w * (1 - (l - c - cost) / p)
-  else at = s + w + math.max(0, w * (1 - (l - cost) / c)) end
-  return math.ceil(math.max(1, at - now))
+  else at = s + w + max(0, w * (1 - (l - cost) / c)) end
+  return ceil(max(1, at - now))
 end
 
 local function outcome(j, l, w, s, p, c, cost, admitted)
-  local left = math.max(0, math.floor(l - ((p * (w - (now - s))) / w + c)))
-  out[j + 2] = left
-  if c > 0 then out[j + 3] = math.ceil(s + 2 * w - now)
-  elseif p > 0 then out[j + 3] = math.ceil(s + w - now)
+  local n = left(l, w, s, p, c)
+  out[j + 2] = n
+  if c > 0 then out[j + 3] = ceil(s + 2 * w - now)
+  elseif p > 0 then out[j + 3] = ceil(s + w - now)
   else out[j + 3] = 0 end
-  if admitted or cost <= left then out[j + 4] = 0 else out[j + 4] = wait(l, w, s, p, c, cost) end
-  if left >= l then out[j + 5] = 0 else out[j + 5] = wait(l, w, s, p, c, left + 1) end
-  return cost <= left
+  if admitted or cost <= n then out[j + 4] = 0 else out[j + 4] = wait(l, w, s, p, c, cost) end
+  if n >= l then out[j + 5] = 0 else out[j + 5] = wait(l, w, s, p, c, n + 1) end
 end
 
 local function check(i, k, a, j, cost)
   local w = tonumber(ARGV[a + 1])
   local s = now - (now % w)
-  local p, c = counts(redis.call('GET', k), s, w)
+  local p, c = counts(call('GET', k), s, w)
   PREV[i] = p; CUR[i] = c
-  return outcome(j, tonumber(ARGV[a]), w, s, p, c, cost, false)
+  return cost <= left(tonumber(ARGV[a]), w, s, p, c)
+end
+
+local function finish(i, k, a, j, cost)
+  local w = tonumber(ARGV[a + 1])
+  outcome(j, tonumber(ARGV[a]), w, now - (now % w), PREV[i], CUR[i], cost, false)
 end
 
 local function store(k, s, w, p, c)
-  redis.call('SET', k, string.format('%d %d %d', s, p, c), 'PXAT', string.format('%d', s + 2 * w))
+  call('SET', k, string.format('%d %d %d', s, p, c), 'PXAT', string.format('%d', s + 2 * w))
 end
 
 local function write(i, k, a, j, units, admitted, cost)
@@ -410,19 +557,55 @@ local function write(i, k, a, j, units, admitted, cost)
   outcome(j, tonumber(ARGV[a]), w, s, PREV[i], c, cost, admitted)
 end
 
-local function finish() end
-
 -- Units go back to the window they were charged in, if it still counts; extra units to this one.
 local function give(k, a, units, at)
   local w = tonumber(ARGV[a + 1])
   local s = now - (now % w)
-  local p, c = counts(redis.call('GET', k), s, w)
+  local p, c = counts(call('GET', k), s, w)
   local atMs = tonumber(at) / 1000
   local from = atMs - (atMs % w)
-  if units < 0 or from == s then c = math.max(0, c - units)
-  elseif from == s - w then p = math.max(0, p - units)
+  if units < 0 or from == s then c = max(0, c - units)
+  elseif from == s - w then p = max(0, p - units)
   else return end
   store(k, s, w, p, c)
 end
+`,
+  'sliding-window.single': `local s = now - (now % w)
+local p, c = 0, 0
+local v = call('GET', k)
+if v then
+  local vs, vp, vc = string.match(v, '^(%S+) (%S+) (%S+)$')
+  vs = tonumber(vs)
+  if vs == s then p = tonumber(vp); c = tonumber(vc)
+  elseif vs == s - w then p = tonumber(vc) end
+end
+local function left()
+  return max(0, floor(limit - ((p * (w - (now - s))) / w + c)))
+end
+local function wait(n)
+  local at
+  if c + n <= limit then at = s + w * (1 - (limit - c - n) / p)
+  else at = s + w + max(0, w * (1 - (limit - n) / c)) end
+  return ceil(max(1, at - now))
+end
+local function reset()
+  if c > 0 then return ceil(s + 2 * w - now) end
+  if p > 0 then return ceil(s + w - now) end
+  return 0
+end
+local n = left()
+if cost > n then
+  local next = 0
+  if n < limit then next = wait(n + 1) end
+  return { nowUs, 0, n, reset(), wait(cost), next }
+end
+if ARGV[1] == '1' then
+  c = c + cost
+  n = n - cost
+  call('SET', k, string.format('%d %d %d', s, p, c), 'PXAT', string.format('%d', s + 2 * w))
+end
+local next = 0
+if n < limit then next = wait(n + 1) end
+return { nowUs, 1, n, reset(), 0, next }
 `,
 }
