@@ -8,11 +8,13 @@ export interface Expiring {
 /**
  * One algorithm over in-process state, the same arithmetic as its Lua script. `check` only reads
  * (a multi-limit call checks every limit first, then charges all or none); all take the same `now`.
- * Each fills `remaining`, `resetMs`, `retryAfterMs` and `nextMs` of `out`.
+ * `charge` and `describe` fill `remaining`, `resetMs`, `retryAfterMs` and `nextMs` of `out`.
  */
 export interface MemoryAlgorithm<S extends Expiring> {
   /** Whether `cost` fits now. */
-  check(state: S | undefined, limit: StoreLimit, cost: number, now: number, out: StoreOutcome): boolean
+  check(state: S | undefined, limit: StoreLimit, cost: number, now: number): boolean
+  /** The outcome of a limit left uncharged. */
+  describe(state: S | undefined, limit: StoreLimit, cost: number, now: number, out: StoreOutcome): void
   /** Adds `units`; `out` then describes the new state (no retry when `admitted`). Returns the state to keep. */
   charge(
     state: S | undefined,

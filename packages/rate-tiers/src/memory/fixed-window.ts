@@ -1,3 +1,4 @@
+import type { StoreOutcome } from '../types'
 import { type Expiring, fill, type MemoryAlgorithm } from './algorithm'
 
 export interface FixedState extends Expiring {
@@ -22,19 +23,21 @@ function outcome(
   untilEnd: number,
   cost: number,
   admitted: boolean,
-  out: Parameters<MemoryAlgorithm<FixedState>['check']>[4],
-): boolean {
+  out: StoreOutcome,
+): void {
   const left = limit - count
   const waits = count > 0 ? untilEnd : 0
   fill(out, Math.max(0, left), waits, admitted || cost <= left ? 0 : Math.max(1, untilEnd), waits)
-  return cost <= left
 }
 
 /** Counts per window aligned to the epoch: at most `limit` per aligned window. */
 export const fixedWindow: MemoryAlgorithm<FixedState> = {
-  check(state, { limit, windowMs }, cost, now, out) {
+  check(state, { limit, windowMs }, cost, now) {
+    return cost <= limit - countIn(state, now - (now % windowMs))
+  },
+  describe(state, { limit, windowMs }, cost, now, out) {
     const start = now - (now % windowMs)
-    return outcome(limit, countIn(state, start), Math.ceil(start + windowMs - now), cost, false, out)
+    outcome(limit, countIn(state, start), Math.ceil(start + windowMs - now), cost, false, out)
   },
   charge(state, { limit, windowMs }, units, now, admitted, cost, out) {
     const start = now - (now % windowMs)

@@ -1,3 +1,4 @@
+import type { StoreOutcome } from '../types'
 import { type Expiring, fill, type MemoryAlgorithm } from './algorithm'
 
 /**
@@ -22,14 +23,13 @@ function outcome(
   burst: number,
   cost: number,
   admitted: boolean,
-  out: Parameters<MemoryAlgorithm<GcraState>['check']>[4],
-): boolean {
+  out: StoreOutcome,
+): void {
   const left = Math.max(0, Math.floor(burst - level + EPSILON))
   const retry = admitted || cost <= left ? 0 : Math.ceil(Math.max(1, (level + cost - burst) * interval))
   // When one unit more than is left fits, by the same tolerance as `left`.
   const next = left >= burst ? 0 : Math.ceil(Math.max(1, (level + left + 1 - burst - EPSILON) * interval))
   fill(out, left, Math.ceil(level * interval), retry, next)
-  return cost <= left
 }
 
 function keep(state: GcraState | undefined, level: number, interval: number, now: number): GcraState {
@@ -42,9 +42,12 @@ function keep(state: GcraState | undefined, level: number, interval: number, now
 
 /** Generic cell rate: one unit every window/limit, up to `burst` at once from idle. */
 export const gcra: MemoryAlgorithm<GcraState> = {
-  check(state, { limit, windowMs, burst }, cost, now, out) {
+  check(state, { limit, windowMs, burst }, cost, now) {
+    return cost <= Math.floor(burst - levelAt(state, windowMs / limit, now) + EPSILON)
+  },
+  describe(state, { limit, windowMs, burst }, cost, now, out) {
     const interval = windowMs / limit
-    return outcome(levelAt(state, interval, now), interval, burst, cost, false, out)
+    outcome(levelAt(state, interval, now), interval, burst, cost, false, out)
   },
   // Penalties may push the level past the burst, but never past one window of debt beyond it.
   charge(state, { limit, windowMs, burst }, units, now, admitted, cost, out) {

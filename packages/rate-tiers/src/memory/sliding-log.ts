@@ -70,15 +70,15 @@ function push(state: LogState | undefined, units: number, now: number, windowMs:
 
 /** Exact: counts every admitted unit in the rolling window. */
 export const slidingLog: MemoryAlgorithm<LogState> = {
-  check(state, { limit, windowMs }, cost, now, out) {
-    if (state === undefined) {
-      fill(out, limit, 0, 0, 0)
-      return cost <= limit
-    }
+  check(state, { limit, windowMs }, cost, now) {
+    if (state === undefined) return cost <= limit
     prune(state, now, windowMs)
-    const fits = describe(state, limit, windowMs, cost, now, out)
+    return cost <= limit - state.used
+  },
+  describe(state, { limit, windowMs }, cost, now, out) {
+    if (state === undefined) return fill(out, limit, 0, 0, 0)
+    describe(state, limit, windowMs, cost, now, out)
     if (state.used > 0) out.resetMs = Math.ceil(newest(state) + windowMs - now)
-    return fits
   },
   // Charged denials (penalties) keep only the newest `limit` units: for admission the same as
   // keeping them all (the key is over until they age out either way), and the log stays bounded.

@@ -1,3 +1,4 @@
+import type { StoreOutcome } from '../types'
 import { type Expiring, fill, type MemoryAlgorithm } from './algorithm'
 
 /** Counts of the current aligned window and the one before it. */
@@ -26,6 +27,9 @@ function wait(l: number, w: number, s: number, p: number, c: number, cost: numbe
   return Math.ceil(Math.max(1, at - now))
 }
 
+const leftOf = (l: number, w: number, s: number, p: number, c: number, now: number) =>
+  Math.max(0, Math.floor(l - ((p * (w - (now - s))) / w + c)))
+
 function outcome(
   l: number,
   w: number,
@@ -35,13 +39,12 @@ function outcome(
   cost: number,
   admitted: boolean,
   now: number,
-  out: Parameters<MemoryAlgorithm<WindowState>['check']>[4],
-): boolean {
-  const left = Math.max(0, Math.floor(l - ((p * (w - (now - s))) / w + c)))
+  out: StoreOutcome,
+): void {
+  const left = leftOf(l, w, s, p, c, now)
   const reset = c > 0 ? Math.ceil(s + 2 * w - now) : p > 0 ? Math.ceil(s + w - now) : 0
   const retry = admitted || cost <= left ? 0 : wait(l, w, s, p, c, cost, now)
   fill(out, left, reset, retry, left >= l ? 0 : wait(l, w, s, p, c, left + 1, now))
-  return cost <= left
 }
 
 function keep(state: WindowState | undefined, start: number, prev: number, cur: number, windowMs: number) {
@@ -58,10 +61,15 @@ function keep(state: WindowState | undefined, start: number, prev: number, cur: 
  * overlaps, as if its requests were spread evenly. O(1) memory per key.
  */
 export const slidingWindow: MemoryAlgorithm<WindowState> = {
-  check(state, { limit, windowMs }, cost, now, out) {
+  check(state, { limit, windowMs }, cost, now) {
     const start = now - (now % windowMs)
     const [prev, cur] = counts(state, start, windowMs)
-    return outcome(limit, windowMs, start, prev, cur, cost, false, now, out)
+    return cost <= leftOf(limit, windowMs, start, prev, cur, now)
+  },
+  describe(state, { limit, windowMs }, cost, now, out) {
+    const start = now - (now % windowMs)
+    const [prev, cur] = counts(state, start, windowMs)
+    outcome(limit, windowMs, start, prev, cur, cost, false, now, out)
   },
   charge(state, { limit, windowMs }, units, now, admitted, cost, out) {
     const start = now - (now % windowMs)

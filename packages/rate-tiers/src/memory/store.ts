@@ -74,12 +74,12 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
       const l = limits[0]!
       const o = out[0]!
       const state = own === undefined ? undefined : own.get(l.name)
-      const allowed = impl.check(state, l, cost, now, o)
+      const allowed = impl.check(state, l, cost, now)
       o.allowed = allowed
       if (charge && (allowed || (l.chargeDenied && !l.shadow))) {
         const next = impl.charge(state, l, cost, now, allowed, cost, o)
         if (next !== state) held(key).set(l.name, next)
-      }
+      } else impl.describe(state, l, cost, now, o)
       return now
     }
     if (isBlocked.length < n) isBlocked = new Array(n).fill(false)
@@ -92,32 +92,34 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
       isBlocked[i] = l.block !== undefined && blocked(own?.get(l.name + BLOCK) as BlockState, now, o)
       if (isBlocked[i]) allowed = false
       else if (l.concurrency) allowed = leaseCheck(own?.get(l.name) as LeaseState, l, now, o)
-      else allowed = impl.check(own?.get(l.name), l, cost, now, o)
+      else allowed = impl.check(own?.get(l.name), l, cost, now)
       o.allowed = allowed
       if (!allowed && !l.shadow) ok = false
     }
-    if (!charge) return now
     for (let i = 0; i < n; i++) {
       const l = limits[i]!
       const o = out[i]!
       if (isBlocked[i]) continue
-      if (ok) {
+      const state = own?.get(l.name)
+      let written = false
+      if (charge && ok) {
         // A shadow limit counts what enforcing it would have counted: only calls it admits.
-        if (l.shadow && !o.allowed) continue
-        const state = own?.get(l.name)
-        const next = l.concurrency
-          ? leaseTake(state as LeaseState, l, call.lease, now, o)
-          : impl.charge(state, l, cost, now, true, cost, o)
-        if (next !== state) held(key).set(l.name, next)
-      } else if (!l.shadow && !l.concurrency) {
-        if (l.chargeDenied) {
-          const state = own?.get(l.name)
-          const next = impl.charge(state, l, cost, now, o.allowed, cost, o)
+        if (!l.shadow || o.allowed) {
+          const next = l.concurrency
+            ? leaseTake(state as LeaseState, l, call.lease, now, o)
+            : impl.charge(state, l, cost, now, true, cost, o)
           if (next !== state) held(key).set(l.name, next)
+          written = !l.concurrency
         }
-        if (l.block !== undefined && !o.allowed) {
-          held(key).set(l.name + BLOCK, block(own?.get(l.name + BLOCK) as BlockState, l, now, o))
-        }
+      } else if (charge && l.chargeDenied && !l.shadow && !l.concurrency) {
+        const next = impl.charge(state, l, cost, now, o.allowed, cost, o)
+        if (next !== state) held(key).set(l.name, next)
+        written = true
+      }
+      if (!written && !l.concurrency) impl.describe(state, l, cost, now, o)
+      // A limit that denied a charged call blocks the key on it, after its outcome is known.
+      if (charge && !ok && l.block !== undefined && !l.shadow && !o.allowed) {
+        held(key).set(l.name + BLOCK, block(own?.get(l.name + BLOCK) as BlockState, l, now, o))
       }
     }
     return now
