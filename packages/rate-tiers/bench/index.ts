@@ -3,13 +3,17 @@
  * for the bench (so nothing else's keys or scripts share it). 500 keys, round robin; limits high
  * enough that every call is admitted, so both libraries do their full write path.
  * The machine is shared, so the cases of a group take turns over several rounds and the report
- * keeps each case's median round. The `noop EVALSHA` row is the floor of any atomic Redis
+ * keeps each case's median round. Each group runs in a process of its own, so that what the JIT
+ * learnt from one group (its stores, its call shapes) does not slow or speed another.
+ * The `noop EVALSHA` row is the floor of any atomic Redis
  * decision: one EVALSHA of a script that returns at once, sent the same keys and arguments as a
  * one-limit decision of ours.
  * Imports the built package (the `bench` script builds it first), as users run it.
  * Writes bench/README.md.
  */
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { luaScript, runScript } from '@rc/internal'
 import { type Algorithm, createRateTiers } from '@rc/rate-tiers'
 import { redisRateStore } from '@rc/rate-tiers/redis'
@@ -26,8 +30,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 
 type Case = { name: string; call: (key: string) => Promise<unknown> }
 
-const redis = await startRedis()
-const client = new Redis(redis.url, { lazyConnect: true })
+const only = process.argv.includes('--group') ? process.argv[process.argv.indexOf('--group') + 1] : undefined
+const redis = only ? undefined : await startRedis()
+const client = new Redis(process.env.BENCH_REDIS_URL ?? redis!.url, { lazyConnect: true })
 await client.connect()
 
 const limiter = (algorithm: Algorithm, store?: ReturnType<typeof redisRateStore>) =>
@@ -102,10 +107,12 @@ async function scriptRuns(work: () => Promise<unknown>): Promise<number> {
 
 async function roundTrips(): Promise<RoundTrips> {
   const N = 1000
+  // Warm up first: the first run of a script is an EVALSHA refused with NOSCRIPT, then an EVAL.
   const leases = createRateTiers({
     store: redisRateStore({ client, prefix: 'rt-lease:' }),
     tiers: { pro: { api: `${HIGH}/1m`, inflight: { concurrency: 64 } } },
   })
+  await leases.release(await leases.consume({ key: 'warm-up', tier: 'pro', buckets: ['api', 'inflight'] }))
   const lease = await scriptRuns(async () => {
     for (let i = 0; i < N; i++) {
       const d = await leases.consume({
@@ -130,41 +137,62 @@ async function roundTrips(): Promise<RoundTrips> {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-const rows: Row[] = []
-let trips: RoundTrips | undefined
 
-try {
-  trips = await roundTrips()
-  for (const [group, cases] of Object.entries(groups())) {
-    for (const concurrency of CONCURRENCY) {
-      const rounds = new Map<string, Row[]>(cases.map((c) => [c.name, []]))
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const { name, call } of cases) {
-          let i = 0
-          rounds
-            .get(name)!
-            .push(await measure(group, name, concurrency, () => call(KEYS[i++ % KEYS.length]!)))
-        }
+/** One group's rows, measured in this process. */
+async function measureGroup(group: string, cases: Case[]): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const concurrency of CONCURRENCY) {
+    const rounds = new Map<string, Row[]>(cases.map((c) => [c.name, []]))
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const { name, call } of cases) {
+        let i = 0
+        rounds.get(name)!.push(await measure(group, name, concurrency, () => call(KEYS[i++ % KEYS.length]!)))
       }
-      for (const { name } of cases) {
-        const measured = rounds.get(name)!
-        rows.push({
-          group,
-          name,
-          concurrency,
-          opsPerSec: median(measured.map((r) => r.opsPerSec)),
-          p50Us: median(measured.map((r) => r.p50Us)),
-          p99Us: median(measured.map((r) => r.p99Us)),
-        })
-      }
-      console.error(`done: ${group} c${concurrency}`)
+    }
+    for (const { name } of cases) {
+      const measured = rounds.get(name)!
+      rows.push({
+        group,
+        name,
+        concurrency,
+        opsPerSec: median(measured.map((r) => r.opsPerSec)),
+        p50Us: median(measured.map((r) => r.p50Us)),
+        p99Us: median(measured.map((r) => r.p99Us)),
+      })
     }
   }
-} finally {
-  client.disconnect()
-  await redis.destroy()
+  return rows
 }
 
-const report = renderReport(rows, ROUNDS, trips!)
-console.log(report)
-writeFileSync(new URL('./README.md', import.meta.url), report)
+if (only) {
+  const rows = await measureGroup(only, groups()[only]!)
+  client.disconnect()
+  process.stdout.write(JSON.stringify(rows))
+} else {
+  const rows: Row[] = []
+  let trips: RoundTrips | undefined
+  try {
+    trips = await roundTrips()
+    for (const group of Object.keys(groups())) {
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), '--group', group],
+        {
+          env: { ...process.env, BENCH_REDIS_URL: redis!.url },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      )
+      if (child.status !== 0) throw new Error(`bench group ${group} failed with status ${child.status}`)
+      rows.push(...(JSON.parse(child.stdout) as Row[]))
+      console.error(`done: ${group}`)
+    }
+  } finally {
+    client.disconnect()
+    await redis!.destroy()
+  }
+  const report = renderReport(rows, ROUNDS, trips!)
+  console.log(report)
+  writeFileSync(new URL('./README.md', import.meta.url), report)
+}

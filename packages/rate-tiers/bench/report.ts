@@ -56,7 +56,8 @@ export function renderReport(rows: Row[], rounds: number, trips: RoundTrips): st
     `(load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} over 1 / 5 / 15 min at the end of the run).`,
-    'One redis-server on loopback started for the run; 500 keys round robin; limits high enough that',
+    'One redis-server on loopback started for the run, each group measured in a process of its own;',
+    '500 keys round robin; limits high enough that',
     'every call is admitted (the full write path for both libraries); block cache on its default.',
     'tinybench, `concurrency: "task"` with 64 calls in flight for c64. decisions/s = calls / wall time;',
     'p50 / p99 = percentiles of single-call latency at that concurrency. The cases of a group take turns',

@@ -33,7 +33,8 @@ export function describeRateStore(factory: RateStoreFactory): void {
     const adjusts = () => store.adjust !== undefined
 
     describe.each(ALGORITHMS)('%s', (algorithm) => {
-      const limiter = (tiers: TiersConfig) => createRateTiers({ store, algorithm, tiers, blockCacheSize: 0 })
+      const limiter = (tiers: TiersConfig) =>
+        createRateTiers({ store, algorithm, tiers, blockCacheSize: 0, presence: false })
       const key = () => `contract-${randomBytes(6).toString('hex')}`
 
       it('admits exactly the limit in a burst, counts remaining down, then denies with a retry time', async () => {

@@ -22,7 +22,7 @@ import {
 import { CALL, type Call, type Decision, newResults, type Receipt, receiptOf, toDecision } from './decision'
 import { type Answer, createGuard, FallbackAnswer } from './guard'
 import { type ConsumeInput, checkInput, resolveCall } from './input'
-import { startPresence } from './presence'
+import { type Presence, startPresence } from './presence'
 
 /** Options of `createRateTiers`. */
 export interface RateTiersOptions {
@@ -124,10 +124,12 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       `the ${store.name} store cannot release leases (it has no \`adjust\`), so it cannot hold concurrency limits.`,
     )
   }
-  const presence =
+  const presenceMs =
     options.presence === false || !store.presence
       ? undefined
-      : startPresence(store, toMs(options.presence?.interval ?? '5s', 'presence.interval'))
+      : toMs(options.presence?.interval ?? '5s', 'presence.interval')
+  // Started by the first decision: a limiter that is never used neither connects nor keeps a timer.
+  let presence: Presence | undefined
   const guard = createGuard({
     store,
     mode,
@@ -235,6 +237,7 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
 
   // Not async: with a synchronous store the whole decision happens before the promise is made.
   function run(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
+    if (presenceMs !== undefined && presence === undefined) presence = startPresence(store, presenceMs)
     try {
       const tierLimits = checkInput(tiers, input)
       const fixed = overrides.size > 0 ? overrides.get(input.key) : undefined

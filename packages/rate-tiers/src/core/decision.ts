@@ -57,6 +57,7 @@ export function receiptOf(d: Decision): Receipt | undefined {
 /** One result per limit, filled in by the store (they are the `out` of `decideInto`). */
 export function newResults(limits: readonly ResolvedLimit[]): LimitResult[] {
   // A packed array built by push (a holey `new Array(n)` is slower to read for the rest of its life).
+  if (limits.length === 1) return [resultOf(limits[0]!)]
   const results: LimitResult[] = []
   for (let i = 0; i < limits.length; i++) results.push(resultOf(limits[i]!))
   return results

@@ -55,7 +55,8 @@ export function resolveCall(
   if (bucket !== undefined && buckets === undefined) {
     const only = find(tierLimits, custom, bucket)
     if (!only) throw new UnknownBucketError(tier, String(bucket), known(tierLimits, custom))
-    checkCost(only, tier, key, cost, gcra)
+    // A cost of 1 fits every limit (each is at least 1).
+    if (cost > 1) checkCost(only, tier, key, cost, gcra)
     return only
   }
   if (bucket !== undefined || !Array.isArray(buckets) || buckets.length === 0) {

@@ -11,6 +11,21 @@ if ARGV[1] == 'd' then
     local n = tonumber(ARGV[ai + 3])
     ai = ai + 4
     local ok = true
+    if n == 1 and ARGV[ai + 3] == '0' then
+      -- The common decision in a batch, one plain limit: the same steps without the tables.
+      ki = ki + 1
+      local k, a, j = KEYS[ki], ai, o
+      ai = ai + 4
+      if check(1, k, a, j, cost) then
+        out[j + 1] = 1
+        if charge then write(1, k, a, j, cost, true, cost) else finish(1, k, a, j, cost) end
+      else
+        out[j + 1] = 0
+        finish(1, k, a, j, cost)
+      end
+      n = 0
+      o = o + 5
+    end
     -- Check every limit before anything is written: a decision charges all or nothing.
     for i = 1, n do
       ki = ki + 1
