@@ -255,6 +255,21 @@ export function describeRateStore(factory: RateStoreFactory): void {
         await sleep(350)
         expect((await tiers.peek({ key: k, tier: 'free', bucket: 'inflight' })).remaining).toBe(2)
       })
+
+      it('keeps a lease for its own ttl when tiers give one bucket different ttls', async (context) => {
+        if (!adjusts()) return context.skip()
+        const tiers = limiter({
+          free: { inflight: { concurrency: 3, lease: '2s' } },
+          pro: { inflight: { concurrency: 3, lease: '150ms' } },
+        })
+        const k = key()
+        await tiers.consume({ key: k, tier: 'free', bucket: 'inflight' })
+        await tiers.consume({ key: k, tier: 'pro', bucket: 'inflight' })
+        expect((await tiers.peek({ key: k, tier: 'free', bucket: 'inflight' })).remaining).toBe(1)
+        await sleep(300)
+        // The short lease ended; the long one is still held.
+        expect((await tiers.peek({ key: k, tier: 'free', bucket: 'inflight' })).remaining).toBe(2)
+      })
     })
   })
 }

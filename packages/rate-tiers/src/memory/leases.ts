@@ -35,7 +35,8 @@ export function leaseTake(
 ): LeaseState {
   const next = state ?? { leases: new Map(), expiresAt: 0 }
   next.leases.set(lease, now + limit.windowMs)
-  next.expiresAt = now + limit.windowMs
+  // The state lives as long as its longest lease (tiers may give one bucket different ttls).
+  next.expiresAt = Math.max(next.expiresAt, now + limit.windowMs)
   out.remaining -= 1
   return next
 }

@@ -45,7 +45,9 @@ end
 local function leaseTake(k, a, j, lease)
   local ttl = tonumber(ARGV[a + 1])
   call('ZADD', k, now + ttl, lease)
-  call('PEXPIRE', k, ttl)
+  -- The set lives as long as its longest lease (tiers may give one bucket different ttls).
+  local last = call('ZRANGE', k, -1, -1, 'WITHSCORES')
+  call('PEXPIREAT', k, ceil(tonumber(last[2])))
   out[j + 2] = out[j + 2] - 1
 end
 
