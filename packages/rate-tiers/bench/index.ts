@@ -20,8 +20,10 @@ import { redisRateStore } from '@rc/rate-tiers/redis'
 import { startRedis } from '@rc/test-services'
 import Redis from 'ioredis'
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterUnion } from 'rate-limiter-flexible'
+import { encodeDecisions, encodeSingle, scriptSource, singleSource } from '../src/redis/scripts'
+import type { StoreCall } from '../src/types'
 import { measure, type Row } from './harness'
-import { type RoundTrips, renderReport } from './report'
+import { type RoundTrips, renderReport, type ScriptCost } from './report'
 
 const KEYS = Array.from({ length: 500 }, (_, i) => `tenant-${i}`)
 const HIGH = 1_000_000
@@ -136,6 +138,75 @@ async function roundTrips(): Promise<RoundTrips> {
   return { leasePair: lease / N, blockedCall: blocked / N }
 }
 
+/** µs Redis spends per script run (INFO commandstats), for each script and a batch of 16. */
+async function scriptCosts(): Promise<ScriptCost[]> {
+  const N = 2000
+  const limit = {
+    name: ':api:60000',
+    limit: HIGH,
+    windowMs: 60_000,
+    burst: HIGH,
+    concurrency: false,
+    shadow: false,
+    chargeDenied: false,
+    block: undefined,
+  }
+  const callOf = (algorithm: Algorithm, i: number): StoreCall => ({
+    algorithm,
+    key: KEYS[i % KEYS.length]!,
+    limits: [limit],
+    cost: 1,
+    charge: true,
+    lease: '',
+  })
+  const costs: ScriptCost[] = []
+  const usecPerCall = async (run: (i: number) => Promise<unknown>) => {
+    await run(0)
+    await client.config('RESETSTAT')
+    for (let i = 0; i < N; i++) await run(i)
+    const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await client.info('commandstats'))!
+    return Number(m[2]) / Number(m[1])
+  }
+  costs.push({
+    script: 'noop EVALSHA',
+    perRun: await usecPerCall((i) =>
+      runScript(
+        client,
+        noop,
+        [`n:{${KEYS[i % KEYS.length]}}`],
+        ['d', 1, '1', 1, '', 1, HIGH, 60_000, HIGH, 0],
+      ),
+    ),
+    decisions: 1,
+  })
+  for (const algorithm of ['sliding-log', 'gcra'] as const) {
+    const single = luaScript(singleSource(algorithm))
+    const general = luaScript(scriptSource(algorithm))
+    const key = (k: string, name: string) => `cost:${algorithm}:{${k}}${name}`
+    const one = async (i: number) => {
+      const { keys, args } = encodeSingle(callOf(algorithm, i), key)
+      return runScript(client, single, keys, args)
+    }
+    const generalOf = (size: number) => async (i: number) => {
+      const calls = Array.from({ length: size }, (_, j) => callOf(algorithm, i * size + j))
+      const { keys, args } = encodeDecisions(calls, key)
+      return runScript(client, general, keys, args)
+    }
+    costs.push({ script: `${algorithm} one-limit script`, perRun: await usecPerCall(one), decisions: 1 })
+    costs.push({
+      script: `${algorithm} general script, 1 decision`,
+      perRun: await usecPerCall(generalOf(1)),
+      decisions: 1,
+    })
+    costs.push({
+      script: `${algorithm} general script, 16 decisions`,
+      perRun: await usecPerCall(generalOf(16)),
+      decisions: 16,
+    })
+  }
+  return costs
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /** One group's rows, measured in this process. */
@@ -171,8 +242,10 @@ if (only) {
 } else {
   const rows: Row[] = []
   let trips: RoundTrips | undefined
+  let costs: ScriptCost[] = []
   try {
     trips = await roundTrips()
+    costs = await scriptCosts()
     for (const group of Object.keys(groups())) {
       const child = spawnSync(
         process.execPath,
@@ -192,7 +265,7 @@ if (only) {
     client.disconnect()
     await redis!.destroy()
   }
-  const report = renderReport(rows, ROUNDS, trips!)
+  const report = renderReport(rows, ROUNDS, trips!, costs)
   console.log(report)
   writeFileSync(new URL('./README.md', import.meta.url), report)
 }

@@ -9,6 +9,13 @@ export interface RoundTrips {
   blockedCall: number
 }
 
+/** Time Redis spends in one script run, from INFO commandstats. */
+export interface ScriptCost {
+  script: string
+  perRun: number
+  decisions: number
+}
+
 type Measure = 'throughput' | 'p50'
 
 /** Issue #14's targets: our case over the baseline case of its group (for p50: baseline over ours). */
@@ -46,7 +53,7 @@ const TARGETS: { group: string; name: string; c: number; measure: Measure; base:
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
 /** The bench README: method, then one table per group with ratios to the baselines and targets. */
-export function renderReport(rows: Row[], rounds: number, trips: RoundTrips): string {
+export function renderReport(rows: Row[], rounds: number, trips: RoundTrips, costs: ScriptCost[]): string {
   const out = [
     '# @rc/rate-tiers benchmarks',
     '',
@@ -114,6 +121,18 @@ export function renderReport(rows: Row[], rounds: number, trips: RoundTrips): st
     '|---|---|---|---|',
     `| consume with a concurrency lease, then release | ${trips.leasePair.toFixed(2)} | ≤ 2 | ${trips.leasePair <= 2 ? 'yes' : '**no**'} |`,
     `| consume of a key serving a blockFor penalty | ${trips.blockedCall.toFixed(2)} | 0 | ${trips.blockedCall === 0 ? 'yes' : '**no**'} |`,
+    '',
+    '## script cost inside Redis',
+    '',
+    'µs Redis spends per EVALSHA (INFO commandstats `usec_per_call`, 2,000 sequential runs each): why a',
+    'call alone on one plain limit runs the one-limit script, and batches the general one.',
+    '',
+    '| script | µs per run | decisions per run | µs per decision |',
+    '|---|---|---|---|',
+    ...costs.map(
+      (c) =>
+        `| ${c.script} | ${c.perRun.toFixed(1)} | ${c.decisions} | ${(c.perRun / c.decisions).toFixed(1)} |`,
+    ),
     '',
   )
   return `${out.join('\n')}\n`
