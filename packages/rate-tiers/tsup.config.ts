@@ -8,5 +8,6 @@ export default defineConfig(
     fastify: 'src/fastify.ts',
     express: 'src/express.ts',
     fetch: 'src/fetch.ts',
+    testing: 'src/testing.ts',
   }),
 )

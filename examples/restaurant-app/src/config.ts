@@ -67,6 +67,16 @@ const envSchema = z.object({
   POSTER_PER_MINUTE: z.coerce.number().positive().optional(),
   /** Per attempt; Poster's first call after idle has taken 5 s. */
   POSTER_TIMEOUT: duration.default(20_000),
+  /** Failed syncs in a row (Poster 5xx, timeouts) after which an account's syncs back off. */
+  POSTER_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
+  /** First back-off of an account past POSTER_BREAKER_FAILURES; doubles while it keeps failing. */
+  POSTER_BREAKER_COOLDOWN: duration.default(60_000),
+  /** Longest back-off of one account. */
+  POSTER_BREAKER_MAX: duration.default(30 * 60_000),
+  /** How long a worker holds a received order's supply while it sends it; past it another may take over. */
+  SUPPLY_LEASE: duration.default(2 * 60_000),
+  /** Webhook requests per source address (Poster sends every restaurant's from a few): `<n>/<window>`. */
+  WEBHOOK_RATE_LIMIT: z.string().default('12000/1m'),
   /** `off` runs no worker in this process (API only); `only` is set by src/worker.ts. */
   WORKER: z.enum(['on', 'off']).default('on'),
   /**
@@ -148,6 +158,10 @@ export interface AppConfig {
   tokenKeys: { keys: Record<string, string>; current: string }
   posterRate: { perSecond: number; perMinute?: number }
   posterTimeoutMs: number
+  /** Per-account circuit breaker of syncs. */
+  posterBreaker: { failures: number; cooldownMs: number; maxMs: number }
+  supplyLeaseMs: number
+  webhookRateLimit: string
   worker: boolean
   workerConcurrency: number
   syncIntervalMs: number
@@ -214,6 +228,13 @@ export function loadConfig(
       ...(e.POSTER_PER_MINUTE ? { perMinute: e.POSTER_PER_MINUTE } : {}),
     },
     posterTimeoutMs: e.POSTER_TIMEOUT,
+    posterBreaker: {
+      failures: e.POSTER_BREAKER_FAILURES,
+      cooldownMs: e.POSTER_BREAKER_COOLDOWN,
+      maxMs: e.POSTER_BREAKER_MAX,
+    },
+    supplyLeaseMs: e.SUPPLY_LEASE,
+    webhookRateLimit: e.WEBHOOK_RATE_LIMIT,
     worker: e.WORKER === 'on',
     // Embedded mode runs on one PGlite session: keep it small there.
     workerConcurrency: e.WORKER_CONCURRENCY ?? (embedded ? 4 : 50),

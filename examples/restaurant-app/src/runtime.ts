@@ -205,6 +205,10 @@ export async function createRuntime(
     jobs,
     syncEveryMs: config.syncIntervalMs,
     invalidateInventory: (restaurantId) => invalidate(restaurantId, ['inventory']),
+    invalidateOrders: (restaurantId) => invalidate(restaurantId, ['orders']),
+    breaker: config.posterBreaker,
+    supplyLeaseMs: config.supplyLeaseMs,
+    metrics,
   })
   if (config.worker) jobs.startWorker(handlers, config.workerConcurrency)
 

@@ -31,7 +31,7 @@ afterAll(async () => {
 })
 
 describe('admin page in Chromium', () => {
-  it('logs in, lists every restaurant, and shows a forced sync progress to done', async () => {
+  it('logs in, lists every restaurant, shows a forced sync progress to done and an account backing off', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 700 } })
     await page.goto(`${base}/admin`)
     expect(new URL(page.url()).pathname).toBe('/login') // no session: sent to log in
@@ -64,6 +64,16 @@ describe('admin page in Chromium', () => {
       "SELECT count(*)::int AS n FROM suppliers WHERE restaurant_id = 'r1'",
     )
     expect(synced[0]?.n).toBeGreaterThan(0)
+
+    // The per-account circuit breaker shows on the page: r2's Poster keeps failing and it backs off.
+    expect(await page.locator('tr[data-restaurant="r2"] .poster').textContent()).toBe('ok')
+    await stack.owner.query(
+      `UPDATE control.restaurants SET poster_failures = 4, poster_backoff_until = now() + interval '10 minutes' WHERE id = 'r2'`,
+    )
+    await page.reload()
+    await expect
+      .poll(() => page.locator('tr[data-restaurant="r2"] .poster').textContent(), { timeout: 10_000 })
+      .toMatch(/^backing off until .+ \(4 failed syncs\)$/)
     await page.close()
   }, 60_000)
 })

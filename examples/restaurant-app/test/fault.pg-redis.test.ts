@@ -55,16 +55,14 @@ async function expectMirrorsPoster(index: number): Promise<void> {
      WHERE restaurant_id = $1 AND quantity <> 0 ORDER BY 1, 2`,
     [restaurantId],
   )
-  // Poster lists leftovers of live ingredients in live storages only.
-  const deleted = new Set(
-    data.ingredients.filter((i) => Number(i.delete ?? 0) === 1).map((i) => Number(i.ingredient_id)),
-  )
+  // Poster lists leftovers of live storages, its products' stock beside the ingredients': only
+  // ingredients are stock in the app.
   const want: Array<{ s: number; i: number; q: number }> = []
   for (const [storageId, byIngredient] of data.leftovers) {
     const storage = data.storages.find((s) => Number(s.storage_id) === storageId)
     if (!storage || Number(storage.delete ?? 0) === 1) continue
     for (const [ingredientId, quantity] of byIngredient) {
-      if (quantity !== 0 && !deleted.has(ingredientId))
+      if (quantity !== 0 && data.stockItems.get(ingredientId)?.kind === 1)
         want.push({ s: storageId, i: ingredientId, q: quantity })
     }
   }

@@ -56,6 +56,7 @@ describe('syncNow on the in-process queue (embedded mode)', () => {
       },
       syncAll: async () => undefined,
       tokenCheck: async () => undefined,
+      pushSupply: async () => undefined,
     }
     const queue = createMemoryQueue()
     queue.startWorker(handlers, 1)

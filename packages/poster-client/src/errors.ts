@@ -1,5 +1,6 @@
 import { RcError } from '@rc/internal'
 import type { z } from 'zod'
+import { posterErrorCodes } from './client/error-codes'
 
 /** Stable codes of every error @rc/poster-client throws. */
 export type PosterErrorCode =
@@ -101,20 +102,24 @@ export class PosterApiError extends PosterError {
   readonly posterMessage: string
   /** The field Poster blamed, when it names one. */
   readonly field?: string
+  /** What the code means in Poster's error table (`posterErrorCodes`), when it is listed there. */
+  readonly description?: string
   constructor(
     posterCode: number,
     posterMessage: string,
     field: string | undefined,
     options: PosterErrorOptions,
   ) {
+    const description = posterErrorCodes[posterCode]
     super(
       'POSTER_API',
-      `Poster rejected ${options.method ?? 'the call'} with code ${posterCode}: ${posterMessage}${field ? ` (field "${field}")` : ''}; check the parameters against Poster's documentation of this method.`,
+      `Poster rejected ${options.method ?? 'the call'} with code ${posterCode}${description ? ` (${description})` : ''}: ${posterMessage}${field ? ` (field "${field}")` : ''}; check the parameters against Poster's documentation of this method.`,
       options,
     )
     this.posterCode = posterCode
     this.posterMessage = posterMessage
     if (field !== undefined) this.field = field
+    if (description !== undefined) this.description = description
   }
 }
 
@@ -181,22 +186,34 @@ export class PosterAbortedError extends PosterError {
   }
 }
 
-/** The OAuth code exchange failed (Poster's `{code, error_type, error_message}` shape or a transport error). */
+/**
+ * The OAuth code exchange failed: Poster's `{code, error_type, error_message}` shape, its flat
+ * `{error, message, field}` shape, or a transport error.
+ */
 export class PosterOAuthError extends PosterError {
   override readonly name = 'PosterOAuthError'
   readonly posterCode?: number
   readonly errorType?: string
-  constructor(message: string, details: { posterCode?: number; errorType?: string; cause?: unknown } = {}) {
+  /** The field Poster blamed (e.g. `application_id`), when it names one. */
+  readonly field?: string
+  constructor(
+    message: string,
+    details: { posterCode?: number; errorType?: string; field?: string; cause?: unknown } = {},
+  ) {
     super('POSTER_OAUTH', `OAuth code exchange failed: ${message}`, {
       cause: details.cause,
     })
     if (details.posterCode !== undefined) this.posterCode = details.posterCode
     if (details.errorType !== undefined) this.errorType = details.errorType
+    if (details.field !== undefined) this.field = details.field
   }
 }
 
-/** Why a webhook was rejected. */
-export type WebhookRejection = 'malformed' | 'missing-field' | 'bad-signature' | 'stale'
+/**
+ * Why a webhook was rejected: `future` is a `time` ahead of the clock by more than `maxSkew` (a
+ * forged or replayed-ahead event; Poster stamps each send).
+ */
+export type WebhookRejection = 'malformed' | 'missing-field' | 'bad-signature' | 'stale' | 'future'
 
 /** A webhook failed verification or parsing; `reason` says why. */
 export class PosterWebhookError extends PosterError {

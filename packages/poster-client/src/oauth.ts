@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { readPosterError } from './client/error-body'
 import { type Duration, toMs } from './duration'
 import { PosterError, PosterOAuthError } from './errors'
-import { text } from './schemas/coerce'
+import { num, text } from './schemas/coerce'
 
 /** Options of {@link authorizationUrl}. */
 export interface AuthorizationUrlOptions {
@@ -19,7 +19,9 @@ export interface AuthorizationUrlOptions {
 /** The URL to send a restaurant owner to so that they grant your app access. */
 export function authorizationUrl(options: AuthorizationUrlOptions): string {
   const url = new URL('/api/auth', options.baseUrl ?? 'https://joinposter.com')
+  // Poster's English page and PHP library say client_id, its Russian page application_id: send both.
   url.searchParams.set('application_id', String(options.applicationId))
+  url.searchParams.set('client_id', String(options.applicationId))
   url.searchParams.set('redirect_uri', options.redirectUri)
   url.searchParams.set('response_type', 'code')
   if (options.state !== undefined) url.searchParams.set('state', options.state)
@@ -57,7 +59,10 @@ export interface ExchangeCodeOptions {
   timeout?: Duration
 }
 
-/** Poster's answer to the code exchange (not wrapped in `response`), field names as Poster sends them. */
+/**
+ * Poster's answer to the code exchange (not wrapped in `response`), field names as Poster sends them;
+ * `tariff.price` is in USD, per Poster's docs.
+ */
 export const accessTokenSchema = z.looseObject({
   access_token: z.string().min(1),
   account_number: text,
@@ -69,8 +74,23 @@ export const accessTokenSchema = z.looseObject({
       role_id: z.union([z.number(), z.string()]).optional(),
     })
     .optional(),
-  ownerInfo: z.looseObject({}).optional(),
-  tariff: z.unknown().optional(),
+  ownerInfo: z
+    .looseObject({
+      email: z.string().optional(),
+      phone: text.optional(),
+      city: z.string().optional(),
+      country: z.string().optional(),
+      name: z.string().optional(),
+      company_name: z.string().optional(),
+    })
+    .optional(),
+  tariff: z
+    .looseObject({
+      key: z.string().optional(),
+      next_pay_date: z.string().optional(),
+      price: num.optional(),
+    })
+    .nullish(),
 })
 
 export type PosterAccessToken = z.output<typeof accessTokenSchema>
@@ -126,7 +146,11 @@ export async function exchangeCode(options: ExchangeCodeOptions): Promise<Poster
         : undefined
     throw new PosterOAuthError(
       `Poster refused the code (code ${posterError.code}: ${posterError.message}); send the owner through authorizationUrl() again.`,
-      { posterCode: posterError.code, ...(errorType === undefined ? {} : { errorType }) },
+      {
+        posterCode: posterError.code,
+        ...(errorType === undefined ? {} : { errorType }),
+        ...(posterError.field === undefined ? {} : { field: posterError.field }),
+      },
     )
   }
   const parsed = accessTokenSchema.safeParse(body)

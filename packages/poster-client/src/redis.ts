@@ -18,15 +18,16 @@ const SCRIPT = luaScript(LIMITER_SCRIPT)
 /**
  * A rate limit store shared by every process using the same Redis: one Lua script takes and
  * releases slots atomically against Redis's clock, so four workers on one account stay within
- * one account's limit.
+ * one account's limit, and a 429's Retry-After seen by one pauses the account for all.
  */
 export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
   const { client } = options
   const prefix = options.prefix ?? 'rc:poster:rl:'
   const pollMs = options.pollMs ?? 25
 
+  // Both keys of an account share its hash slot, so the script runs on Redis Cluster too.
   const run = (key: string, args: Array<string | number>) =>
-    runScript(client, SCRIPT, [`${prefix}{${key}}`], args)
+    runScript(client, SCRIPT, [`${prefix}{${key}}`, `${prefix}{${key}}:pause`], args)
 
   return {
     async tryAcquire(key: string, leaseId: string, policy: RateLimitPolicy): Promise<AcquireResult> {
@@ -37,6 +38,9 @@ export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RateLi
     },
     async release(key: string, leaseId: string): Promise<void> {
       await run(key, ['release', leaseId])
+    },
+    async pause(key: string, ms: number): Promise<void> {
+      await run(key, ['pause', Math.ceil(ms)])
     },
   }
 }

@@ -1,6 +1,6 @@
 export { FAKE_METHODS } from './fake/api'
-export type { AccountData, Row } from './fake/data'
-export type { FakeFault, FakeFaultRates } from './fake/faults'
+export type { AccountData, Row, StockItem, SupplyLine } from './fake/data'
+export type { FakeFault, FakeFaultRates, FaultTarget } from './fake/faults'
 export { createFakePoster } from './fake/server'
 export type {
   FakeAccount,

@@ -5,7 +5,10 @@ export {
   type PosterWebhookEvent,
   parseWebhook,
   verifyWebhook,
+  type WebhookAction,
+  type WebhookObject,
   type WebhookOptions,
   webhookActions,
+  webhookObjects,
 } from './webhooks/parse'
 export { type SignedWebhookFields, webhookSignature } from './webhooks/signature'

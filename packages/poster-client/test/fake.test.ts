@@ -22,18 +22,19 @@ const suppliesOf = (i: number) => fake.accounts[i]!.data.supplies
 
 describe('createFakePoster', () => {
   it('generates the same data for the same seed and different data per account', async () => {
-    const again = await createFakePoster({ accounts: 3, seed: 3 })
-    const other = await createFakePoster({ accounts: 3, seed: 4 })
+    const now = () => Date.UTC(2026, 5, 1, 12)
+    const first = await createFakePoster({ accounts: 3, seed: 3, now })
+    const again = await createFakePoster({ accounts: 3, seed: 3, now })
+    const other = await createFakePoster({ accounts: 3, seed: 4, now })
     try {
       expect(again.accounts.map((a) => [a.token, a.data])).toEqual(
-        fake.accounts.map((a) => [a.token, a.data]),
+        first.accounts.map((a) => [a.token, a.data]),
       )
-      expect(other.accounts[0]!.data.ingredients).not.toEqual(fake.accounts[0]!.data.ingredients)
-      expect(fake.accounts[0]!.data.suppliers).not.toEqual(fake.accounts[1]!.data.suppliers)
-      expect(fake.accounts[0]!.token).toMatch(/^\d+:[0-9a-f]{32}$/)
+      expect(other.accounts[0]!.data.ingredients).not.toEqual(first.accounts[0]!.data.ingredients)
+      expect(first.accounts[0]!.data.suppliers).not.toEqual(first.accounts[1]!.data.suppliers)
+      expect(first.accounts[0]!.token).toMatch(/^\d+:[0-9a-f]{32}$/)
     } finally {
-      await again.close()
-      await other.close()
+      await Promise.all([first.close(), again.close(), other.close()])
     }
   })
 
@@ -46,7 +47,136 @@ describe('createFakePoster', () => {
       [...a.data.leftovers.values()].flatMap((m) => [...m.values()]),
     )
     expect(negatives.some((v) => v < 0)).toBe(true)
-    expect(data.products.every((p) => Array.isArray(p.spots))).toBe(true)
+    // Goods keep stock of their own, under an ingredient_id apart from the ingredients'.
+    const goods = data.products.filter((p) => p.type === '3')
+    expect(goods.length).toBeGreaterThan(0)
+    for (const p of goods) expect(data.stockItems.get(Number(p.ingredient_id))).toMatchObject({ kind: 2 })
+  })
+
+  it('lists ingredients and products together in leftovers, per-storage fields only for one storage', async () => {
+    const get = async (query: string) => {
+      const token = encodeURIComponent(fake.accounts[0]!.token)
+      return (
+        (await (
+          await fetch(`${fake.url}/api/storage.getStorageLeftovers?token=${token}&${query}`)
+        ).json()) as {
+          response: Array<Record<string, unknown>>
+        }
+      ).response
+    }
+    const all = await get('zero_leftovers=true')
+    expect(new Set(all.map((r) => r.ingredients_type))).toEqual(new Set(['1', '2']))
+    expect(all.every((r) => !('storage_id' in r) && !('storage_ingredient_left' in r))).toBe(true)
+    const one = await get('storage_id=1&zero_leftovers=true')
+    expect(one.every((r) => r.storage_id === '1' && typeof r.storage_ingredient_left === 'string')).toBe(true)
+    // Without zero_leftovers, the zero rows are left out (of that storage, for one storage).
+    const nonZero = await get('storage_id=1')
+    expect(nonZero.length).toBeLessThan(one.length)
+    expect(nonZero.every((r) => Number(r.storage_ingredient_left) !== 0)).toBe(true)
+    // type=4 is ingredients only, type=1 products only.
+    expect(new Set((await get('zero_leftovers=true&type=4')).map((r) => r.ingredients_type))).toEqual(
+      new Set(['1']),
+    )
+    expect(new Set((await get('zero_leftovers=true&type=1')).map((r) => r.ingredients_type))).toEqual(
+      new Set(['2']),
+    )
+  })
+
+  it('getSupplies: the last month without dates (then paged), a date range ignoring limit and offset', async () => {
+    const today = Date.UTC(2026, 5, 30)
+    const dated = await createFakePoster({ accounts: 1, seed: 3, now: () => today + 12 * 3_600_000 })
+    try {
+      const token = encodeURIComponent(dated.accounts[0]!.token)
+      const get = async (query = '') =>
+        (
+          (await (await fetch(`${dated.url}/api/storage.getSupplies?token=${token}&${query}`)).json()) as {
+            response: Array<{ supply_id: string; date: string }>
+          }
+        ).response
+      const everything = dated.accounts[0]!.data.supplies
+      const monthAgo = '2026-05-30'
+      const lastMonth = everything.filter((r) => String(r.date) >= monthAgo).map((r) => r.supply_id)
+      expect(lastMonth.length).toBeGreaterThan(0)
+      expect(lastMonth.length).toBeLessThan(everything.length) // older ones exist and stay out
+      expect((await get()).map((r) => r.supply_id)).toEqual(lastMonth)
+      expect((await get('limit=1&offset=1')).map((r) => r.supply_id)).toEqual(lastMonth.slice(1, 2))
+      const range = await get('dateFrom=20260101&dateTo=20260630&limit=1&offset=1')
+      expect(range.map((r) => r.supply_id)).toEqual(everything.map((r) => r.supply_id))
+      // Newest first, as Poster lists them.
+      expect(range.map((r) => r.date)).toEqual([...range.map((r) => r.date)].sort().reverse())
+    } finally {
+      await dated.close()
+    }
+  })
+
+  it('deleteSupply answers {"success":1} alone and keeps the supply listed as deleted', async () => {
+    const supply = suppliesOf(1).find((r) => r.delete === '0')!
+    const token = fake.accounts[1]!.token
+    const answer = await post(
+      'storage.deleteSupply',
+      JSON.stringify({ supply_id: Number(supply.supply_id) }),
+      'application/json',
+      token,
+    )
+    expect(answer.body).toEqual({ success: 1 })
+    expect(supply.delete).toBe('1')
+    const missing = await post(
+      'storage.deleteSupply',
+      JSON.stringify({ supply_id: 99_999 }),
+      'application/json',
+      token,
+    )
+    expect(missing.body).toMatchObject({ error: 32, field: 'supply_id' })
+  })
+
+  it('a lost reply: the write is made, the answer never comes', async () => {
+    const { account, token, data } = fake.accounts[2]!
+    const supplier = data.suppliers.find((r) => r.delete === '0')!
+    fake.failNext('lost-reply', { method: 'storage.createSupply', account })
+    const poster = createPosterClient({ account, token, baseUrl: fake.url, timeout: '300ms' })
+    const before = data.supplies.length
+    const error = await rejectionOf(
+      poster.storage.createSupply({
+        supply: { date: '2026-05-02 09:00:00', supplier_id: Number(supplier.supplier_id), storage_id: 1 },
+        ingredient: [{ id: 1, type: 4, num: 1, sum: 1 }],
+      }),
+    )
+    expect(error).toMatchObject({ code: 'POSTER_TIMEOUT' })
+    expect(data.supplies).toHaveLength(before + 1)
+    expect(fake.requests.at(-1)).toMatchObject({
+      method: 'storage.createSupply',
+      outcome: 'lost-reply',
+      status: 0,
+    })
+  })
+
+  it('failNext can target one account', async () => {
+    const [a, b] = fake.accounts
+    fake.failNext('server-error', { account: b!.account, times: 2 })
+    const status = async (token: string) =>
+      (await fetch(`${fake.url}/api/access.getSpots?token=${encodeURIComponent(token)}`)).status
+    expect([await status(a!.token), await status(a!.token)]).toEqual([200, 200])
+    expect((await status(b!.token)) >= 500).toBe(true)
+    expect((await status(b!.token)) >= 500).toBe(true)
+    expect(await status(b!.token)).toBe(200)
+  })
+
+  it('with variants, sends the other JSON type for some numeric fields (as seen in the wild)', async () => {
+    const varied = await createFakePoster({ accounts: 1, variants: true })
+    try {
+      const token = encodeURIComponent(varied.accounts[0]!.token)
+      const rows = (
+        (await (
+          await fetch(`${varied.url}/api/storage.getStorageLeftovers?token=${token}&zero_leftovers=true`)
+        ).json()) as {
+          response: Array<Record<string, unknown>>
+        }
+      ).response
+      const types = new Set(rows.map((r) => typeof r.prime_cost))
+      expect(types).toEqual(new Set(['number', 'string']))
+    } finally {
+      await varied.close()
+    }
   })
 
   it.each([
@@ -102,6 +232,7 @@ describe('createFakePoster', () => {
       storage_id: 1,
       supply_sum: 2000,
     })
+    expect(fake.accounts[0]!.data.supplyLines.get(id)).toEqual([{ id: 3, type: 4, num: 2, sum: 10 }])
   })
 
   it('createSupply errors come in the flat shape with the field', async () => {

@@ -30,3 +30,43 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected the promise to reject')
 }
+
+/** A server that answers every request with `body` exactly as given (a Poster sample, byte for byte). */
+export async function serveVerbatim(
+  body: string,
+  status = 200,
+): Promise<{
+  url: string
+  requests: Array<{ method: string; url: string; body: string; contentType?: string }>
+  close(): Promise<void>
+}> {
+  const { createServer } = await import('node:http')
+  const requests: Array<{ method: string; url: string; body: string; contentType?: string }> = []
+  const server = createServer((req, res) => {
+    let text = ''
+    req.on('data', (chunk) => {
+      text += chunk
+    })
+    req.on('end', () => {
+      requests.push({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        body: text,
+        ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+      })
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+      res.end(body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as import('node:net').AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,23 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPosterClient, type PosterClient } from '../src/index'
+import {
+  createPosterClient,
+  leftoverTypes,
+  type PosterClient,
+  type PosterSupply,
+  toCurrencyUnits,
+} from '../src/index'
 import { createFakePoster, type FakePoster } from '../src/testing'
 
-let fake: FakePoster
-let poster: PosterClient
+// The same checks against the documented types and against the variants seen in the wild.
+describe.each([
+  ['documented types', false],
+  ['seen variants', true],
+])('typed methods parse what the fake serves (%s)', (_, variants) => {
+  let fake: FakePoster
+  let poster: PosterClient
 
-beforeAll(async () => {
-  fake = await createFakePoster({ accounts: 2, seed: 7 })
-  const { account, token } = fake.accounts[0]!
-  poster = createPosterClient({
-    account,
-    token,
-    baseUrl: fake.url,
-    rateLimit: { perSecond: 100, maxConcurrent: 10 },
+  beforeAll(async () => {
+    fake = await createFakePoster({ accounts: 2, seed: 7, variants })
+    const { account, token } = fake.accounts[0]!
+    poster = createPosterClient({
+      account,
+      token,
+      baseUrl: fake.url,
+      rateLimit: { perSecond: 100, maxConcurrent: 10 },
+    })
   })
-})
-afterAll(() => fake.close())
+  afterAll(() => fake.close())
 
-describe('typed methods parse what the fake serves', () => {
   it('storage.getStorages keeps storage_adress and coerces ids', async () => {
     const storages = await poster.storage.getStorages()
     expect(storages.length).toBeGreaterThanOrEqual(3)
@@ -37,8 +47,6 @@ describe('typed methods parse what the fake serves', () => {
       expect(typeof s.supplier_adress).toBe('string')
       expect(typeof s.supplier_tin).toBe('string')
     }
-    const raw = fake.accounts[0]!.data.suppliers
-    expect(raw.some((r) => typeof r.supplier_tin === 'number')).toBe(true)
   })
 
   it('menu.getIngredients turns "12.34000" into numbers, negatives included', async () => {
@@ -51,7 +59,7 @@ describe('typed methods parse what the fake serves', () => {
     }
   })
 
-  it('storage.getStorageLeftovers reports negative leftovers per storage and coerces prime_cost', async () => {
+  it('storage.getStorageLeftovers: ingredients and products apart, per-storage fields only for one storage, kopecks', async () => {
     const [storage] = await poster.storage.getStorages()
     const rows = await poster.storage.getStorageLeftovers({
       storage_id: storage!.storage_id,
@@ -60,45 +68,60 @@ describe('typed methods parse what the fake serves', () => {
     expect(rows.length).toBeGreaterThan(0)
     for (const r of rows) {
       expect(r.storage_id).toBe(storage!.storage_id)
-      expect(typeof r.prime_cost).toBe('number')
       expect(typeof r.storage_ingredient_left).toBe('number')
+      expect(Number.isInteger(r.prime_cost)).toBe(true) // kopecks: whole numbers
+      // Poster's sum is the positive quantity at prime cost.
+      expect(r.storage_ingredient_sum).toBe(
+        Math.round(Math.max(0, r.storage_ingredient_left!) * r.prime_cost!),
+      )
     }
+    expect(new Set(rows.map((r) => r.ingredients_type))).toEqual(
+      new Set([leftoverTypes.ingredient, leftoverTypes.product]),
+    )
     const all = await poster.storage.getStorageLeftovers({ zero_leftovers: true })
-    expect(
-      all.some((r) => r.ingredient_left < 0) || rows.some((r) => (r.storage_ingredient_left ?? 0) < 0),
-    ).toBe(true)
+    expect(all.some((r) => 'storage_ingredient_left' in r || 'storage_id' in r)).toBe(false)
+    expect(all.some((r) => r.ingredient_left < 0)).toBe(true)
+    expect(toCurrencyUnits(all[0]!.prime_cost!)).toBe(all[0]!.prime_cost! / 100)
   })
 
-  it('menu.getCategoriesIngredients, menu.getCategories and menu.getProducts with spots', async () => {
+  it('menu.getCategoriesIngredients, menu.getCategories and menu.getProducts (all three kinds)', async () => {
     const ingredientCategories = await poster.menu.getCategoriesIngredients()
-    expect(ingredientCategories[0]).toEqual({ category_id: 1, name: expect.any(String) })
+    expect(ingredientCategories[0]).toMatchObject({ category_id: 1, name: expect.any(String) })
+    expect(ingredientCategories[0]!.category_name).toBe(ingredientCategories[0]!.name)
     const categories = await poster.menu.getCategories()
     expect(categories.filter((c) => c.parent_category === 0).length).toBeGreaterThan(0)
     const products = await poster.menu.getProducts()
-    expect(products.length).toBeGreaterThanOrEqual(12)
+    expect(products.length).toBeGreaterThanOrEqual(9)
+    expect(new Set(products.map((p) => p.type))).toEqual(new Set([2, 3]))
     for (const p of products) {
-      expect([1, 2, 3]).toContain(p.type)
       expect(typeof p.cost).toBe('number')
-      expect(p.spots!.length).toBeGreaterThan(0)
-      expect(typeof p.spots![0]!.price).toBe('number')
+      const prices = p.spots ?? p.modifications?.flatMap((m) => m.spots ?? []) ?? []
+      expect(prices.length).toBeGreaterThan(0)
+      expect(typeof prices[0]!.price).toBe('number')
     }
+    const dish = products.find((p) => p.type === 2)!
+    expect(Object.values(dish.price!).every((v) => typeof v === 'number')).toBe(true)
     const firstCategory = products[0]!.menu_category_id!
     const filtered = await poster.menu.getProducts({ category_id: firstCategory })
     expect(filtered.every((p) => p.menu_category_id === firstCategory)).toBe(true)
+    const dishes = await poster.menu.getProducts({ type: 'batchtickets' })
+    expect(dishes.length).toBeGreaterThan(0)
+    expect(dishes.every((p) => p.type === 2)).toBe(true)
   })
 
-  it('access.getSpots and settings.getAllSettings', async () => {
+  it('access.getSpots and settings.getAllSettings (COMPANY_ID is the account name)', async () => {
     const spots = await poster.access.getSpots()
     expect(spots[0]!.storages![0]).toEqual({
       storage_id: expect.any(Number),
       storage_name: expect.any(String),
+      storage_adress: expect.any(String),
     })
     const settings = await poster.settings.getAllSettings()
-    expect(settings.COMPANY_ID).toBe(fake.accounts[0]!.accountNumber)
-    expect(settings.uses_storage).toBe(1)
+    expect(settings.COMPANY_ID).toBe(fake.accounts[0]!.account)
+    expect(settings.currency?.currency_code_iso).toBe('UAH')
   })
 
-  it('createSupply returns the new id and getSupplies then lists it, filtered by date', async () => {
+  it('createSupply returns the new id, getSupplies lists it by date, deleteSupply keeps it as deleted', async () => {
     const [supplier] = (await poster.storage.getSuppliers()).filter((s) => s.delete === 0)
     const [storage] = await poster.storage.getStorages()
     const before = await poster.storage.getStorageLeftovers({
@@ -110,6 +133,7 @@ describe('typed methods parse what the fake serves', () => {
         date: '2026-02-15 10:30:00',
         supplier_id: supplier!.supplier_id,
         storage_id: storage!.storage_id,
+        supply_comment: 'rc-order:test',
       },
       ingredient: [{ id: 2, type: 4, num: 3, sum: 120.5 }],
     })
@@ -119,7 +143,13 @@ describe('typed methods parse what the fake serves', () => {
       dateTo: new Date(Date.UTC(2026, 1, 15)),
     })
     expect(supplies).toEqual([
-      expect.objectContaining({ supply_id: id, supplier_id: supplier!.supplier_id, supply_sum: 36150 }),
+      expect.objectContaining({
+        supply_id: id,
+        supplier_id: supplier!.supplier_id,
+        supply_sum: 36150, // 3 x 120.50 in kopecks
+        supply_comment: 'rc-order:test',
+        delete: 0,
+      }),
     ])
     const after = await poster.storage.getStorageLeftovers({
       storage_id: storage!.storage_id,
@@ -127,18 +157,59 @@ describe('typed methods parse what the fake serves', () => {
     })
     const left = (rows: typeof after) => rows.find((r) => r.ingredient_id === 2)!.storage_ingredient_left!
     expect(left(after) - left(before)).toBeCloseTo(3, 5)
+
+    await poster.storage.deleteSupply(id)
+    const deleted = await poster.storage.getSupplies({ dateFrom: '20260215', dateTo: '20260215' })
+    expect(deleted).toEqual([expect.objectContaining({ supply_id: id, delete: 1 })])
+    const undone = await poster.storage.getStorageLeftovers({
+      storage_id: storage!.storage_id,
+      zero_leftovers: true,
+    })
+    expect(left(undone)).toBeCloseTo(left(before), 5)
+  })
+
+  it('getSupplies: awaited, the last month; iterated over date ranges, every supply once, newest first', async () => {
+    const from = new Date(Date.now() - 120 * 86_400_000)
+    const everything = fake.accounts[0]!.data.supplies.filter(
+      (r) => String(r.date) >= from.toISOString().slice(0, 10),
+    ).map((r) => Number(r.supply_id))
+    const lastMonth = await poster.storage.getSupplies()
+    expect(lastMonth.length).toBeGreaterThan(0)
+    expect(lastMonth.length).toBeLessThan(everything.length)
+    const before = fake.requests.length
+    const walked: PosterSupply[] = []
+    for await (const supply of poster.storage.getSupplies({
+      dateFrom: new Date(Date.now() - 120 * 86_400_000),
+      rangeDays: 7,
+    }))
+      walked.push(supply)
+    expect(walked.map((s) => s.supply_id).sort((a, b) => a - b)).toEqual(
+      [...everything].sort((a, b) => a - b),
+    )
+    expect(walked.map((s) => s.date)).toEqual(
+      walked
+        .map((s) => s.date)
+        .sort()
+        .reverse(),
+    )
+    expect(fake.requests.length - before).toBe(Math.ceil(121 / 7)) // one call per 7-day range
+    // Stopping early stops the calls.
+    const first = fake.requests.length
+    for await (const _ of poster.storage.getSupplies({ dateFrom: new Date(Date.now() - 120 * 86_400_000) }))
+      break
+    expect(fake.requests.length - first).toBeLessThanOrEqual(3)
   })
 
   it('call() reaches any method, with or without a schema', async () => {
     const raw = await poster.call('storage.getStorages')
     expect(Array.isArray(raw)).toBe(true)
-    expect(typeof (raw as Array<{ storage_id: unknown }>)[0]!.storage_id).toBe('string')
+    expect((raw as Array<{ storage_id: unknown }>)[0]).toHaveProperty('storage_id')
   })
 
   it('each account sees its own data', async () => {
     const other = fake.accounts[1]!
     const second = createPosterClient({ account: other.account, token: other.token, baseUrl: fake.url })
     const settings = await second.settings.getAllSettings()
-    expect(settings.COMPANY_ID).toBe(other.accountNumber)
+    expect(settings.COMPANY_ID).toBe(other.account)
   })
 })

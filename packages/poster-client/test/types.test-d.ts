@@ -3,16 +3,21 @@ import { z } from 'zod'
 import {
   type CreateSupplyInput,
   createPosterClient,
+  type Kopecks,
   memoryRateLimitStore,
   type PosterIngredient,
+  type PosterLeftover,
+  type PosterSettings,
   type PosterSupplier,
+  type PosterSupply,
   type RateLimitStore,
+  toCurrencyUnits,
 } from '../src/index'
 import { authorizationUrl, exchangeCode } from '../src/oauth'
 import { redisRateLimitStore } from '../src/redis'
 import { createFakePoster } from '../src/testing'
 import { createTokenCipher } from '../src/tokens'
-import { parseWebhook, verifyWebhook } from '../src/webhooks'
+import { type PosterWebhookEvent, parseWebhook, verifyWebhook } from '../src/webhooks'
 
 // Type tests (vitest typecheck); nothing here runs.
 const poster = createPosterClient({ account: 'cafe', token: '1:abc', baseUrl: 'http://127.0.0.1:9' })
@@ -24,6 +29,31 @@ describe('public types', () => {
     expectTypeOf<PosterSupplier['supplier_adress']>().toEqualTypeOf<string | null | undefined>()
     expectTypeOf<PosterIngredient['ingredient_left']>().toEqualTypeOf<number | undefined>()
     expectTypeOf(poster.storage.createSupply).returns.resolves.toEqualTypeOf<number>()
+  })
+
+  it('money says its unit: kopecks are branded, a supply line price is in currency units', () => {
+    expectTypeOf<PosterLeftover['prime_cost']>().toEqualTypeOf<Kopecks | undefined>()
+    expectTypeOf<PosterSupply['supply_sum']>().toEqualTypeOf<Kopecks | undefined>()
+    const cost = 1461 as Kopecks
+    expectTypeOf(toCurrencyUnits(cost)).toEqualTypeOf<number>()
+    // @ts-expect-error a plain number is not kopecks: say where it came from
+    toCurrencyUnits(14.61)
+    const line = { id: 1, type: 4, num: 2 } as const
+    const supply = { date: '2026-01-01', supplier_id: 1, storage_id: 1 }
+    const priced: CreateSupplyInput = { supply, ingredient: [{ ...line, sum: toCurrencyUnits(cost) }] }
+    // @ts-expect-error kopecks where Poster takes currency units: convert with toCurrencyUnits
+    const wrong: CreateSupplyInput = { supply, ingredient: [{ ...line, sum: cost }] }
+    expectTypeOf(priced).toEqualTypeOf(wrong)
+  })
+
+  it('shapes follow Poster: COMPANY_ID is text, getSupplies is awaitable and iterable, webhooks are open', () => {
+    expectTypeOf<PosterSettings['COMPANY_ID']>().toEqualTypeOf<string>()
+    const query = poster.storage.getSupplies({ dateFrom: '20260101' })
+    expectTypeOf(query).resolves.toEqualTypeOf<PosterSupply[]>()
+    expectTypeOf(query).toExtend<AsyncIterable<PosterSupply>>()
+    expectTypeOf<PosterWebhookEvent['action']>().toExtend<string>()
+    expectTypeOf<'closed'>().toExtend<PosterWebhookEvent['action']>()
+    expectTypeOf(poster.storage.deleteSupply).returns.resolves.toEqualTypeOf<void>()
   })
 
   it('call() returns the schema output, or unknown without a schema', () => {

@@ -6,6 +6,7 @@ export interface Row {
   name: string
   concurrency: number
   opsPerSec: number
+  p50Us: number
   p99Us: number
 }
 
@@ -41,6 +42,7 @@ export async function measure(
     name,
     concurrency,
     opsPerSec: (result.latency.samplesCount / wallMs) * 1000,
+    p50Us: result.latency.p50 * 1000,
     p99Us: result.latency.p99 * 1000,
   }
 }

@@ -1,20 +1,59 @@
 import { cpus, loadavg } from 'node:os'
 import { type Row, TIME_MS } from './harness'
 
-/** Issue #4's targets: our case over the rate-limiter-flexible case of its group. */
-const TARGETS: { group: string; name: string; ratio: number }[] = [
-  { group: 'redis', name: 'rate-tiers sliding-log', ratio: 1 },
-  { group: 'redis', name: 'rate-tiers gcra', ratio: 1.2 },
-  { group: 'two buckets', name: 'rate-tiers sliding-log (api + analysis)', ratio: 1.5 },
-  { group: 'two buckets', name: 'rate-tiers gcra (api + analysis)', ratio: 1.5 },
-  { group: 'memory', name: 'rate-tiers fixed-window', ratio: 1 },
-  { group: 'memory', name: 'rate-tiers gcra', ratio: 1 },
+/** Round trips (script runs) per operation, counted with INFO commandstats. */
+export interface RoundTrips {
+  /** A consume holding a concurrency lease, then its release. */
+  leasePair: number
+  /** A consume of a key serving a blockFor penalty. */
+  blockedCall: number
+}
+
+/** Time Redis spends in one script run, from INFO commandstats. */
+export interface ScriptCost {
+  script: string
+  perRun: number
+  decisions: number
+}
+
+type Measure = 'throughput' | 'p50'
+
+/** Issue #14's targets: our case over the baseline case of its group (for p50: baseline over ours). */
+const TARGETS: { group: string; name: string; c: number; measure: Measure; base: string; ratio: number }[] = [
+  { group: 'redis', name: 'rate-tiers sliding-log', c: 1, measure: 'p50', base: 'noop EVALSHA', ratio: 1.15 },
+  { group: 'redis', name: 'rate-tiers gcra', c: 1, measure: 'p50', base: 'noop EVALSHA', ratio: 1.15 },
+  ...['sliding-log', 'gcra'].map((a) => ({
+    group: 'redis',
+    name: `rate-tiers ${a}`,
+    c: 64,
+    measure: 'throughput' as const,
+    base: 'rate-limiter-flexible RateLimiterRedis',
+    ratio: 2,
+  })),
+  ...['sliding-log', 'gcra'].map((a) => ({
+    group: 'two buckets',
+    name: `rate-tiers ${a} (api + analysis)`,
+    c: 64,
+    measure: 'throughput' as const,
+    base: 'rate-limiter-flexible RateLimiterUnion',
+    ratio: 2.5,
+  })),
+  ...[1, 64].flatMap((c) =>
+    ['gcra', 'fixed-window'].map((a) => ({
+      group: 'memory',
+      name: `rate-tiers ${a}`,
+      c,
+      measure: 'throughput' as const,
+      base: 'rate-limiter-flexible RateLimiterMemory',
+      ratio: 1.05,
+    })),
+  ),
 ]
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
-/** The bench README: method, then one table per group with ratios to the baseline and target. */
-export function renderReport(rows: Row[], rounds: number): string {
+/** The bench README: method, then one table per group with ratios to the baselines and targets. */
+export function renderReport(rows: Row[], rounds: number, trips: RoundTrips, costs: ScriptCost[]): string {
   const out = [
     '# @rc/rate-tiers benchmarks',
     '',
@@ -24,35 +63,77 @@ export function renderReport(rows: Row[], rounds: number): string {
     `(load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} over 1 / 5 / 15 min at the end of the run).`,
-    'One redis-server on loopback started for the run; 500 keys round robin; limits high enough that',
+    'One redis-server on loopback started for the run, each group measured in a process of its own;',
+    '500 keys round robin; limits high enough that',
     'every call is admitted (the full write path for both libraries); block cache on its default.',
     'tinybench, `concurrency: "task"` with 64 calls in flight for c64. decisions/s = calls / wall time;',
-    'p99 = 99th percentile of single-call latency at that concurrency. The cases of a group take turns',
-    `for ${rounds} rounds of ${TIME_MS} ms; each figure is the case's median round. "× baseline"`,
-    'divides by the rate-limiter-flexible row of the same group and concurrency.',
+    'p50 / p99 = percentiles of single-call latency at that concurrency. The cases of a group take turns',
+    `for ${rounds} rounds of ${TIME_MS} ms; each figure is the case's median round. "× rlf" divides our`,
+    'decisions/s by the rate-limiter-flexible row of the same group and concurrency; "p50 × noop" divides',
+    'our p50 by the `noop EVALSHA` row (one EVALSHA of `return 0` with the same keys and arguments as a',
+    'one-limit decision: the floor of any atomic Redis decision).',
     '',
   ]
   for (const group of [...new Set(rows.map((r) => r.group))]) {
     out.push(
       `## ${group}`,
       '',
-      '| case | c | decisions/s | p99 µs | × baseline | target | met |',
-      '|---|---|---|---|---|---|---|',
+      '| case | c | decisions/s | p50 µs | p99 µs | × rlf | p50 × noop | target | met |',
+      '|---|---|---|---|---|---|---|---|---|',
     )
     for (const row of rows.filter((r) => r.group === group)) {
-      const base = rows.find(
+      const same = (name: string) =>
+        rows.find((r) => r.group === group && r.concurrency === row.concurrency && r.name === name)
+      const rlf = rows.find(
         (r) =>
           r.group === group &&
           r.concurrency === row.concurrency &&
           r.name.startsWith('rate-limiter-flexible'),
       )
-      const ratio = base ? row.opsPerSec / base.opsPerSec : 1
-      const target = TARGETS.find((t) => t.group === group && t.name === row.name)
+      const noop = same('noop EVALSHA')
+      const ratio = rlf ? row.opsPerSec / rlf.opsPerSec : 1
+      const overNoop = noop ? row.p50Us / noop.p50Us : undefined
+      const target = TARGETS.find((t) => t.group === group && t.name === row.name && t.c === row.concurrency)
+      let cell = ''
+      let met = ''
+      if (target) {
+        const base = same(target.base)
+        const value = base
+          ? target.measure === 'p50'
+            ? row.p50Us / base.p50Us
+            : row.opsPerSec / base.opsPerSec
+          : Number.NaN
+        cell = target.measure === 'p50' ? `p50 ≤ ${target.ratio} × noop` : `≥ ${target.ratio} × rlf`
+        met = (target.measure === 'p50' ? value <= target.ratio : value >= target.ratio) ? 'yes' : '**no**'
+      }
       out.push(
-        `| ${row.name} | ${row.concurrency} | ${fmt(row.opsPerSec)} | ${fmt(row.p99Us)} | ${ratio.toFixed(2)} | ${target ? `≥ ${target.ratio}` : ''} | ${target ? (ratio >= target.ratio ? 'yes' : '**no**') : ''} |`,
+        `| ${row.name} | ${row.concurrency} | ${fmt(row.opsPerSec)} | ${fmt(row.p50Us)} | ${fmt(row.p99Us)} | ${ratio.toFixed(2)} | ${overNoop === undefined ? '' : overNoop.toFixed(2)} | ${cell} | ${met} |`,
       )
     }
     out.push('')
   }
+  out.push(
+    '## round trips',
+    '',
+    'Script runs on Redis per operation, counted with `INFO commandstats` over 1,000 operations.',
+    '',
+    '| operation | round trips | target | met |',
+    '|---|---|---|---|',
+    `| consume with a concurrency lease, then release | ${trips.leasePair.toFixed(2)} | ≤ 2 | ${trips.leasePair <= 2 ? 'yes' : '**no**'} |`,
+    `| consume of a key serving a blockFor penalty | ${trips.blockedCall.toFixed(2)} | 0 | ${trips.blockedCall === 0 ? 'yes' : '**no**'} |`,
+    '',
+    '## script cost inside Redis',
+    '',
+    'µs Redis spends per EVALSHA (INFO commandstats `usec_per_call`, 2,000 sequential runs each): why a',
+    'call alone on one plain limit runs the one-limit script, and batches the general one.',
+    '',
+    '| script | µs per run | decisions per run | µs per decision |',
+    '|---|---|---|---|',
+    ...costs.map(
+      (c) =>
+        `| ${c.script} | ${c.perRun.toFixed(1)} | ${c.decisions} | ${(c.perRun / c.decisions).toFixed(1)} |`,
+    ),
+    '',
+  )
   return `${out.join('\n')}\n`
 }

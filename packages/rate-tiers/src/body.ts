@@ -71,7 +71,7 @@ export function rateLimitBody(
       title: 'Request cannot be satisfied as assigned quota has been exceeded',
       status: 429,
       detail,
-      'violated-policies': decision.limits.filter((l) => !l.allowed).map((l) => l.name),
+      'violated-policies': decision.limits.filter((l) => !l.allowed && !l.shadow).map((l) => l.name),
       tier: decision.tier,
       retryAfter,
       ...url,

@@ -9,6 +9,7 @@ export type RateTiersErrorCode =
   | 'RATE_TIERS_UNKNOWN_BUCKET'
   | 'RATE_TIERS_STORE_UNAVAILABLE'
   | 'RATE_TIERS_STORE_TIMEOUT'
+  | 'RATE_TIERS_UNSUPPORTED'
 
 /** Base class of every @rc/rate-tiers error: check `code`, not the message. */
 export class RateTiersError extends RcError<RateTiersErrorCode> {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { decideRequest, type RateTiersHttpOptions, type RouteLimit } from './http/decide'
+import { decideRequest, type HttpOutcome, type RateTiersHttpOptions, type RouteLimit } from './http/decide'
 
 export type { RouteLimit } from './http/decide'
 
@@ -13,6 +13,9 @@ declare module 'fastify' {
   }
 }
 
+const OUTCOME = Symbol('@rc/rate-tiers outcome')
+type Tracked = FastifyRequest & { [OUTCOME]?: HttpOutcome }
+
 const plugin: FastifyPluginAsync<RateTiersFastifyOptions> = async (fastify, options) => {
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.config.rateTiers
@@ -23,6 +26,14 @@ const plugin: FastifyPluginAsync<RateTiersFastifyOptions> = async (fastify, opti
     if (outcome.denied) {
       return reply.code(429).type(outcome.denied.contentType).send(outcome.denied.body)
     }
+    ;(request as Tracked)[OUTCOME] = outcome
+  })
+  // The response was sent, or the client went away first: refund per skip options, release leases.
+  fastify.addHook('onResponse', async (request, reply) => {
+    await (request as Tracked)[OUTCOME]?.done(reply.statusCode)
+  })
+  fastify.addHook('onRequestAbort', async (request) => {
+    await (request as Tracked)[OUTCOME]?.done(499)
   })
 }
 

@@ -5,6 +5,7 @@ export {
   rateLimitBody,
   rateLimitContentType,
 } from './body'
+export type { ShadowConfig } from './core/config'
 export {
   createRateTiers,
   type RateTiers,
@@ -24,12 +25,16 @@ export { type RateLimitHeadersOptions, rateLimitHeaders } from './headers'
 export { type MemoryRateStoreOptions, memoryRateStore } from './memory/store'
 export type {
   Algorithm,
+  BlockPolicy,
+  BucketsConfig,
   LimitResult,
   LimitSpec,
   NextTierLimit,
   RateDecision,
   RateStore,
   RateTiersEvent,
+  StoreAdjustment,
+  StoreBlock,
   StoreCall,
   StoreErrorMode,
   StoreLimit,

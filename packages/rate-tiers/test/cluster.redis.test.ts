@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRateTiers } from '../src/index'
 import { redisRateStore } from '../src/redis'
-import { describeRateStore } from './contract'
+import { describeRateStore } from '../src/testing'
 import { describeExactness } from './exactness'
 
 let cluster: RedisCluster
@@ -22,7 +22,7 @@ afterAll(async () => {
   await cluster?.destroy()
 })
 
-describeRateStore('redis cluster', () => redisRateStore({ client }))
+describeRateStore({ name: 'redis cluster', create: () => redisRateStore({ client }) })
 describeExactness(
   '3-master Redis Cluster',
   () => ({ cluster: cluster.startupNodes }),
@@ -41,7 +41,7 @@ describe('cluster placement', () => {
     }
     const perNode = await Promise.all(
       cluster.nodes.map(
-        async (node) => (await node.cli('KEYS', 'placement:*')).split('\n').filter(Boolean).length,
+        async (node) => (await node.cli('KEYS', 'placement:{*')).split('\n').filter(Boolean).length,
       ),
     )
     expect(perNode.filter((n) => n > 0).length).toBe(3)

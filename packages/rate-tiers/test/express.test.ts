@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RateTiersExpressOptions, rateTiersMiddleware } from '../src/express'
+import { createRateTiers } from '../src/index'
 import { appTiers } from './fixtures/app-tiers'
 
 let server: Server
@@ -67,5 +68,39 @@ describe('rateTiersMiddleware on a real Express server', () => {
     const res = await fetch(`${base}/orders`, as('loc_3', 'gold'))
     expect(res.status).toBe(500)
     expect(await res.json()).toEqual({ code: 'RATE_TIERS_UNKNOWN_TIER' })
+  })
+})
+
+describe('rateTiersMiddleware: refunds by status and concurrency leases', () => {
+  it('gives successful requests back with skipSuccessful and frees a lease when the response ends', async () => {
+    const tiers = createRateTiers({ tiers: { t: { api: '2/1h', slow: { concurrency: 1 } } } })
+    const common = { tiers, key: () => 'k', tier: () => 't' }
+    const app = express()
+    let release: () => void = () => {}
+    app.get('/ok', rateTiersMiddleware({ ...common, skipSuccessful: true }), (_req, res) => {
+      res.json({ ok: true })
+    })
+    app.get('/slow', rateTiersMiddleware({ ...common, bucket: 'slow' }), (_req, res) => {
+      release = () => res.json({ ok: true })
+    })
+    const own = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s))
+    })
+    const url = `http://127.0.0.1:${(own.address() as AddressInfo).port}`
+    try {
+      for (let i = 0; i < 4; i++) expect((await fetch(`${url}/ok`)).status).toBe(200)
+      const first = fetch(`${url}/slow`)
+      await new Promise((r) => setTimeout(r, 100))
+      expect((await fetch(`${url}/slow`)).status).toBe(429)
+      release()
+      expect((await first).status).toBe(200)
+      await new Promise((r) => setTimeout(r, 50))
+      const again = fetch(`${url}/slow`)
+      await new Promise((r) => setTimeout(r, 100))
+      release()
+      expect((await again).status).toBe(200)
+    } finally {
+      await new Promise<void>((resolve) => own.close(() => resolve()))
+    }
   })
 })

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { rateTiersPlugin } from '../src/fastify'
+import { createRateTiers } from '../src/index'
 import { appTiers } from './fixtures/app-tiers'
 
 let app: FastifyInstance | undefined
@@ -88,5 +89,36 @@ describe('rateTiersPlugin through fastify.inject', () => {
     expect(denied.statusCode).toBe(429)
     expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(denied.json()).toMatchObject({ status: 429, 'violated-policies': ['api'] })
+  })
+})
+
+describe('rateTiersPlugin: refunds by status and concurrency leases', () => {
+  it('gives failed requests back with skipFailed and frees a lease when the response ends', async () => {
+    app = Fastify()
+    let release: () => void = () => {}
+    await app.register(rateTiersPlugin, {
+      tiers: createRateTiers({ tiers: { t: { api: '3/1h', slow: { concurrency: 1 } } } }),
+      key: () => 'k',
+      tier: () => 't',
+      skipFailed: true,
+    })
+    app.get('/fail', async (_request, reply) => reply.code(500).send({ ok: false }))
+    app.get('/ok', async () => ({ ok: true }))
+    app.get(
+      '/slow',
+      { config: { rateTiers: { bucket: 'slow' } } },
+      () => new Promise((r) => (release = () => r('done'))),
+    )
+    for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/fail' })).statusCode).toBe(500)
+    expect((await app.inject({ url: '/ok' })).headers['x-ratelimit-remaining']).toBe('2')
+    const first = app.inject({ url: '/slow' })
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await app.inject({ url: '/slow' })).statusCode).toBe(429)
+    release()
+    expect((await first).statusCode).toBe(200)
+    const again = app.inject({ url: '/slow' })
+    await new Promise((r) => setTimeout(r, 50))
+    release()
+    expect((await again).statusCode).toBe(200)
   })
 })

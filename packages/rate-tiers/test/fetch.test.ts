@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { withRateTiers } from '../src/fetch'
+import { createRateTiers } from '../src/index'
 import { appTiers } from './fixtures/app-tiers'
 
 function build() {
@@ -63,5 +64,31 @@ describe('withRateTiers inside a Hono app', () => {
     expect(res.status).toBe(500)
     expect(await res.json()).toEqual({ code: 'RATE_TIERS_UNKNOWN_TIER' })
     expect(handled()).toBe(0)
+  })
+})
+
+describe('withRateTiers: concurrency leases end with the response body', () => {
+  it('holds the slot while the body streams and frees it when the body has been read', async () => {
+    const tiers = createRateTiers({ tiers: { t: { slow: { concurrency: 1 } } } })
+    let push: (chunk: string | null) => void = () => {}
+    const handler = withRateTiers(
+      () =>
+        new Response(
+          new ReadableStream<string>({
+            start(controller) {
+              push = (chunk) => (chunk === null ? controller.close() : controller.enqueue(chunk))
+            },
+          }).pipeThrough(new TextEncoderStream()),
+        ),
+      { tiers, key: () => 'k', tier: () => 't', bucket: 'slow' },
+    )
+    const first = await handler(new Request('http://x/'))
+    expect(first.status).toBe(200)
+    expect((await handler(new Request('http://x/'))).status).toBe(429)
+    push('hello')
+    push(null)
+    expect(await first.text()).toBe('hello')
+    await new Promise((r) => setTimeout(r, 10))
+    expect((await handler(new Request('http://x/'))).status).toBe(200)
   })
 })

@@ -7,14 +7,14 @@ import {
   type RateTiersEvent,
   type TiersConfig,
 } from '../src/index'
+import { describeRateStore } from '../src/testing'
 import { ALGORITHMS } from '../src/types'
-import { describeRateStore } from './contract'
 
-describeRateStore('memory', () => memoryRateStore())
+describeRateStore({ name: 'memory', create: () => memoryRateStore() })
 
-describe('memory store single-limit path', () => {
-  // createRateTiers decides one limit on its memory store without going through `decide`; a store
-  // wrapped in a plain object takes the general path. Both must give the same decisions.
+describe('memory store decideInto', () => {
+  // createRateTiers decides through a store's decideInto when it has one; a store wrapped in a plain
+  // object with only `decide` takes the general path. Both must give the same decisions.
   it.each(ALGORITHMS)('%s: the same decisions as through RateStore.decide', async (algorithm) => {
     await fc.assert(
       fc.asyncProperty(
@@ -83,7 +83,7 @@ describe('memory store single-limit path', () => {
 })
 
 describe('memory store failing', () => {
-  // The single-limit path reaches a memory store directly; a throw there must still be a store error.
+  // decideInto is called directly; a throw there must still be a store error.
   it.each([
     ['api', 'one limit'],
     ['both', 'two limits'],

@@ -4,16 +4,24 @@ import { startRedis, TEST_REDIS_URL } from '@rc/test-services'
 import fc from 'fast-check'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createRateTiers, type RateTiersEvent } from '../src/index'
+import { resolveTiers } from '../src/core/config'
+import { newResults, toDecision } from '../src/core/decision'
+import { createRateTiers, memoryRateStore, type RateTiersEvent, type TiersConfig } from '../src/index'
 import { redisRateStore } from '../src/redis'
-import { scriptSource, singleScriptSource } from '../src/redis/scripts'
+import {
+  encodeAdjustment,
+  encodeDecisions,
+  encodeSingle,
+  scriptSource,
+  singleSource,
+} from '../src/redis/scripts'
+import { describeRateStore } from '../src/testing'
 import { ALGORITHMS } from '../src/types'
-import { describeRateStore } from './contract'
 import { useSharedRedis } from './support/shared-redis'
 
 const { client, prefix } = useSharedRedis('rt-test')
 
-describeRateStore('redis', () => redisRateStore({ client, prefix }))
+describeRateStore({ name: 'redis', create: () => redisRateStore({ client, prefix }) })
 
 describe('Lua scripts against the memory implementation', () => {
   it.each(ALGORITHMS)(
@@ -59,30 +67,123 @@ describe('Lua scripts against the memory implementation', () => {
   )
 })
 
-describe('single-limit scripts against the batch scripts', () => {
-  // A key may be decided by either (one limit alone, or in a batch or with other limits), so both
-  // must store the same values and answer the same. Redis TIME moves between two scripts, so here
-  // both read a clock the test passes in (the last two ARGV, in TIME's format): every answer and
-  // every stored value must then be identical. The clock starts at Redis time and only moves on, so
-  // key expiry (set from it) never drops a key early.
+describe('Lua scripts against the memory store, on one clock', () => {
+  // Every decision and adjustment, with every kind of limit, must give the same numbers from Redis
+  // and from memory: both read a clock the test moves (Redis TIME replaced by the last two ARGV,
+  // in TIME's format). The clock starts at Redis time and only moves on, so key expiry (set from
+  // it) never drops a key early.
   const onTestClock = (source: string) => {
-    const replaced = source.replace("redis.call('TIME')", '{ARGV[#ARGV - 1], ARGV[#ARGV]}')
+    const replaced = source.replace("call('TIME')", '{ARGV[#ARGV - 1], ARGV[#ARGV]}')
+    expect(replaced).not.toBe(source)
+    return script(replaced)
+  }
+  const tiers: TiersConfig = {
+    t: {
+      a: '6/150ms',
+      b: ['5/300ms', { limit: 9, window: '1s', burst: 4 }],
+      p: { limit: 4, window: '200ms', chargeDenied: true, blockFor: { duration: '250ms', factor: 2 } },
+      s: ['7/1s', { limit: 3, window: '400ms', shadow: true }],
+      c: { concurrency: 2, lease: '300ms' },
+    },
+  }
+  const combos = [['a'], ['b'], ['a', 'b'], ['p'], ['p', 'a'], ['s'], ['s', 'c'], ['c', 'b']]
+
+  it.each(ALGORITHMS)('%s: the same answers, step by step', async (algorithm) => {
+    const resolved = resolveTiers(tiers, algorithm).get('t')!
+    const run = onTestClock(scriptSource(algorithm))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            combo: fc.constantFrom(...combos),
+            cost: fc.integer({ min: 1, max: 4 }),
+            charge: fc.boolean(),
+            refund: fc.constantFrom(0, 0, 0, 1, 2, -1),
+            release: fc.boolean(),
+            gapUs: fc.oneof(
+              fc.constantFrom(0, 0, 1, 50_000, 100_000, 150_000, 300_000),
+              fc.integer({ min: 0, max: 400_000 }),
+            ),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        async (steps) => {
+          const key = `eq-${randomBytes(6).toString('hex')}`
+          const storageKey = (k: string, name: string) => `${prefix}{${k}}${name}`
+          const [sec, usec] = (await client.time()) as [number, number]
+          let clockUs = Number(sec) * 1_000_000 + Number(usec)
+          const memory = memoryRateStore({ now: () => clockUs / 1000 })
+          let leases = 0
+          for (const { combo, cost: wanted, charge, refund, release, gapUs } of steps) {
+            clockUs += gapUs
+            const time = [String(Math.floor(clockUs / 1_000_000)), String(clockUs % 1_000_000)]
+            const limits = combo.flatMap((b) => resolved.get(b)!)
+            // createRateTiers rejects a cost above the capacity, so the scripts never see one.
+            const cost = Math.min(
+              wanted,
+              ...limits.filter((l) => !l.concurrency).map((l) => (algorithm === 'gcra' ? l.burst : l.limit)),
+            )
+            const lease = limits.some((l) => l.concurrency) ? `lease-${++leases}` : ''
+            const call = { algorithm, key, limits, cost, charge, lease }
+            const { keys, args } = encodeDecisions([call], storageKey)
+            const reply = (await runScript(client, run, keys, [...args, ...time])) as number[]
+            const fromMemory = newResults(limits)
+            memory.decideInto!(call, fromMemory)
+            const fromRedis = newResults(limits)
+            for (let i = 0; i < limits.length; i++) {
+              const [allowed, remaining, resetMs, retryAfterMs, nextMs] = reply.slice(1 + 5 * i, 6 + 5 * i)
+              Object.assign(fromRedis[i]!, {
+                allowed: allowed === 1,
+                remaining,
+                resetMs,
+                retryAfterMs,
+                nextMs,
+              })
+            }
+            expect(fromRedis).toEqual(fromMemory)
+            expect(reply[0]).toBe(clockUs)
+            const admitted = charge && toDecision('t', limits, fromMemory, false).allowed
+            if (!admitted || (refund === 0 && !release)) continue
+            const adjustment = {
+              algorithm,
+              key,
+              limits: release ? limits : limits.filter((l) => !l.concurrency),
+              units: refund,
+              at: clockUs / 1000,
+              charged: cost,
+              lease: release ? lease : '',
+            }
+            const encoded = encodeAdjustment(adjustment, storageKey)
+            await runScript(client, run, encoded.keys, [...encoded.args, ...time])
+            memory.adjust!(adjustment)
+          }
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+})
+
+describe('one-limit scripts against the general script', () => {
+  // A key may be decided by either (alone, or in a batch or with other limits), so both must store
+  // the same values and answer the same, on the same test clock as above.
+  const onTestClock = (source: string) => {
+    const replaced = source.replace("call('TIME')", '{ARGV[#ARGV - 1], ARGV[#ARGV]}')
     expect(replaced).not.toBe(source)
     return script(replaced)
   }
   const stored = async (key: string, algorithm: string) =>
     algorithm === 'sliding-log' ? client.lrange(key, 0, -1) : client.get(key)
 
-  it.each(ALGORITHMS)('%s: the same calls get the same answers from both', async (algorithm) => {
-    const single = onTestClock(singleScriptSource(algorithm))
-    const batch = onTestClock(scriptSource(algorithm))
+  it.each(ALGORITHMS)('%s: the same calls get the same answers and stored values', async (algorithm) => {
+    const single = onTestClock(singleSource(algorithm))
+    const general = onTestClock(scriptSource(algorithm))
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
             cost: fc.integer({ min: 1, max: 4 }),
             charge: fc.boolean(),
-            // Microseconds; round gaps land on window edges.
             gapUs: fc.oneof(
               fc.constantFrom(0, 0, 1, 40_000, 50_000, 150_000, 300_000),
               fc.integer({ min: 0, max: 400_000 }),
@@ -93,22 +194,41 @@ describe('single-limit scripts against the batch scripts', () => {
         fc.constantFrom([6, 150, 6], [5, 300, 2], [3, 50, 3], [70, 100_000, 9]),
         async (calls, [limit, windowMs, burst]) => {
           const id = randomBytes(6).toString('hex')
-          const [a, b] = [`${prefix}{${id}}:single`, `${prefix}{${id}}:batch`]
+          const names = { a: ':single', b: ':general' }
+          const storageKey = (k: string, name: string) => `${prefix}{${k}}${name}`
           const [sec, usec] = (await client.time()) as [number, number]
           let clockUs = Number(sec) * 1_000_000 + Number(usec)
-          // createRateTiers rejects a cost above the capacity, so the scripts never see one.
           const capacity = algorithm === 'gcra' ? burst : limit
+          const limitOf = (name: string) => ({
+            name,
+            limit: limit!,
+            windowMs: windowMs!,
+            burst: burst!,
+            concurrency: false,
+            shadow: false,
+            chargeDenied: false,
+            block: undefined,
+          })
           for (const { cost: wanted, charge, gapUs } of calls) {
-            const cost = Math.min(wanted, capacity)
+            const cost = Math.min(wanted, capacity!)
             clockUs += gapUs
             const time = [String(Math.floor(clockUs / 1_000_000)), String(clockUs % 1_000_000)]
-            const flag = charge ? '1' : '0'
-            const [one, many] = (await Promise.all([
-              runScript(client, single, [a], [flag, cost, limit, windowMs, burst, ...time]),
-              runScript(client, batch, [b], [1, flag, cost, 1, limit, windowMs, burst, ...time]),
+            const one = encodeSingle(
+              { algorithm, key: id, limits: [limitOf(names.a)], cost, charge, lease: '' },
+              storageKey,
+            )
+            const many = encodeDecisions(
+              [{ algorithm, key: id, limits: [limitOf(names.b)], cost, charge, lease: '' }],
+              storageKey,
+            )
+            const [x, y] = (await Promise.all([
+              runScript(client, single, one.keys, [...one.args, ...time]),
+              runScript(client, general, many.keys, [...many.args, ...time]),
             ])) as [number[], number[]]
-            expect(one).toEqual(many)
-            expect(await stored(a, algorithm)).toEqual(await stored(b, algorithm))
+            expect(x).toEqual(y)
+            expect(await stored(storageKey(id, names.a), algorithm)).toEqual(
+              await stored(storageKey(id, names.b), algorithm),
+            )
           }
         },
       ),
@@ -214,19 +334,19 @@ describe('script cache loss', () => {
       store: redisRateStore({ client: ownClient }),
       tiers: { free: { api: '3/1m', analysis: '5/1h' } },
     })
-    // One limit runs the single-limit script, two run the batch script.
+    // One limit runs the one-limit script, two run the general script.
     const one = { key: 'k', tier: 'free', bucket: 'api' }
     const two = { key: 'k', tier: 'free', buckets: ['api', 'analysis'] }
-    const { sha } = script(singleScriptSource('sliding-log'))
-    const { sha: batchSha } = script(scriptSource('sliding-log'))
+    const { sha } = script(singleSource('sliding-log'))
+    const { sha: generalSha } = script(scriptSource('sliding-log'))
     expect((await tiers.consume(one)).remaining).toBe(2)
     expect((await tiers.consume(two)).remaining).toBe(1)
-    expect(await own.cli('SCRIPT', 'EXISTS', sha, batchSha)).toBe('1\n1')
+    expect(await own.cli('SCRIPT', 'EXISTS', sha, generalSha)).toBe('1\n1')
     await own.cli('SCRIPT', 'FLUSH')
-    expect(await own.cli('SCRIPT', 'EXISTS', sha, batchSha)).toBe('0\n0')
+    expect(await own.cli('SCRIPT', 'EXISTS', sha, generalSha)).toBe('0\n0')
     expect((await tiers.consume(one)).remaining).toBe(0)
     expect(await own.cli('SCRIPT', 'EXISTS', sha)).toBe('1')
     expect((await tiers.consume(two)).allowed).toBe(false)
-    expect(await own.cli('SCRIPT', 'EXISTS', batchSha)).toBe('1')
+    expect(await own.cli('SCRIPT', 'EXISTS', generalSha)).toBe('1')
   })
 })

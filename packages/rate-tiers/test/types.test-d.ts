@@ -12,6 +12,7 @@ import {
   rateLimitHeaders,
 } from '../src/index'
 import { redisRateStore } from '../src/redis'
+import { describeRateStore } from '../src/testing'
 
 const tiers = createRateTiers({ tiers: { free: { api: '20/1m' } } })
 
@@ -69,5 +70,49 @@ describe('public types', () => {
     withRateTiers(() => new Response(), { tiers, key: () => 'k', tier: () => 'free', body: 'xml' })
     // @ts-expect-error headers are built from a decision
     rateLimitHeaders({ allowed: true })
+  })
+
+  it('types the 0.2 controls and refuses their misuse', () => {
+    createRateTiers({
+      tiers: {
+        free: {
+          api: ['20/1m', { limit: 500, window: '1d', shadow: true }],
+          login: {
+            limit: 5,
+            window: '15m',
+            chargeDenied: true,
+            blockFor: { duration: '1m', factor: 2, max: '1h' },
+          },
+          inflight: { concurrency: 5, lease: '30s' },
+        },
+      },
+      shadow: { free: ['api'] },
+      overrides: { acme: { api: '1000/1m' } },
+      limitsFor: async () => undefined,
+      presence: { interval: '5s' },
+    })
+    // @ts-expect-error a concurrency has no window
+    createRateTiers({ tiers: { free: { c: { concurrency: 5, window: '1m' } } } })
+    // @ts-expect-error blockFor is a duration or a policy
+    createRateTiers({ tiers: { free: { a: { limit: 1, window: '1m', blockFor: true } } } })
+    // @ts-expect-error shadow lists buckets, or true for the whole tier
+    createRateTiers({ tiers: { free: { api: '1/1m' } }, shadow: { free: 'api' } })
+    const d = {} as RateDecision
+    expectTypeOf(tiers.refund(d)).resolves.toBeVoid()
+    expectTypeOf(tiers.settle(d, 3)).resolves.toBeVoid()
+    expectTypeOf(tiers.release(d)).resolves.toBeVoid()
+    expectTypeOf(d.nextMs).toBeNumber()
+    // @ts-expect-error settle needs the actual cost
+    tiers.settle(d)
+    describeRateStore({ name: 'mine', create: () => memoryRateStore() })
+    // @ts-expect-error the factory makes a store
+    describeRateStore({ name: 'mine', create: () => 'redis' })
+    rateTiersMiddleware({
+      tiers,
+      key: () => 'k',
+      tier: () => 'free',
+      skipFailed: true,
+      skipSuccessful: false,
+    })
   })
 })

@@ -1,4 +1,5 @@
 export { freePort } from './ports'
+export { type PosterSample, posterSampleNames, posterSamplesDir, readPosterSample } from './poster-samples'
 export { createTestDatabase, TEST_PG_URL, TEST_REDIS_URL, type TestDatabase } from './postgres'
 export { type RedisServer, type RedisServerOptions, startRedis } from './redis'
 export { type RedisCluster, type RedisClusterOptions, startRedisCluster } from './redis-cluster'

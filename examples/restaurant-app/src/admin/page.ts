@@ -23,8 +23,8 @@ export function adminPage(userName: string): string {
 <h1>Restaurants</h1>
 <p class="muted">Logged in as ${escapeHtml(userName)}. Sync status refreshes every few seconds.</p>
 <table id="restaurants"><thead><tr>
-  <th>Restaurant</th><th>Plan</th><th>Status</th><th>Last sync</th><th>Errors (24 h)</th><th>Sync</th>
-</tr></thead><tbody><tr><td colspan="6" class="muted">Loading…</td></tr></tbody></table>
+  <th>Restaurant</th><th>Plan</th><th>Status</th><th>Last sync</th><th>Errors (24 h)</th><th>Poster</th><th>Sync</th>
+</tr></thead><tbody><tr><td colspan="7" class="muted">Loading…</td></tr></tbody></table>
 <script src="/admin/app.js" defer></script></body></html>`
 }
 
@@ -36,16 +36,23 @@ const running = new Map(); // restaurant id -> job id
 function text(value) { return value == null ? '—' : String(value); }
 function when(iso) { return iso ? new Date(iso).toLocaleString() : 'never'; }
 
+// The per-account circuit breaker: answering, failing, or backing off after failing again and again.
+function poster(p) {
+  if (p.backoffUntil) return 'backing off until ' + new Date(p.backoffUntil).toLocaleTimeString() + ' (' + p.failures + ' failed syncs)';
+  return p.failures > 0 ? p.failures + ' failed sync' + (p.failures > 1 ? 's' : '') : 'ok';
+}
+
 function row(r) {
   const tr = document.createElement('tr');
   tr.dataset.restaurant = r.id;
-  const cells = [r.name + ' (' + r.id + ')', r.tier, r.status, when(r.lastSyncAt), String(r.errors24h)];
+  const cells = [r.name + ' (' + r.id + ')', r.tier, r.status, when(r.lastSyncAt), String(r.errors24h), poster(r.poster)];
   cells.forEach((value, i) => {
     const td = document.createElement('td');
     td.textContent = value;
     if (i === 2) { td.className = 'status status-' + r.status; if (r.lastError) td.title = r.lastError; }
     if (i === 3) td.className = 'last-sync';
     if (i === 4) td.className = 'errors';
+    if (i === 5) td.className = 'poster' + (r.poster.backoffUntil ? ' status-error' : '');
     tr.appendChild(td);
   });
   const td = document.createElement('td');

@@ -50,6 +50,12 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
           lastSyncAt: r.lastSyncAt,
           lastError: r.lastError,
           errors24h: errors[r.id] ?? 0,
+          // The per-account circuit breaker: failed syncs in a row, and the back-off while it is open.
+          poster: {
+            failures: r.posterFailures,
+            backoffUntil:
+              r.posterBackoffUntil && r.posterBackoffUntil > new Date() ? r.posterBackoffUntil : null,
+          },
         })),
       }
     },

@@ -30,6 +30,7 @@ import { orderRoutes } from '../orders/routes'
 import { restaurantRoutes } from '../restaurants/routes'
 import { tenantScope } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
+import { supplyRoutes } from '../supplies/routes'
 import { syncRoutes } from '../sync/routes'
 import { type UiOptions, uiRoutes } from '../ui/routes'
 import { webhookRoutes } from '../webhooks/routes'
@@ -88,6 +89,7 @@ export async function buildApp(
       await tenant.register(draftRoutes, { runtime })
       await tenant.register(analyticsRoutes, { runtime })
       await tenant.register(memberRoutes, { runtime })
+      await tenant.register(supplyRoutes, { runtime })
     },
     { prefix: '/api/restaurants/:restaurantId' },
   )

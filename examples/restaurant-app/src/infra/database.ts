@@ -15,6 +15,7 @@ export const tenantTables = [
   'checklist_items',
   'supplier_orders',
   'supplier_order_lines',
+  'poster_supplies',
 ] as const
 
 export const APP_ROLE = 'rc_app'

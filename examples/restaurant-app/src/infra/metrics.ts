@@ -74,6 +74,23 @@ export function createMetrics() {
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    webhookEvents: new Counter({
+      name: 'webhook_events_total',
+      help: 'Poster webhooks by outcome (handled, duplicate, ignored, rejected, rate_limited) and reason',
+      labelNames: ['outcome', 'reason'] as const,
+      registers: [registry],
+    }),
+    posterBreakerOpened: new Counter({
+      name: 'poster_breaker_opened_total',
+      help: 'Times an account kept failing on Poster’s side and its syncs started backing off',
+      registers: [registry],
+    }),
+    posterSupplies: new Counter({
+      name: 'poster_supplies_total',
+      help: 'Received orders sent to Poster as supplies, by outcome of each attempt',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   }
 }
 

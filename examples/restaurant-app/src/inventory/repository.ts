@@ -42,7 +42,8 @@ export async function listStock(
   const { rows } = await db.query<z.output<typeof stockItem>>(
     restaurantId,
     `SELECT s.storage_poster_id AS "storageId", s.ingredient_poster_id AS "ingredientId", i.name, i.unit,
-                  s.quantity::float8 AS quantity, i.limit_value::float8 AS "limitValue"
+                  s.quantity::float8 AS quantity, i.limit_value::float8 AS "limitValue",
+                  s.prime_cost::float8 AS "primeCost"
            FROM stock_levels s JOIN ingredients i
              ON i.restaurant_id = s.restaurant_id AND i.poster_id = s.ingredient_poster_id
            WHERE ($1::int IS NULL OR s.storage_poster_id = $1) ORDER BY s.storage_poster_id, i.name`,

@@ -64,5 +64,6 @@ export const stockItem = z.object({
   unit: nullableText,
   quantity: z.number(),
   limitValue: z.number(),
+  primeCost: z.number().nullable().describe('per unit, in currency units (Poster sends kopecks)'),
 })
 export const stockList = z.object({ items: z.array(stockItem) })

@@ -13,6 +13,7 @@ import {
   PermanentJobError,
   QueueUnavailableError,
   type ScheduleOptions,
+  type SupplyJobData,
   type SyncJobData,
   scheduleNames,
 } from './queue'
@@ -148,6 +149,18 @@ export function createBullQueue(options: {
       const counts = await unavailable(queue.getJobCounts(...jobStates))
       return Object.fromEntries(jobStates.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>
     },
+    async enqueueSupply(data) {
+      const job = await unavailable(
+        queue.add('poster-supply', data, {
+          jobId: `supply-${randomUUID()}`,
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+          removeOnComplete: { age: 24 * 3600, count: 5_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        }),
+      )
+      return { id: job.id as string, deduplicated: false }
+    },
     startWorker(handlers: JobHandlers, concurrency: number) {
       worker = new Worker(
         QUEUE,
@@ -161,6 +174,8 @@ export function createBullQueue(options: {
             if (job.name === 'sync') return await handlers.sync(job.data as SyncJobData, context)
             if (job.name === 'sync-all') return await handlers.syncAll(context)
             if (job.name === 'token-check') return await handlers.tokenCheck(context)
+            if (job.name === 'poster-supply')
+              return await handlers.pushSupply(job.data as SupplyJobData, context)
             throw new PermanentJobError(`Unknown job ${job.name}`)
           } catch (error) {
             if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message)

@@ -10,13 +10,14 @@ import {
   type JobQueue,
   type JobState,
   PermanentJobError,
+  type SupplyJobData,
   type SyncJobData,
   scheduleNames,
 } from './queue'
 
 interface Entry {
   info: JobInfo
-  data: SyncJobData | undefined
+  data: SyncJobData | SupplyJobData | undefined
   dedupe: string | undefined
   timer?: NodeJS.Timeout
 }
@@ -42,8 +43,8 @@ export function createMemoryQueue(
   let scheduled = false
   const idle = new Set<() => void>()
 
-  function add(name: string, data: SyncJobData | undefined, delayMs = 0): EnqueueResult {
-    const dedupe = data ? dedupeKey(data) : undefined
+  function add(name: string, data: SyncJobData | SupplyJobData | undefined, delayMs = 0): EnqueueResult {
+    const dedupe = data && name === 'sync' ? dedupeKey(data as SyncJobData) : undefined
     const existing = dedupe ? byDedupe.get(dedupe) : undefined
     if (existing) return { id: existing, deduplicated: true }
     const id = `${name}-${randomUUID()}`
@@ -119,9 +120,11 @@ export function createMemoryQueue(
       info.result =
         info.name === 'sync'
           ? await work.sync(entry.data as SyncJobData, context)
-          : info.name === 'sync-all'
-            ? await work.syncAll(context)
-            : await work.tokenCheck(context)
+          : info.name === 'poster-supply'
+            ? await work.pushSupply(entry.data as SupplyJobData, context)
+            : info.name === 'sync-all'
+              ? await work.syncAll(context)
+              : await work.tokenCheck(context)
       info.state = 'completed'
       info.progress = 100
       info.failedReason = undefined
@@ -172,6 +175,10 @@ export function createMemoryQueue(
     async get(id) {
       const entry = jobs.get(id)
       return entry ? { ...entry.info } : undefined
+    },
+    async enqueueSupply(data) {
+      if (closed) throw new Error('The job queue is closed.')
+      return add('poster-supply', data)
     },
     async counts() {
       const counts: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 }

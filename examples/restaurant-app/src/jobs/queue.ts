@@ -9,6 +9,12 @@ export interface SyncJobData {
   reason: 'manual' | 'scheduled' | 'webhook'
 }
 
+/** A received order to send to Poster as a supply (its outbox row says what and how far it got). */
+export interface SupplyJobData {
+  restaurantId: string
+  orderId: number
+}
+
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed'
 export const jobStates: readonly JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed']
 
@@ -41,6 +47,8 @@ export interface JobHandlers {
   syncAll(context: JobContext): Promise<unknown>
   /** Daily: tokens near their two-year end or refused by Poster. */
   tokenCheck(context: JobContext): Promise<unknown>
+  /** A received order's supply to Poster, exactly once (safe to run twice or concurrently). */
+  pushSupply(data: SupplyJobData, context: JobContext): Promise<unknown>
 }
 
 export interface EnqueueResult {
@@ -69,6 +77,8 @@ export interface JobQueue {
   syncNow(data: SyncJobData): Promise<EnqueueResult>
   get(id: string): Promise<JobInfo | undefined>
   counts(): Promise<Record<JobState, number>>
+  /** Sends a received order's supply to Poster; not deduplicated (each run claims the order first). */
+  enqueueSupply(data: SupplyJobData): Promise<EnqueueResult>
   /** Run jobs in this process. */
   startWorker(handlers: JobHandlers, concurrency: number): void
   /**

@@ -1,6 +1,7 @@
 import type { TenantDb, TenantTx } from '@rc/tenant-db'
 import type { z } from 'zod'
 import type { Order, OrderStatus, orderSummary } from './schemas'
+import { loadOutbox } from './supply-outbox'
 
 const ORDER_COLUMNS = `o.id::int, o.supplier_poster_id AS "supplierId", s.name AS "supplierName", o.status, o.note,
   o.created_by::int AS "createdBy", o.created_at AS "createdAt", o.updated_at AS "updatedAt"`
@@ -23,19 +24,32 @@ export async function listOrders(
 
 /** The order with its lines, inside the caller's tenant transaction. */
 export async function loadOrder(tx: TenantTx, id: number): Promise<Order | undefined> {
-  const { rows } = await tx.query<Omit<Order, 'lines'>>(
-    `SELECT ${ORDER_COLUMNS} FROM supplier_orders o
+  const { rows } = await tx.query<Omit<Order, 'lines' | 'posterSupply'> & { restaurantId: string }>(
+    `SELECT ${ORDER_COLUMNS}, o.restaurant_id AS "restaurantId" FROM supplier_orders o
      JOIN suppliers s ON s.restaurant_id = o.restaurant_id AND s.poster_id = o.supplier_poster_id WHERE o.id = $1`,
     [id],
   )
   if (!rows[0]) return undefined
+  const { restaurantId, ...row } = rows[0]
+  const outbox = await loadOutbox(tx, id)
   const { rows: lines } = await tx.query<Order['lines'][number]>(
     `SELECT l.ingredient_poster_id AS "ingredientId", i.name, i.unit, l.quantity::float8 AS quantity
      FROM supplier_order_lines l JOIN ingredients i ON i.restaurant_id = l.restaurant_id AND i.poster_id = l.ingredient_poster_id
      WHERE l.order_id = $1 ORDER BY i.name`,
     [id],
   )
-  return { ...rows[0], lines }
+  const posterSupply = outbox
+    ? {
+        state: outbox.state,
+        supplyId: outbox.posterSupplyId,
+        attempts: outbox.attempts,
+        error: outbox.lastError,
+        updatedAt: outbox.updatedAt,
+        retry:
+          outbox.state === 'failed' ? `/api/restaurants/${restaurantId}/orders/${id}/poster-supply` : null,
+      }
+    : null
+  return { ...row, lines, posterSupply }
 }
 
 /** A draft order and its lines in one transaction; a missing supplier or ingredient fails with 23503. */

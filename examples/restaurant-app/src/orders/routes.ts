@@ -4,6 +4,7 @@ import { errorBody, HttpError, notFound } from '../http/errors'
 import { restaurantParams } from '../restaurants/schemas'
 import { tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
+import { queueSupply } from './receive'
 import { createOrder, listOrders, loadOrder, lockOrderStatus, updateOrderStatus } from './repository'
 import {
   createBody,
@@ -15,6 +16,7 @@ import {
   orderList,
   statusBody,
 } from './schemas'
+import { loadOutbox, retryOutbox } from './supply-outbox'
 
 // The only moves an order can make; everything else is a 409.
 const transitions: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -98,13 +100,25 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     },
   )
 
+  /** Sends the order's supply to Poster; the outbox row already holds it, so a lost job loses nothing. */
+  async function nudge(restaurantId: string, orderId: number, log: { warn(o: object, m: string): void }) {
+    try {
+      await runtime.jobs.enqueueSupply({ restaurantId, orderId })
+    } catch (error) {
+      log.warn(
+        { err: error, orderId },
+        'could not enqueue the Poster supply; the scheduled sweep will send it',
+      )
+    }
+  }
+
   app.patch(
     '/orders/:id',
     {
       config: { minRole: 'manager' },
       schema: {
         ...tags,
-        summary: 'Move an order to its next status',
+        summary: 'Move an order to its next status; `received` sends it to Poster as a supply, exactly once',
         params: idParams,
         body: statusBody,
         response: tenantErrors({ 200: order, 409: errorBody }),
@@ -112,7 +126,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     },
     async (request) => {
       const tenant = tenantOf(request)
-      const next = request.body.status
+      const { status: next, storageId, prices } = request.body
       const order = await db.withTenant(tenant.id, async (tx) => {
         const current = await lockOrderStatus(tx, request.params.id)
         if (!current) throw notFound(`Order ${request.params.id}`)
@@ -120,10 +134,49 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
           throw new HttpError(409, 'INVALID_TRANSITION', `An order that is ${current} cannot become ${next}.`)
         }
         await updateOrderStatus(tx, request.params.id, next)
-        return loadOrder(tx, request.params.id)
+        const loaded = (await loadOrder(tx, request.params.id)) as Order
+        // The supply joins the outbox in the same transaction as the status: both or neither.
+        if (next === 'received') await queueSupply(tx, tenant.id, loaded, { storageId, prices })
+        return next === 'received' ? loadOrder(tx, request.params.id) : loaded
       })
+      if (next === 'received') await nudge(tenant.id, request.params.id, request.log)
       await runtime.invalidate(tenant.id, ['orders'])
       return order
+    },
+  )
+
+  app.post(
+    '/orders/:id/poster-supply',
+    {
+      config: { minRole: 'manager' },
+      schema: {
+        ...tags,
+        summary: "Send a received order's supply to Poster again (after Poster refused it)",
+        params: idParams,
+        response: tenantErrors({
+          202: order,
+          409: errorBody.describe('Not received yet, or already in Poster'),
+          503: errorBody.describe('The job queue is unreachable'),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request)
+      const outbox = await db.withTenant(tenant.id, (tx) => loadOutbox(tx, request.params.id))
+      if (!outbox) {
+        const exists = await db.withTenant(tenant.id, (tx) => lockOrderStatus(tx, request.params.id))
+        if (!exists) throw notFound(`Order ${request.params.id}`)
+        throw new HttpError(409, 'NOT_RECEIVED', 'Only a received order goes to Poster; receive it first.')
+      }
+      if (outbox.state === 'done') {
+        throw new HttpError(409, 'ALREADY_IN_POSTER', `This order is Poster supply ${outbox.posterSupplyId}.`)
+      }
+      await retryOutbox(db, tenant.id, request.params.id)
+      await runtime.jobs.enqueueSupply({ restaurantId: tenant.id, orderId: request.params.id })
+      await runtime.invalidate(tenant.id, ['orders'])
+      return reply
+        .code(202)
+        .send((await db.withTenant(tenant.id, (tx) => loadOrder(tx, request.params.id))) as Order)
     },
   )
 }

@@ -22,7 +22,21 @@ export const createBody = z.object({
       'each ingredient may appear once',
     ),
 })
-export const statusBody = z.object({ status: z.enum(orderStatuses) })
+export const statusBody = z.object({
+  status: z.enum(orderStatuses),
+  /** On `received`: the storage the delivery went into. Default the restaurant's first storage. */
+  storageId: posterId.optional(),
+  /** On `received`: invoice prices per unit, in currency units. Default the last synced prime cost. */
+  prices: z
+    .array(
+      z.object({
+        ingredientId: posterId,
+        unitPrice: z.number().nonnegative().max(100_000_000),
+      }),
+    )
+    .max(500)
+    .optional(),
+})
 
 const nullableText = z.string().nullable()
 const orderFields = {
@@ -37,10 +51,28 @@ const orderFields = {
 }
 export const orderSummary = z.object({ ...orderFields, lineCount: z.number().int() })
 export const orderList = z.object({ items: z.array(orderSummary) })
+/** Where a received order stands in Poster. */
+export const posterSupply = z
+  .object({
+    state: z
+      .enum(['pending', 'sending', 'unknown', 'done', 'failed'])
+      .describe(
+        'pending: queued; sending: a worker is at it; unknown: its answer was lost, it is being checked; done: the supply exists; failed: Poster refused it',
+      ),
+    supplyId: z.number().int().nullable().describe("Poster's supply id, once done"),
+    attempts: z.number().int(),
+    error: nullableText.describe('why the last attempt did not finish it'),
+    updatedAt: z.date(),
+    retry: z.string().nullable().describe('POST here to send a failed supply again'),
+  })
+  .nullable()
+  .describe('null until the order is received')
+
 export const order = z.object({
   ...orderFields,
   lines: z.array(
     z.object({ ingredientId: z.number().int(), name: z.string(), unit: nullableText, quantity: z.number() }),
   ),
+  posterSupply,
 })
 export type Order = z.output<typeof order>

@@ -13,6 +13,10 @@ export interface Restaurant {
   status: string
   lastSyncAt: Date | null
   lastError: string | null
+  /** Failed syncs in a row that Poster's side caused (5xx, timeouts): the circuit breaker's count. */
+  posterFailures: number
+  /** While in the future, this account's syncs back off (the breaker is open). */
+  posterBackoffUntil: Date | null
 }
 
 export type RestaurantStatus =
@@ -26,7 +30,8 @@ export type RestaurantStatus =
 
 const RESTAURANT_COLUMNS = `id, name, poster_account AS "posterAccount", poster_base_url AS "posterBaseUrl",
   token_ciphertext AS "tokenCiphertext", token_issued_at AS "tokenIssuedAt", tier, active, status,
-  last_sync_at AS "lastSyncAt", last_error AS "lastError"`
+  last_sync_at AS "lastSyncAt", last_error AS "lastError", poster_failures AS "posterFailures",
+  poster_backoff_until AS "posterBackoffUntil"`
 
 /** `control.restaurants` and `control.memberships`, read and written as the app role. */
 export function createRestaurantRepository(pool: QueryPool) {
@@ -71,18 +76,54 @@ export function createRestaurantRepository(pool: QueryPool) {
       ])
       return (rowCount ?? 0) > 0
     },
-    async setActive(id: string, active: boolean): Promise<void> {
-      await pool.query(
-        `UPDATE control.restaurants SET active = $2, status = CASE WHEN $2 THEN 'new' ELSE 'inactive' END WHERE id = $1`,
-        [id, active],
+    /**
+     * The app was uninstalled at Poster's `time` (unix seconds): deactivate, unless a later install or
+     * uninstall was applied already (an old event replayed). True when applied.
+     */
+    async uninstalled(id: string, time: number): Promise<boolean> {
+      const { rowCount } = await pool.query(
+        `UPDATE control.restaurants SET active = false, status = 'inactive', app_event_at = $2::bigint
+         WHERE id = $1 AND $2::bigint >= coalesce(app_event_at, floor(extract(epoch FROM token_issued_at))::bigint)`,
+        [id, time],
       )
+      return (rowCount ?? 0) > 0
     },
-    /** A new Poster token (app reinstalled): the restaurant is active again and syncs from scratch. */
-    async replaceToken(id: string, tokenCiphertext: string): Promise<void> {
-      await pool.query(
+    /**
+     * Reinstalled at Poster's `time` with a new token: active again, syncing from scratch; unless a later
+     * install or uninstall was applied already. True when applied.
+     */
+    async installed(id: string, tokenCiphertext: string, time: number): Promise<boolean> {
+      const { rowCount } = await pool.query(
         `UPDATE control.restaurants SET token_ciphertext = $2, token_issued_at = now(), active = true,
-           status = 'new', last_error = NULL WHERE id = $1`,
-        [id, tokenCiphertext],
+           status = 'new', last_error = NULL, poster_failures = 0, poster_backoff_until = NULL, app_event_at = $3::bigint
+         WHERE id = $1 AND $3::bigint >= coalesce(app_event_at, floor(extract(epoch FROM token_issued_at))::bigint)`,
+        [id, tokenCiphertext, time],
+      )
+      return (rowCount ?? 0) > 0
+    },
+    /**
+     * One more failed sync on Poster's side. From `threshold` failures in a row the account backs off
+     * for `cooldownMs`, doubled for each failure past it, at most `maxMs`.
+     */
+    async posterFailed(
+      id: string,
+      breaker: { failures: number; cooldownMs: number; maxMs: number },
+    ): Promise<{ failures: number; backoffUntil: Date | null }> {
+      const { rows } = await pool.query<{ failures: number; backoffUntil: Date | null }>(
+        `UPDATE control.restaurants SET poster_failures = poster_failures + 1,
+           poster_backoff_until = CASE WHEN poster_failures + 1 >= $2
+             THEN now() + make_interval(secs => least($4::float8, $3::float8 * power(2, poster_failures + 1 - $2)) / 1000)
+             ELSE poster_backoff_until END
+         WHERE id = $1 RETURNING poster_failures AS failures, poster_backoff_until AS "backoffUntil"`,
+        [id, breaker.failures, breaker.cooldownMs, breaker.maxMs],
+      )
+      return rows[0] ?? { failures: 0, backoffUntil: null }
+    },
+    /** Poster answered this account again: the breaker closes. */
+    async posterRecovered(id: string): Promise<void> {
+      await pool.query(
+        'UPDATE control.restaurants SET poster_failures = 0, poster_backoff_until = NULL WHERE id = $1 AND poster_failures > 0',
+        [id],
       )
     },
     /** The user's role in each restaurant they belong to, by restaurant id. */

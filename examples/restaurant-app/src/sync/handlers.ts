@@ -1,14 +1,19 @@
 import { PosterAuthError } from '@rc/poster-client'
 import type { JobHandlers, JobQueue } from '../jobs/queue'
+import { pushSupply, type SupplyDeps } from '../orders/push-supply'
+import { dueOutbox } from '../orders/supply-outbox'
 import { type SyncDeps, syncRestaurant } from './sync-restaurant'
 
 // Poster tokens live two years and cannot be refreshed: warn a month ahead.
 const TOKEN_LIFETIME_MS = 2 * 365 * 24 * 3600 * 1000
 const TOKEN_WARNING_MS = 30 * 24 * 3600 * 1000
 
-export function createJobHandlers(deps: SyncDeps & { jobs: JobQueue; syncEveryMs: number }): JobHandlers {
+export function createJobHandlers(
+  deps: SyncDeps & SupplyDeps & { jobs: JobQueue; syncEveryMs: number },
+): JobHandlers {
   return {
     sync: (data, context) => syncRestaurant(deps, data, context),
+    pushSupply: (data, context) => pushSupply(deps, data, context),
 
     // Spread over most of the interval, so thousands of restaurants never hit Poster (or us) at once.
     async syncAll(context) {
@@ -24,7 +29,16 @@ export function createJobHandlers(deps: SyncDeps & { jobs: JobQueue; syncEveryMs
         if (!deduplicated) enqueued++
         await context.progress(((index + 1) / due.length) * 100)
       }
-      return { restaurants: due.length, enqueued }
+      // The outbox is the truth and jobs only a nudge: a received order whose job was lost (Redis down
+      // when it was received, a worker killed) is sent again from here.
+      let supplies = 0
+      for (const restaurant of due) {
+        for (const orderId of await dueOutbox(deps.db.tenant, restaurant.id)) {
+          await deps.jobs.enqueueSupply({ restaurantId: restaurant.id, orderId })
+          supplies++
+        }
+      }
+      return { restaurants: due.length, enqueued, supplies }
     },
 
     async tokenCheck(context) {

@@ -1,7 +1,17 @@
 import type { PosterClient, PosterLeftover } from '@rc/poster-client'
-import { PosterAuthError, PosterPermissionError } from '@rc/poster-client'
+import {
+  leftoverTypes,
+  PosterAuthError,
+  PosterHttpError,
+  PosterNetworkError,
+  PosterPermissionError,
+  PosterResponseError,
+  PosterTimeoutError,
+  toCurrencyUnits,
+} from '@rc/poster-client'
 import type { TenantTx } from '@rc/tenant-db'
 import type { Database } from '../infra/database'
+import type { Metrics } from '../infra/metrics'
 import {
   type JobContext,
   PermanentJobError,
@@ -21,6 +31,19 @@ export interface SyncDeps {
   posters: PosterClients
   /** Drops cached inventory of the restaurant after a write. */
   invalidateInventory(restaurantId: string): Promise<void>
+  /** The per-account circuit breaker: failures in a row before backing off, and for how long. */
+  breaker: { failures: number; cooldownMs: number; maxMs: number }
+  metrics: Metrics
+}
+
+/** Poster's side failing (5xx, timeouts, cut answers, no connection): what the breaker counts. */
+function isPosterOutage(error: unknown): boolean {
+  return (
+    error instanceof PosterHttpError ||
+    error instanceof PosterTimeoutError ||
+    error instanceof PosterNetworkError ||
+    error instanceof PosterResponseError
+  )
 }
 
 export interface SyncResult {
@@ -61,6 +84,10 @@ export async function syncRestaurant(
   if (!restaurant.active) return { restaurantId: restaurant.id, skipped: 'inactive', counts: {} }
   if (restaurant.status === 'needs_reauth')
     return { restaurantId: restaurant.id, skipped: 'needs_reauth', counts: {} }
+  // An account that keeps failing is left alone until its back-off ends; a manual sync is the probe.
+  const backoff = restaurant.posterBackoffUntil
+  if (backoff && backoff.getTime() > Date.now() && data.reason !== 'manual')
+    return { restaurantId: restaurant.id, skipped: 'poster-backing-off', counts: {} }
 
   const scope = expand(data.scope)
   await deps.syncEvents.record(
@@ -78,6 +105,7 @@ export async function syncRestaurant(
     )
     await context.progress(100)
     await deps.restaurants.markSynced(restaurant.id)
+    await deps.restaurants.posterRecovered(restaurant.id)
     await deps.syncEvents.record(restaurant.id, context.id, 'done', JSON.stringify(counts))
     await deps.invalidateInventory(restaurant.id)
     return { restaurantId: restaurant.id, counts }
@@ -92,6 +120,17 @@ export async function syncRestaurant(
       // The app was not granted a section (code 20): retrying cannot help until the owner grants it.
       await deps.restaurants.setStatus(restaurant.id, 'error', message)
       throw new PermanentJobError(`Poster denied a section to ${restaurant.id}: ${message}`)
+    }
+    if (isPosterOutage(error)) {
+      const { failures, backoffUntil } = await deps.restaurants.posterFailed(restaurant.id, deps.breaker)
+      if (backoffUntil && backoffUntil.getTime() > Date.now()) {
+        deps.metrics.posterBreakerOpened.inc()
+        const why = `Poster keeps failing for this account (${failures} syncs in a row); its syncs back off until ${backoffUntil.toISOString()}: ${message}`
+        await deps.syncEvents.record(restaurant.id, context.id, 'failed', why)
+        await deps.restaurants.setStatus(restaurant.id, 'error', why)
+        // The breaker decides when to try again, not the job's retries.
+        throw new PermanentJobError(why)
+      }
     }
     await deps.restaurants.setStatus(restaurant.id, 'error', message)
     throw error
@@ -154,15 +193,19 @@ async function writeAll(tx: TenantTx, restaurantId: string, f: Fetched): Promise
   for (const [part, rows] of f.lists)
     counts[part] = await upsert(tx, restaurantId, part, LISTS[part].columns, rows)
   if (f.stock) {
+    // Leftovers list products (their own stock) beside ingredients: only ingredients are stock here.
+    // Poster's prime cost is in kopecks; the table keeps currency units.
     const rows = f.stock.flatMap(({ storageId, rows: leftovers }) =>
-      leftovers.map((l) => ({
-        storage_poster_id: storageId,
-        ingredient_poster_id: l.ingredient_id,
-        name: l.ingredient_name,
-        unit: l.ingredient_unit ?? null,
-        quantity: l.storage_ingredient_left ?? l.ingredient_left,
-        prime_cost: l.prime_cost ?? null,
-      })),
+      leftovers
+        .filter((l) => (l.ingredients_type ?? leftoverTypes.ingredient) === leftoverTypes.ingredient)
+        .map((l) => ({
+          storage_poster_id: storageId,
+          ingredient_poster_id: l.ingredient_id,
+          name: l.ingredient_name,
+          unit: l.ingredient_unit ?? null,
+          quantity: l.storage_ingredient_left ?? l.ingredient_left,
+          prime_cost: l.prime_cost === undefined ? null : toCurrencyUnits(l.prime_cost),
+        })),
     )
     const json = JSON.stringify(rows)
     const shape = `storage_poster_id int, ingredient_poster_id int, name text, unit text, quantity numeric, prime_cost numeric`

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { analyticsReport } from '../analytics/report'
 import type { Auth } from '../auth/guard'
 import { loadChecklist } from '../checklist/load'
-import { listSections } from '../checklist/repository'
+import { listSections, listStorages } from '../checklist/repository'
 import { notFound } from '../http/errors'
 import { rowIdText } from '../http/fields'
 import { listSynced } from '../inventory/repository'
@@ -322,9 +322,10 @@ const tenantPages: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { r
       const r = pageRestaurant(request)
       const order = await db.withTenant(r.id, (tx) => loadOrder(tx, request.params.orderId))
       if (!order) throw notFound(`Order ${request.params.orderId}`)
-      const ingredients =
-        order.status === 'draft' && r.role !== 'viewer' ? await orderableIngredients(db, r.id) : []
-      return page(request, reply, `Order #${order.id}`, 'orders', orderPage(r, order, ingredients))
+      const edit = r.role !== 'viewer'
+      const ingredients = edit && order.status === 'draft' ? await orderableIngredients(db, r.id) : []
+      const { storages } = edit && order.status === 'sent' ? await listStorages(db, r.id) : { storages: [] }
+      return page(request, reply, `Order #${order.id}`, 'orders', orderPage(r, order, ingredients, storages))
     },
   )
 

@@ -1,76 +1,79 @@
-import { createHash } from 'node:crypto'
-import { PosterWebhookError, parseWebhook } from '@rc/poster-client/webhooks'
-import type { FastifyPluginAsync } from 'fastify'
-import { HttpError } from '../http/errors'
-import type { SyncScope } from '../jobs/queue'
+import { PosterWebhookError, type PosterWebhookEvent, parseWebhook } from '@rc/poster-client/webhooks'
+import { createRateTiers, memoryRateStore } from '@rc/rate-tiers'
+import { rateTiersPlugin } from '@rc/rate-tiers/fastify'
+import { redisRateStore } from '@rc/rate-tiers/redis'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { errorBody, HttpError } from '../http/errors'
 import type { Runtime } from '../runtime'
-import { tokenSchema } from './schemas'
-
-// What each Poster object touches locally. There is no supplier webhook: suppliers come with the scheduled sync.
-const SCOPES: Record<string, SyncScope[]> = {
-  product: ['categories', 'products'],
-  dish: ['categories', 'products'],
-  prepack: ['categories', 'products'],
-  category: ['categories'],
-  ingredient: ['ingredients', 'stock'],
-  ingredients_category: ['ingredients'],
-  storage: ['storages', 'stock'],
-  stock: ['stock'],
-  supply: ['stock'],
-}
-
-/** Where Poster puts the new token of an install: in `data`, or beside the signed fields. */
-function accessTokenOf(body: unknown, data: unknown): string | undefined {
-  return tokenSchema.safeParse(data).data?.access_token ?? tokenSchema.safeParse(body).data?.access_token
-}
+import { handleWebhook } from './handle'
+import { type WebhookAnswer, webhookAnswer } from './schemas'
 
 /**
- * `POST /webhooks/poster`: verified with the app secret, then answered at once
- * (Poster retries anything but a fast 200) while a targeted sync runs as a job.
- * Duplicates (Poster retries for two days) are recognised by their signature.
+ * `POST /webhooks/poster`. A forged or malformed body is refused (401, 400). Every correctly signed event
+ * is answered 200, whether it is handled, ignored (unknown account, object or action) or a duplicate:
+ * Poster retries anything else for two days and holds back the account's later hooks meanwhile. The work
+ * is a job; a duplicate (same signed fields, however re-sent) is acknowledged and not run again.
  */
-export const webhookRoutes: FastifyPluginAsync<{ runtime: Runtime }> = async (app, { runtime }) => {
+export const webhookRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   const seen = runtime.cache.namespace('webhooks')
+  const count = (outcome: string, reason = '') => runtime.metrics.webhookEvents.inc({ outcome, reason })
+
+  // Per source address; Poster sends every restaurant's hooks from a few, so the default is generous.
+  const limits = createRateTiers({
+    store: runtime.redis
+      ? redisRateStore({ client: runtime.redis, prefix: `${runtime.config.keyPrefix}:webhook:` })
+      : memoryRateStore(),
+    tiers: { poster: { webhook: runtime.config.webhookRateLimit } },
+    algorithm: 'sliding-window',
+    // A limiter outage must not refuse Poster's hooks.
+    onStoreError: 'allow',
+  })
+  await app.register(rateTiersPlugin, {
+    tiers: limits,
+    key: (request) => `ip:${request.ip}`,
+    tier: () => 'poster',
+    bucket: 'webhook',
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 429) count('rate_limited')
+    return payload
+  })
+
   app.post(
     '/webhooks/poster',
-    { schema: { tags: ['webhooks'], security: [], summary: 'Poster webhook receiver (signature verified)' } },
-    async (request) => {
-      let event: ReturnType<typeof parseWebhook>
+    {
+      schema: {
+        tags: ['webhooks'],
+        security: [],
+        summary: 'Poster webhook receiver (signature verified)',
+        response: {
+          200: webhookAnswer,
+          400: errorBody.describe('Malformed, too old (3 days) or stamped in the future'),
+          401: errorBody.describe('The signature (verify) does not match'),
+        },
+      },
+    },
+    async (request): Promise<WebhookAnswer> => {
+      let event: PosterWebhookEvent
       try {
         event = parseWebhook(request.body as never, runtime.config.posterAppSecret)
       } catch (error) {
         if (!(error instanceof PosterWebhookError)) throw error
+        count('rejected', error.reason)
         throw new HttpError(error.reason === 'bad-signature' ? 401 : 400, 'WEBHOOK_REJECTED', error.message)
       }
-      const restaurant = await runtime.control.restaurants.findByAccount(event.account)
-      if (!restaurant) {
-        throw new HttpError(404, 'UNKNOWN_ACCOUNT', `No restaurant uses Poster account ${event.account}.`)
+      const about = { webhook: event.id, account: event.account, object: event.object, action: event.action }
+      if (await seen.has(event.id)) {
+        count('duplicate')
+        return { status: 'accept', outcome: 'duplicate' }
       }
-      const id = createHash('sha256').update(JSON.stringify(request.body)).digest('base64url')
-      if (await seen.has(id)) return { ok: true, duplicate: true }
-      // Remembered only once handled: if enqueueing fails (503), Poster's retry must not look like a duplicate.
-      const handled = async <T>(answer: T) => {
-        await seen.set(id, 1, { ttl: '3d' })
-        return answer
-      }
-
-      if (event.object === 'application' && event.action === 'removed') {
-        await runtime.control.restaurants.setActive(restaurant.id, false)
-        return handled({ ok: true, deactivated: true })
-      }
-      if (event.object === 'application' && event.action === 'added') {
-        // (Re)installed: Poster sends a new token. This is how a restaurant whose token expired or was
-        // revoked comes back (there is no refresh token); new restaurants are onboarded by an operator.
-        const token = accessTokenOf(request.body, event.data)
-        if (!token) return handled({ ok: true, ignored: 'application without access_token' })
-        await runtime.control.restaurants.replaceToken(restaurant.id, runtime.cipher.encrypt(token))
-        const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, reason: 'webhook' })
-        return handled({ ok: true, reactivated: true, jobId: job.id })
-      }
-      const scope = SCOPES[event.object]
-      if (!scope || !restaurant.active) return handled({ ok: true, ignored: event.object })
-      const job = await runtime.jobs.enqueueSync({ restaurantId: restaurant.id, scope, reason: 'webhook' })
-      return handled({ ok: true, jobId: job.id })
+      const outcome = await handleWebhook(runtime, event)
+      // Remembered only once handled: if enqueueing failed (503), Poster's retry must not look like a duplicate.
+      await seen.set(event.id, 1, { ttl: '3d' })
+      count(outcome.outcome, outcome.reason)
+      if (outcome.outcome === 'ignored')
+        request.log.info({ ...about, reason: outcome.reason }, 'webhook ignored')
+      return { status: 'accept', ...outcome }
     },
   )
 }

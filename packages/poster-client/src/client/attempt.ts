@@ -134,8 +134,19 @@ function classify(
   const posterError = readPosterError(body)
   if (posterError) return fail(posterErrorFor(posterError, context), false)
   if (status < 200 || status >= 300) return fail(new PosterHttpError(status, context), status >= 500)
-  if (typeof body !== 'object' || body === null || !('response' in body)) {
-    return fail(new PosterResponseError('has no "response" field', [], context), false)
+  if (typeof body !== 'object' || body === null) {
+    return fail(new PosterResponseError('is not a JSON object', [], context), false)
   }
-  return { ok: true, response: (body as { response: unknown }).response }
+  if ('response' in body) return { ok: true, response: (body as { response: unknown }).response }
+  // Deletes answer `{"success":1}` alone: a success with nothing to return.
+  const success = (body as { success?: unknown }).success
+  if (success === 1 || success === '1' || success === true) return { ok: true, response: undefined }
+  return fail(
+    new PosterResponseError(
+      success === undefined ? 'has no "response" field' : `says success: ${JSON.stringify(success)}`,
+      [],
+      context,
+    ),
+    false,
+  )
 }

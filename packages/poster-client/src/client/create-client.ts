@@ -99,10 +99,10 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
       // Longer than any attempt, so a lease only expires when its holder died.
       leaseMs: timeoutMs + 10_000,
     },
-    onStoreError: (error) =>
+    onStoreError: (error, operation) =>
       emit({
         type: 'limiter-error',
-        operation: 'release',
+        operation,
         message: error instanceof Error ? error.message : String(error),
       }),
   })

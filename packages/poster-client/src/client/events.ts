@@ -6,7 +6,8 @@ export type PosterClientEvent =
   | { type: 'retry'; method: string; attempt: number; delayMs: number; reason: string }
   | { type: 'error'; method: string; code: string; message: string }
   /**
-   * The rate limit store failed to record a finished request: its slot stays taken until the
-   * lease ends (the attempt timeout + 10 s), so the account runs below its limit meanwhile.
+   * The rate limit store failed: `release` (a finished request's slot stays taken until the lease
+   * ends, the attempt timeout + 10 s, so the account runs below its limit meanwhile) or `pause` (a
+   * 429's Retry-After paused only this client, not the other processes).
    */
-  | { type: 'limiter-error'; operation: 'release'; message: string }
+  | { type: 'limiter-error'; operation: 'release' | 'pause'; message: string }

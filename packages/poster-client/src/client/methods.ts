@@ -7,17 +7,13 @@ import {
   ingredientsSchema,
   productsSchema,
 } from '../schemas/menu'
+import type { CurrencyUnits } from '../schemas/money'
 import { settingsSchema } from '../schemas/settings'
-import {
-  createdIdSchema,
-  leftoversSchema,
-  storagesSchema,
-  suppliersSchema,
-  suppliesSchema,
-} from '../schemas/storage'
+import { createdIdSchema, leftoversSchema, storagesSchema, suppliersSchema } from '../schemas/storage'
 import type { PosterClient } from './create-client'
 import type { CallOptions } from './options'
 import { type PosterParams, toPosterDateTime } from './query'
+import { type GetSuppliesParams, type SuppliesQuery, suppliesQuery } from './supplies'
 
 type Out<S extends z.ZodType> = Promise<z.output<S>>
 
@@ -37,27 +33,34 @@ export const createSupplyInputSchema = z.object({
         /** 1 product, 4 ingredient, 5 modifier. */
         type: z.union([z.literal(1), z.literal(4), z.literal(5)]),
         num: z.number().positive(),
-        /** Price per unit in currency units (not kopecks). */
+        /** Price per unit in currency units (not kopecks), the one money field Poster takes so. */
         sum: z.number().nonnegative(),
       }),
     )
     .min(1),
 })
 
-export type CreateSupplyInput = z.input<typeof createSupplyInputSchema>
+type SupplyLine = z.input<typeof createSupplyInputSchema>['ingredient'][number]
 
-/** Filters of `storage.getSupplies`; dates as `Ymd` strings or Dates (UTC). */
-export interface GetSuppliesParams {
-  dateFrom?: string | Date
-  dateTo?: string | Date
-  limit?: number
-  offset?: number
+/**
+ * Input of `storage.createSupply`. Each line's `sum` is the price per unit in currency units: a
+ * `Kopecks` value (such as a synced `prime_cost`) does not compile there; convert it with
+ * `toCurrencyUnits` first.
+ */
+export type CreateSupplyInput = Omit<z.input<typeof createSupplyInputSchema>, 'ingredient'> & {
+  ingredient: Array<Omit<SupplyLine, 'sum'> & { sum: CurrencyUnits }>
 }
+
+export type { GetSuppliesParams, SuppliesQuery } from './supplies'
 
 /** Filters of `storage.getStorageLeftovers`. */
 export interface GetLeftoversParams {
+  /** One storage: rows then carry `storage_ingredient_left` and `storage_id`. Default all storages. */
   storage_id?: number
-  /** Include zero leftovers (true) or not. */
+  /** 1 product, 2 manufactured dish, 3 semi-finished product, 4 ingredient, 5 product modifier. */
+  type?: 1 | 2 | 3 | 4 | 5
+  category_id?: number
+  /** Include zero leftovers (sent as Poster documents it, `true`). Default false. */
   zero_leftovers?: boolean
 }
 
@@ -67,16 +70,19 @@ export interface PosterMethods {
     getStorages(options?: CallOptions): Out<typeof storagesSchema>
     getSuppliers(options?: CallOptions): Out<typeof suppliersSchema>
     getStorageLeftovers(params?: GetLeftoversParams, options?: CallOptions): Out<typeof leftoversSchema>
-    getSupplies(params?: GetSuppliesParams, options?: CallOptions): Out<typeof suppliesSchema>
+    /** One call when awaited; a walk over date ranges when iterated (see {@link SuppliesQuery}). */
+    getSupplies(params?: GetSuppliesParams, options?: CallOptions): SuppliesQuery
     /** Creates a supply and returns its id. Not retried unless `options.idempotent`. */
     createSupply(input: CreateSupplyInput, options?: CallOptions): Promise<number>
+    /** Deletes a supply (it stays listed with `delete: 1`). Poster answers `{"success":1}` alone. */
+    deleteSupply(supplyId: number, options?: CallOptions): Promise<void>
   }
   menu: {
     getIngredients(options?: CallOptions): Out<typeof ingredientsSchema>
     getCategoriesIngredients(options?: CallOptions): Out<typeof ingredientCategoriesSchema>
     getCategories(options?: CallOptions): Out<typeof categoriesSchema>
     getProducts(
-      params?: { category_id?: number; type?: string },
+      params?: { category_id?: number; type?: 'products' | 'batchtickets' },
       options?: CallOptions,
     ): Out<typeof productsSchema>
   }
@@ -88,23 +94,33 @@ export interface PosterMethods {
   }
 }
 
+function invalidInput(method: string, what: string, issues: z.core.$ZodIssue[]): PosterError {
+  return new PosterError(
+    'POSTER_INVALID_ARGUMENT',
+    `${what} is invalid: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+    { method },
+  )
+}
+
+function leftoverParams(p: GetLeftoversParams | undefined): PosterParams | undefined {
+  if (!p) return undefined
+  const { zero_leftovers, ...rest } = p
+  // Poster documents `true`; PHP reads the string "false" as true, so false is left out.
+  return zero_leftovers ? { ...rest, zero_leftovers: 'true' } : rest
+}
+
 export function posterMethods(call: PosterClient['call']): PosterMethods {
   return {
     storage: {
       getStorages: (o) => call('storage.getStorages', undefined, storagesSchema, o),
       getSuppliers: (o) => call('storage.getSuppliers', undefined, suppliersSchema, o),
       getStorageLeftovers: (p, o) =>
-        call('storage.getStorageLeftovers', p as PosterParams, leftoversSchema, o),
-      getSupplies: (p, o) => call('storage.getSupplies', p as PosterParams, suppliesSchema, o),
+        call('storage.getStorageLeftovers', leftoverParams(p), leftoversSchema, o),
+      getSupplies: (p, o) => suppliesQuery(call, p, o),
       async createSupply(input, o) {
         const parsed = createSupplyInputSchema.safeParse(input)
-        if (!parsed.success) {
-          throw new PosterError(
-            'POSTER_INVALID_ARGUMENT',
-            `createSupply input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
-            { method: 'storage.createSupply' },
-          )
-        }
+        if (!parsed.success)
+          throw invalidInput('storage.createSupply', 'createSupply input', parsed.error.issues)
         const { supply, ingredient } = parsed.data
         const body = {
           supply: {
@@ -114,6 +130,14 @@ export function posterMethods(call: PosterClient['call']): PosterMethods {
           ingredient,
         }
         return call('storage.createSupply', body, createdIdSchema, { ...o, httpMethod: 'POST' })
+      },
+      async deleteSupply(supplyId, o) {
+        const parsed = z.number().int().positive().safeParse(supplyId)
+        if (!parsed.success) throw invalidInput('storage.deleteSupply', 'supplyId', parsed.error.issues)
+        await call('storage.deleteSupply', { supply_id: parsed.data }, z.unknown(), {
+          ...o,
+          httpMethod: 'POST',
+        })
       },
     },
     menu: {

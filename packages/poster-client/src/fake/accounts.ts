@@ -6,7 +6,11 @@ import type { FakeAccount, FakePosterOptions } from './types'
 const ALL_SECTIONS = ['storage', 'menu', 'access', 'settings', 'dash', 'finance', 'clients']
 
 /** Accounts from the options, each with a deterministic token and generated data. */
-export function createAccounts(input: FakePosterOptions['accounts'], seed: number): FakeAccount[] {
+export function createAccounts(
+  input: FakePosterOptions['accounts'],
+  seed: number,
+  today: number,
+): FakeAccount[] {
   const list =
     typeof input === 'number' || input === undefined
       ? Array.from({ length: input ?? 3 }, (_, i) => `demo${i + 1}`)
@@ -20,7 +24,7 @@ export function createAccounts(input: FakePosterOptions['accounts'], seed: numbe
       // Poster's format: `{account_number}:{32 hex}`.
       token: spec.token ?? `${accountNumber}:${createRng(seed * 7919 + accountNumber).hex(32)}`,
       sections: spec.sections ?? ALL_SECTIONS,
-      data: generateAccount(createRng(seed * 104_729 + accountNumber), spec.account, accountNumber),
+      data: generateAccount(createRng(seed * 104_729 + accountNumber), spec.account, accountNumber, today),
     }
   })
 }

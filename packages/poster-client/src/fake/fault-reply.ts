@@ -6,8 +6,9 @@ import type { Rng } from './rng'
 import type { FakeRequest } from './types'
 
 /**
- * Plays an injected fault. Resolves true when the fault is the whole answer, false when the normal
- * answer should follow (a slow reply, after its delay).
+ * Plays an injected fault: `answered` when the fault is the whole answer, `continue` when the normal
+ * answer follows (a slow reply, after its delay), `swallow` when the method runs but its answer is
+ * never sent (a lost reply).
  */
 export async function replyWithFault(
   fault: FakeFault,
@@ -15,7 +16,7 @@ export async function replyWithFault(
   record: FakeRequest,
   timing: { slowDelayMs: number; retryAfterMs: number },
   rng: Rng,
-): Promise<boolean> {
+): Promise<'answered' | 'continue' | 'swallow'> {
   switch (fault) {
     case 'server-error': {
       const status = rng.pick([500, 502, 503])
@@ -23,31 +24,34 @@ export async function replyWithFault(
       record.outcome = fault
       res.writeHead(status, { 'content-type': 'text/html' })
       res.end('<html><body>Bad Gateway</body></html>')
-      return true
+      return 'answered'
     }
     case 'rate-limit':
       // Retry-After goes out in whole seconds, as HTTP allows.
       send(res, record, TOO_MANY, fault, {
         'retry-after': String(Math.max(1, Math.ceil(timing.retryAfterMs / 1000))),
       })
-      return true
+      return 'answered'
     case 'slow':
       record.outcome = fault
       await new Promise((r) => setTimeout(r, timing.slowDelayMs))
-      return false
+      return 'continue'
     case 'hang':
       record.outcome = fault
-      return true
+      return 'answered'
+    case 'lost-reply':
+      record.outcome = fault
+      return 'swallow'
     case 'malformed-json':
       record.status = 200
       record.outcome = fault
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end('{"response":[{"storage_id":"1","storage_na')
-      return true
+      return 'answered'
     case 'disconnect':
       record.outcome = fault
       res.socket?.destroy()
-      return true
+      return 'answered'
     default: {
       const message = fault.message ?? 'Injected error'
       const answer =
@@ -57,7 +61,7 @@ export async function replyWithFault(
             ? { status: 200, body: { code: fault.error, error_type: 'injected', error_message: message } }
             : nestedError(fault.error, message)
       send(res, record, answer, 'poster-error')
-      return true
+      return 'answered'
     }
   }
 }

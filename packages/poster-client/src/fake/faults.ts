@@ -15,6 +15,11 @@ export type FakeFault =
   | 'malformed-json'
   /** Drops the connection without an answer. */
   | 'disconnect'
+  /**
+   * Does the work (a write is made), then never answers: the client times out not knowing that
+   * Poster accepted it. The case a write must reconcile before it retries.
+   */
+  | 'lost-reply'
   /** A Poster error body in one of its three shapes (default `nested`). */
   | { error: number; shape?: 'nested' | 'flat' | 'oauth'; message?: string; field?: string }
 
@@ -36,6 +41,14 @@ interface OneShot {
   fault: FakeFault
   remaining: number
   method?: string
+  account?: string
+}
+
+/** Which calls a queued fault applies to; unset fields match every call. */
+export interface FaultTarget {
+  method?: string
+  /** The account (its name) whose calls get the fault. */
+  account?: string
 }
 
 /** Picks the fault for each call: queued one-shots first, then the configured rates. */
@@ -58,8 +71,13 @@ export function createFaultPlan(rng: Rng, initial: FakeFaultRates = {}) {
       rates = {}
       queue.length = 0
     },
-    queue(fault: FakeFault, times: number, method?: string) {
-      queue.push({ fault, remaining: times, ...(method === undefined ? {} : { method }) })
+    queue(fault: FakeFault, times: number, target: FaultTarget = {}) {
+      queue.push({
+        fault,
+        remaining: times,
+        ...(target.method === undefined ? {} : { method: target.method }),
+        ...(target.account === undefined ? {} : { account: target.account }),
+      })
     },
     get slowDelayMs() {
       return toMs(rates.slowDelay ?? '3s', 'slowDelay')
@@ -67,8 +85,12 @@ export function createFaultPlan(rng: Rng, initial: FakeFaultRates = {}) {
     get retryAfterMs() {
       return toMs(rates.retryAfter ?? '1s', 'retryAfter')
     },
-    next(method: string): FakeFault | undefined {
-      const shot = queue.find((s) => s.method === undefined || s.method === method)
+    next(method: string, account: string | undefined): FakeFault | undefined {
+      const shot = queue.find(
+        (s) =>
+          (s.method === undefined || s.method === method) &&
+          (s.account === undefined || s.account === account),
+      )
       if (shot) {
         shot.remaining--
         if (shot.remaining <= 0) queue.splice(queue.indexOf(shot), 1)

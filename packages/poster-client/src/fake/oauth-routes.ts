@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { decodeForm } from './form'
+import { decodeFormBody } from './form'
 import { readBody, send } from './http'
 import type { FakeAccount, FakeRequest } from './types'
 
@@ -22,6 +22,17 @@ export function createOAuthRoutes(
 
   /** GET /api/auth: the owner "consents" at once and is sent back with a code. */
   function consent(url: URL, res: ServerResponse, record: FakeRequest): void {
+    // Poster's pages name the parameter client_id and application_id: either is enough.
+    const appId = url.searchParams.get('application_id') ?? url.searchParams.get('client_id')
+    if (appId !== application.id) {
+      send(
+        res,
+        record,
+        { status: 400, body: { error: { code: 143, message: 'Invalid application_id' } } },
+        'poster-error',
+      )
+      return
+    }
     const account = url.searchParams.get('account') ?? accounts[0]?.account ?? ''
     const redirect = new URL(url.searchParams.get('redirect_uri') ?? '')
     redirect.searchParams.set('code', authorize(account))
@@ -34,7 +45,7 @@ export function createOAuthRoutes(
 
   /** POST /api/v2/auth/access_token: form body in, bare object (or Poster's OAuth error shape) out. */
   async function exchange(req: IncomingMessage, res: ServerResponse, record: FakeRequest): Promise<void> {
-    const form = decodeForm(await readBody(req))
+    const form = decodeFormBody(await readBody(req), req.headers['content-type'])
     record.body = {
       ...form,
       application_secret: form.application_secret === undefined ? undefined : '[redacted]',

@@ -13,7 +13,10 @@ import { sendSignedWebhook } from './webhook-sender'
 /** Starts a fake Poster API on 127.0.0.1: realistic data per account, token checks, rate limit, faults. */
 export async function createFakePoster(options: FakePosterOptions = {}): Promise<FakePoster> {
   const seed = options.seed ?? 1
-  const accounts = createAccounts(options.accounts, seed)
+  const clock = options.now ?? Date.now
+  const start = new Date(clock())
+  const today = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate())
+  const accounts = createAccounts(options.accounts, seed, today)
   const byToken = new Map(accounts.map((a) => [a.token, a]))
   const tokenState = new Map<string, 'expired' | 'revoked'>()
   const application = options.application ?? { id: '1000', secret: 'fake-app-secret' }
@@ -64,9 +67,10 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
         'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
       })
     }
-    const fault = faults.next(record.method)
+    const fault = faults.next(record.method, account?.account)
     const timing = { slowDelayMs: faults.slowDelayMs, retryAfterMs: faults.retryAfterMs }
-    if (fault && (await replyWithFault(fault, res, record, timing, answerRng))) return
+    const played = fault ? await replyWithFault(fault, res, record, timing, answerRng) : 'continue'
+    if (played === 'answered') return
     if (!token) return send(res, record, nestedError(10, 'Access token is missing'), 'poster-error')
     if (!account) return send(res, record, nestedError(11, 'Bad access token'), 'poster-error')
     const state = tokenState.get(account.account)
@@ -76,7 +80,10 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
     if (!account.sections.includes(section)) {
       return send(res, record, nestedError(20, `No rights for section ${section}`), 'poster-error')
     }
-    const answer = runMethod(record.method, req.method ?? 'GET', account.data, params, body, answerRng)
+    const context = { now: clock(), rng: answerRng, variants: options.variants ?? false }
+    const answer = runMethod(record.method, req.method ?? 'GET', account.data, params, body, context)
+    // A lost reply: the work is done, the answer never leaves (the client times out).
+    if (played === 'swallow') return
     const isError = typeof answer.body === 'object' && answer.body !== null && 'error' in answer.body
     send(res, record, answer, isError ? 'poster-error' : record.outcome === 'slow' ? 'slow' : 'ok')
   }
@@ -125,7 +132,7 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
     application,
     setFaults: (rates) => faults.set(rates),
     resetFaults: () => faults.reset(),
-    failNext: (fault, o = {}) => faults.queue(fault, o.times ?? 1, o.method),
+    failNext: (fault, o = {}) => faults.queue(fault, o.times ?? 1, o),
     expireToken: (account) => tokenState.set(account, 'expired'),
     revokeToken: (account) => tokenState.set(account, 'revoked'),
     authorize: oauth.authorize,

@@ -1,5 +1,5 @@
 import type { AccountData } from './data'
-import type { FakeFault, FakeFaultRates } from './faults'
+import type { FakeFault, FakeFaultRates, FaultTarget } from './faults'
 
 /** One account to create; a bare string is its name. */
 export type FakeAccountInput =
@@ -23,6 +23,18 @@ export interface FakePosterOptions {
   application?: { id: string; secret: string }
   /** Port to listen on. Default: a free one. */
   port?: number
+  /**
+   * The fake's clock in ms: `getSupplies` without dates answers the month before it, and generated
+   * supplies are dated back from its day (the data is the same for the same seed and day).
+   * Default `Date.now`.
+   */
+  now?: () => number
+  /**
+   * Also send the variants public clients have seen: about half of the numeric fields that Poster
+   * has been seen to send either way come as the other JSON type (`"1461"` for `1461`), and
+   * createSupply's id as a string. Default false: exactly the types of Poster's documented examples.
+   */
+  variants?: boolean
 }
 
 /** A fake account as tests use it. */
@@ -61,8 +73,8 @@ export interface FakePoster {
   readonly application: { id: string; secret: string }
   /** Replace the fault probabilities. */
   setFaults(faults: FakeFaultRates): void
-  /** Inject `fault` into the next `times` calls (of `method` only, if given). */
-  failNext(fault: FakeFault, options?: { times?: number; method?: string }): void
+  /** Inject `fault` into the next `times` calls (of `method` and of `account` only, if given). */
+  failNext(fault: FakeFault, options?: { times?: number } & FaultTarget): void
   /** Drop queued faults and set every probability to 0. */
   resetFaults(): void
   /** Make the account's token answer 12 (expired) from now on. */
@@ -86,10 +98,12 @@ export interface FakePoster {
 export interface FakeWebhookEvent {
   /** Default: the first account. */
   account?: string
+  /** Any object, documented or not. */
   object: string
   object_id: number
-  action: 'added' | 'changed' | 'removed' | 'transformed'
-  /** Objects are JSON-encoded into the string Poster sends; strings go as they are. */
+  /** `added`, `changed`, `removed`, `transformed`, or anything else (a live account sent `closed`). */
+  action: string
+  /** Objects are JSON-encoded into the string Poster sends; strings go as they are; null is sent as null (unsigned). */
   data?: unknown
   /** Unix seconds. Default now. */
   time?: number

@@ -10,7 +10,7 @@ export async function sendSignedWebhook(
 ): Promise<{ status: number; body: string; payload: Record<string, unknown> }> {
   // Poster sends `data` as a JSON-encoded string and signs that exact string.
   const data =
-    event.data === undefined
+    event.data === undefined || event.data === null
       ? undefined
       : typeof event.data === 'string'
         ? event.data
@@ -35,7 +35,7 @@ export async function sendSignedWebhook(
     action: event.action,
     time,
     verify,
-    ...(data === undefined ? {} : { data }),
+    ...(data === undefined ? (event.data === null ? { data: null } : {}) : { data }),
   }
   const response = await fetch(target, {
     method: 'POST',

@@ -11,7 +11,7 @@ export interface Lease {
 export interface RateLimiter {
   /** Waits for a slot in FIFO order; rejects with `PosterAbortedError` if `signal` fires first. */
   acquire(signal?: AbortSignal): Promise<Lease>
-  /** Grant nothing before `ms` from now (after a 429 with Retry-After). */
+  /** Grant nothing before `ms` from now (after a 429 with Retry-After), in every process sharing the store. */
   pause(ms: number): void
   /** Requests waiting for a slot. */
   readonly pending: number
@@ -32,7 +32,7 @@ export function createRateLimiter(options: {
   key: string
   store: RateLimitStore
   policy: RateLimitPolicy
-  onStoreError?: (error: unknown) => void
+  onStoreError?: (error: unknown, operation: 'release' | 'pause') => void
 }): RateLimiter {
   const { key, store, policy } = options
   const queue: Waiter[] = []
@@ -61,7 +61,7 @@ export function createRateLimiter(options: {
         released = true
         store.release(key, leaseId).then(
           () => wake?.(),
-          (error) => options.onStoreError?.(error),
+          (error) => options.onStoreError?.(error, 'release'),
         )
       },
     }
@@ -136,6 +136,8 @@ export function createRateLimiter(options: {
     },
     pause(ms: number): void {
       pausedUntil = Math.max(pausedUntil, Date.now() + ms)
+      // Shared with every process on the same store; the local hold covers this one meanwhile.
+      store.pause?.(key, ms).catch((error: unknown) => options.onStoreError?.(error, 'pause'))
     },
     get pending() {
       return queue.length

@@ -17,10 +17,14 @@ export function memoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}):
   const pollMs = options.pollMs ?? 10
   // Per account: lease id -> release time, or the lease's expiry while the request is in flight.
   const accounts = new Map<string, Map<string, number>>()
+  // Per account: until when nothing is granted (a 429's Retry-After).
+  const pausedUntil = new Map<string, number>()
 
   return {
     async tryAcquire(key: string, leaseId: string, policy: RateLimitPolicy): Promise<AcquireResult> {
       const at = now()
+      const paused = (pausedUntil.get(key) ?? 0) - at
+      if (paused > 0) return { granted: false, retryInMs: Math.ceil(paused) }
       let slots = accounts.get(key)
       if (!slots) {
         slots = new Map()
@@ -47,6 +51,9 @@ export function memoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}):
       const t = slots?.get(leaseId)
       const at = now()
       if (slots && t !== undefined && t > at) slots.set(leaseId, at)
+    },
+    async pause(key: string, ms: number): Promise<void> {
+      pausedUntil.set(key, Math.max(pausedUntil.get(key) ?? 0, now() + ms))
     },
   }
 }

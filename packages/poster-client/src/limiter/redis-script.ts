@@ -7,12 +7,22 @@
  * ARGV[1] = 'acquire': ARGV leaseId, leaseMs, maxConcurrent, pollMs, then windowMs/limit pairs;
  *   returns {1, 0} when granted, {0, waitMs} otherwise.
  * ARGV[1] = 'release': ARGV leaseId; stamps the release time if the lease is still in flight.
+ * ARGV[1] = 'pause': ARGV ms; nothing is granted until KEYS[2] (same slot) expires, a longer pause kept.
  */
 export const LIMITER_SCRIPT = `
 local key = KEYS[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local function f(n) return string.format('%.3f', n) end
+
+if ARGV[1] == 'pause' then
+  local ms = math.ceil(tonumber(ARGV[2]))
+  if ms > 0 and redis.call('PTTL', KEYS[2]) < ms then redis.call('SET', KEYS[2], '1', 'PX', ms) end
+  return 0
+end
+
+local paused = redis.call('PTTL', KEYS[2])
+if ARGV[1] == 'acquire' and paused > 0 then return {0, paused} end
 
 if ARGV[1] == 'release' then
   local score = redis.call('ZSCORE', key, ARGV[2])

@@ -7,6 +7,8 @@ export interface RateLimitStoreFactory {
   name: string
   /** A store over the shared backend; keys are unique per test, so one backend serves every test. */
   create: () => RateLimitStore | Promise<RateLimitStore>
+  /** Whether the store implements the optional `pause`. Default true: its tests run. */
+  pause?: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -105,6 +107,25 @@ export function describeRateLimitStore(factory: RateLimitStoreFactory): void {
       await sleep(300)
       expect(await store.tryAcquire(account, 'next', p)).toEqual({ granted: true })
     })
+
+    it.skipIf(factory.pause === false)(
+      'pause holds every grant of the key until it ends; a shorter one keeps it; other keys go on',
+      async () => {
+        const store = await factory.create()
+        const [account, other] = [key(), key()]
+        const p = policy([{ windowMs: 1_000, limit: 100 }])
+        expect(store.pause).toBeTypeOf('function')
+        await store.pause!(account, 400)
+        await store.pause!(account, 100) // a shorter pause does not cut the running one
+        const denied = await store.tryAcquire(account, 'a', p)
+        expect(denied.granted).toBe(false)
+        expect(denied.granted ? 0 : denied.retryInMs).toBeGreaterThan(200)
+        expect(denied.granted ? 0 : denied.retryInMs).toBeLessThanOrEqual(400)
+        expect(await store.tryAcquire(other, 'b', p)).toEqual({ granted: true })
+        await sleep(450)
+        expect(await store.tryAcquire(account, 'a', p)).toEqual({ granted: true })
+      },
+    )
 
     it('ignores a release of a lease it never granted, or twice', async () => {
       const store = await factory.create()

@@ -28,4 +28,10 @@ export interface RateLimitStore {
   tryAcquire(key: string, leaseId: string, policy: RateLimitPolicy): Promise<AcquireResult>
   /** The request of `leaseId` is over; its slot counts in the windows from now on. */
   release(key: string, leaseId: string): Promise<void>
+  /**
+   * Grant nothing for `key` for `ms` from now, to every client sharing the store (Poster answered 429
+   * with Retry-After). A longer pause already running is kept. Optional: without it, only the client
+   * that saw the 429 waits.
+   */
+  pause?(key: string, ms: number): Promise<void>
 }

@@ -6,7 +6,9 @@ export const spotSchema = z.looseObject({
   spot_id: num,
   spot_name: z.string(),
   spot_adress: text.nullish(),
-  storages: z.array(z.looseObject({ storage_id: num, storage_name: z.string() })).optional(),
+  storages: z
+    .array(z.looseObject({ storage_id: num, storage_name: z.string(), storage_adress: text.nullish() }))
+    .optional(),
 })
 
 export const spotsSchema = listOf(spotSchema)

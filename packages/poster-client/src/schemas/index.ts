@@ -1,5 +1,6 @@
 export * from './access'
 export { listOf, num, text } from './coerce'
 export * from './menu'
+export { type CurrencyUnits, type Kopecks, kopecks, toCurrencyUnits, toKopecks } from './money'
 export * from './settings'
 export * from './storage'

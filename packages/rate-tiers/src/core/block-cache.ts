@@ -1,15 +1,16 @@
-import type { RateDecision } from '../types'
+import type { Decision } from './decision'
 
 interface Blocked {
   until: number
   cost: number
   at: number
-  decision: RateDecision
+  decision: Decision
 }
 
 /**
- * Keys known to be denied until a time, so a flood from one denied key is answered in process
- * instead of costing a store round trip each. Bounded: the oldest entry goes first.
+ * Keys known to be denied until a time, so a flood from one denied key (or a key serving a
+ * `blockFor` penalty) is answered in process instead of costing a store round trip each. Bounded:
+ * the oldest entry goes first.
  */
 export class BlockCache {
   readonly #max: number
@@ -19,8 +20,8 @@ export class BlockCache {
     this.#max = max
   }
 
-  /** A still-valid denial for this call, or undefined. A smaller cost may fit, so it is not blocked. */
-  get(id: string, cost: number, now: number): RateDecision | undefined {
+  /** A still-valid denial for this call, its times counted down, or undefined. A smaller cost may fit. */
+  get(id: string, cost: number, now: number): Decision | undefined {
     if (this.#entries.size === 0) return undefined
     const blocked = this.#entries.get(id)
     if (!blocked) return undefined
@@ -30,15 +31,23 @@ export class BlockCache {
     }
     if (cost < blocked.cost) return undefined
     const elapsed = now - blocked.at
+    const left = (ms: number) => Math.max(0, Math.ceil(ms - elapsed))
     const { decision } = blocked
     return {
       ...decision,
-      retryAfterMs: blocked.until - now,
-      resetMs: Math.max(blocked.until - now, decision.resetMs - elapsed),
+      retryAfterMs: left(decision.retryAfterMs),
+      resetMs: left(decision.resetMs),
+      nextMs: left(decision.nextMs),
+      limits: decision.limits.map((l) => ({
+        ...l,
+        retryAfterMs: left(l.retryAfterMs),
+        resetMs: left(l.resetMs),
+        nextMs: left(l.nextMs),
+      })),
     }
   }
 
-  set(id: string, cost: number, now: number, decision: RateDecision): void {
+  set(id: string, cost: number, now: number, decision: Decision): void {
     this.#entries.delete(id)
     this.#entries.set(id, { until: now + decision.retryAfterMs, cost, at: now, decision })
     if (this.#entries.size > this.#max) {

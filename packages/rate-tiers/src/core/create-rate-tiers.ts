@@ -1,22 +1,28 @@
 import { type Duration, toMs } from '../duration'
 import { RateTiersError, UnknownBucketError } from '../errors'
-import type { Verdict } from '../memory/algorithm'
-import { memoryRateStore, singleLimitPath } from '../memory/store'
+import { memoryRateStore } from '../memory/store'
 import {
   ALGORITHMS,
   type Algorithm,
-  type LimitResult,
+  type BucketsConfig,
   type RateDecision,
   type RateStore,
   type RateTiersEvent,
   type StoreErrorMode,
-  type StoreOutcome,
   type TiersConfig,
 } from '../types'
 import { BlockCache } from './block-cache'
-import { type ResolvedLimit, resolveTiers } from './config'
-import { createGuard } from './guard'
-import { type ConsumeInput, resolveCall } from './input'
+import {
+  type ResolvedBuckets,
+  type ResolvedLimit,
+  resolveBuckets,
+  resolveTiers,
+  type ShadowConfig,
+} from './config'
+import { CALL, type Call, type Decision, newResults, type Receipt, receiptOf, toDecision } from './decision'
+import { type Answer, createGuard, FallbackAnswer } from './guard'
+import { type ConsumeInput, checkInput, resolveCall } from './input'
+import { type Presence, startPresence } from './presence'
 
 /** Options of `createRateTiers`. */
 export interface RateTiersOptions {
@@ -32,8 +38,22 @@ export interface RateTiersOptions {
   storeRetry?: Duration
   /** Entries of the in-process cache of denied keys; `0` turns it off. Default 10 000. */
   blockCacheSize?: number
-  /** Store switch and recovery events (log them). */
+  /** Store switch and recovery events, shadow denials, failed adjustments (log or count them). */
   onEvent?: (event: RateTiersEvent) => void
+  /** Tiers (`true`) or some of their buckets that are checked and reported but never deny. */
+  shadow?: ShadowConfig
+  /** Per-key limits (a customer's contract) replacing their tier's buckets of the same name. */
+  overrides?: Record<string, BucketsConfig>
+  /**
+   * Per-key limits looked up per call (after `overrides`); return undefined for the tier's. Return
+   * the same object for the same contract: it is parsed once per object.
+   */
+  limitsFor?: (key: string, tier: string) => BucketsConfig | undefined | Promise<BucketsConfig | undefined>
+  /**
+   * Instances note their presence in a store that supports it (Redis), so that during an outage
+   * each `'memory'` fallback admits its share (1/n) of every limit. Default `{ interval: '5s' }`.
+   */
+  presence?: { interval?: Duration } | false
 }
 
 /** What `reset` takes: forget a key's usage in every bucket, or in one. */
@@ -44,17 +64,32 @@ export interface ResetInput {
 
 /** A configured limiter; see `createRateTiers`. */
 export interface RateTiers {
-  /** Checks and charges atomically; a denied call charges nothing. */
+  /** Checks and charges atomically; a denied call charges nothing (unless a limit says `chargeDenied`). */
   consume(input: ConsumeInput): Promise<RateDecision>
   /** The decision `consume` would make now, without charging. */
   peek(input: ConsumeInput): Promise<RateDecision>
-  /** Forgets usage of a key (every tier's windows of the bucket, or of all buckets). */
+  /** Forgets usage of a key (every tier's windows of the bucket, or of all buckets) and its blocks. */
   reset(input: ResetInput): Promise<void>
+  /**
+   * Gives back `units` (default: all still charged) of an admitted decision on every limit it
+   * charged, atomically: for a call that failed, was cached or cost less. Never more than charged.
+   */
+  refund(decision: RateDecision, units?: number): Promise<void>
+  /** Makes an admitted decision's charge `actualCost` on every limit it charged (gives back or charges more). */
+  settle(decision: RateDecision, actualCost: number): Promise<void>
+  /** Ends the decision's concurrency leases (the adapters call it when the response ends). */
+  release(decision: RateDecision): Promise<void>
+  /** Stops noting this instance's presence in the store. */
+  close(): void
   /** Tier names in plan order. */
   readonly tierNames: readonly string[]
 }
 
 const MODES: readonly StoreErrorMode[] = ['memory', 'allow', 'deny']
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function'
+}
 
 /** Creates a limiter over `tiers`, validating the whole config up front. */
 export function createRateTiers(options: RateTiersOptions): RateTiers {
@@ -72,91 +107,238 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       `onStoreError must be one of ${MODES.join(', ')}; got ${JSON.stringify(mode)}.`,
     )
   }
-  const tiers = resolveTiers(options.tiers, algorithm)
+  const tiers = resolveTiers(options.tiers, algorithm, options.shadow)
+  const overrides = new Map<string, ResolvedBuckets>(
+    Object.entries(options.overrides ?? {}).map(([key, buckets]) => [
+      key,
+      resolveBuckets(`overrides[${JSON.stringify(key)}]`, buckets, algorithm),
+    ]),
+  )
   const store = options.store ?? memoryRateStore()
+  const usesLeases = [...tiers.values(), ...overrides.values()].some((b) =>
+    [...b.values()].some((limits) => limits.some((l) => l.concurrency)),
+  )
+  if (usesLeases && !store.adjust) {
+    throw new RateTiersError(
+      'RATE_TIERS_INVALID_CONFIG',
+      `the ${store.name} store cannot release leases (it has no \`adjust\`), so it cannot hold concurrency limits.`,
+    )
+  }
+  const presenceMs =
+    options.presence === false || !store.presence
+      ? undefined
+      : toMs(options.presence?.interval ?? '5s', 'presence.interval')
+  // Started by the first decision: a limiter that is never used neither connects nor keeps a timer.
+  let presence: Presence | undefined
   const guard = createGuard({
     store,
     mode,
     retryMs: toMs(options.storeRetry ?? '1s', 'storeRetry'),
     fallback: memoryRateStore(),
+    peers: () => presence?.peers() ?? 1,
     onEvent: options.onEvent,
   })
+  const onEvent = options.onEvent
   const blockCacheSize = options.blockCacheSize ?? 10_000
   const blocked = blockCacheSize > 0 ? new BlockCache(blockCacheSize) : undefined
   const gcra = algorithm === 'gcra'
-  // A memory store's single-limit path, reached directly: no call or outcome objects per decision.
-  const decideOne = singleLimitPath(store, algorithm)
-  const verdict: Verdict = { allowed: false, left: 0, resetMs: 0, retryAfterMs: 0 }
+  const custom = new WeakMap<BucketsConfig, ResolvedBuckets>()
+  const leasePrefix = `${crypto.randomUUID()}:`
+  let leases = 0
 
   const bucketNames = () => [...new Set([...tiers.values()].flatMap((buckets) => [...buckets.keys()]))]
   const cacheIdOf = (input: ConsumeInput) =>
     `${input.key}\u0000${input.tier}\u0000${input.bucket ?? input.buckets?.join('\u0000')}`
 
+  function emit(event: RateTiersEvent): void {
+    try {
+      onEvent?.(event)
+    } catch {
+      // A throwing listener must not turn a rate-limit decision into an error.
+    }
+  }
+
+  function customOf(found: BucketsConfig | undefined, key: string): ResolvedBuckets | undefined {
+    if (found === undefined) return undefined
+    let resolved = custom.get(found)
+    if (resolved === undefined) {
+      resolved = resolveBuckets(`limitsFor(${JSON.stringify(key)})`, found, algorithm)
+      custom.set(found, resolved)
+    }
+    return resolved
+  }
+
   function finish(
     input: ConsumeInput,
-    limits: readonly ResolvedLimit[],
-    charge: boolean,
-    outcomes: StoreOutcome[],
+    call: Call,
+    results: Decision['limits'],
+    overridden: boolean,
+    answer: Answer,
   ) {
-    const decision = toDecision(input.tier, limits, outcomes)
-    // Only the shared store's denials are cached: a fallback's local view must not outlive the outage.
-    if (blocked && charge && !decision.allowed && decision.retryAfterMs > 0 && !guard.isFallback(outcomes)) {
-      blocked.set(cacheIdOf(input), input.cost ?? 1, Date.now(), decision)
+    if (typeof answer === 'number') call.at = answer
+    else {
+      call.at = answer.at
+      call.fallback = true
+    }
+    const decision = toDecision(input.tier, call.limits, results, overridden, call)
+    // Only the shared store's denials are cached (a fallback's local view must not outlive the
+    // outage), and not a concurrency's: a release, not time, ends those.
+    if (
+      !decision.allowed &&
+      call.charge &&
+      blocked &&
+      decision.retryAfterMs > 0 &&
+      !call.fallback &&
+      !results.some((r) => r.concurrency && !r.allowed)
+    ) {
+      blocked.set(cacheIdOf(input), call.cost, Date.now(), decision)
+    }
+    if (onEvent) {
+      for (const r of results) {
+        if (r.shadow && !r.allowed) {
+          emit({
+            type: 'shadow-denied',
+            key: input.key,
+            tier: input.tier,
+            bucket: r.bucket,
+            name: r.name,
+            decision,
+          })
+        }
+      }
     }
     return decision
   }
 
-  // Not async: with a synchronous store the whole decision happens before the promise is made.
-  function run(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
-    let limits: readonly ResolvedLimit[]
-    try {
-      limits = resolveCall(tiers, input, gcra)
-    } catch (error) {
-      return Promise.reject(error)
-    }
+  function decide(
+    input: ConsumeInput,
+    charge: boolean,
+    tierLimits: ResolvedBuckets,
+    own: ResolvedBuckets | undefined,
+  ): Promise<RateDecision> {
+    const limits = resolveCall(tierLimits, own, input, gcra)
     const cost = input.cost ?? 1
     if (blocked && charge && blocked.size > 0) {
       const hit = blocked.get(cacheIdOf(input), cost, Date.now())
       if (hit) return Promise.resolve(hit)
     }
-    if (decideOne !== undefined && limits.length === 1 && !guard.isDown()) {
-      const limit = limits[0]!
-      try {
-        decideOne(input.key, limit, cost, charge, verdict)
-      } catch (error) {
-        // As if the store had thrown inside guard.decide: a store error, then fallback and recovery.
-        const call = { algorithm, key: input.key, limits, cost, charge }
-        return settle(input, limits, charge, guard.thrown(error, call))
-      }
-      const decision = decisionOfOne(input.tier, limit, verdict)
-      if (blocked && charge && !decision.allowed && decision.retryAfterMs > 0) {
-        blocked.set(cacheIdOf(input), cost, Date.now(), decision)
-      }
-      return Promise.resolve(decision)
+    let lease = ''
+    if (charge)
+      for (let i = 0; i < limits.length; i++) if (limits[i]!.concurrency) lease = `${leasePrefix}${++leases}`
+    const results = newResults(limits)
+    const call: Call = { algorithm, key: input.key, limits, cost, charge, lease, at: 0, fallback: false }
+    const answer = guard.decide(call, results)
+    const overridden = own !== undefined
+    if (typeof answer === 'number' || answer instanceof FallbackAnswer) {
+      return Promise.resolve(finish(input, call, results, overridden, answer))
     }
-    return settle(input, limits, charge, guard.decide({ algorithm, key: input.key, limits, cost, charge }))
+    return answer.then((a) => finish(input, call, results, overridden, a))
   }
 
-  function settle(
-    input: ConsumeInput,
+  // Not async: with a synchronous store the whole decision happens before the promise is made.
+  function run(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
+    if (presenceMs !== undefined && presence === undefined) presence = startPresence(store, presenceMs)
+    try {
+      const tierLimits = checkInput(tiers, input)
+      const fixed = overrides.size > 0 ? overrides.get(input.key) : undefined
+      if (fixed !== undefined || !options.limitsFor) return decide(input, charge, tierLimits, fixed)
+      const found = options.limitsFor(input.key, input.tier)
+      if (!isThenable(found)) return decide(input, charge, tierLimits, customOf(found, input.key))
+      return Promise.resolve(found).then((f) => decide(input, charge, tierLimits, customOf(f, input.key)))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** The decision as built here, with its receipt when it charged something. */
+  function adjustable(decision: RateDecision, what: string): [Decision, Receipt] | undefined {
+    if (!store.adjust) {
+      throw new RateTiersError(
+        'RATE_TIERS_UNSUPPORTED',
+        `the ${store.name} store cannot ${what} (it has no \`adjust\`); use a built-in store or add it.`,
+      )
+    }
+    const d = decision as Decision
+    const r = d[CALL] === undefined ? undefined : receiptOf(d)
+    return r && [d, r]
+  }
+
+  const chargedOf = (r: Receipt) => r.parts.reduce((sum, p) => sum + p.units, 0)
+
+  function change(
+    d: Decision,
     limits: readonly ResolvedLimit[],
-    charge: boolean,
-    outcomes: StoreOutcome[] | Promise<StoreOutcome[]>,
-  ): Promise<RateDecision> {
-    if (outcomes instanceof Promise) return outcomes.then((o) => finish(input, limits, charge, o))
-    return Promise.resolve(finish(input, limits, charge, outcomes))
+    units: number,
+    at: number,
+    charged: number,
+    lease = '',
+  ) {
+    const { key, fallback } = d[CALL]!
+    return guard.adjust({ algorithm, key, limits, units, at, charged, lease }, fallback)
+  }
+
+  /** Gives back `units` of what the decision still holds, newest part first, each on every limit at once. */
+  async function giveBack(d: Decision, r: Receipt, units: number): Promise<void> {
+    let left = units
+    while (left > 0 && r.parts.length > 0) {
+      const part = r.parts[r.parts.length - 1]!
+      const take = Math.min(left, part.units)
+      const held = part.units
+      part.units -= take
+      left -= take
+      if (part.units === 0) r.parts.pop()
+      await change(d, r.limits, take, part.at, held)
+    }
+  }
+
+  function checkUnits(units: number, what: string): void {
+    if (!Number.isInteger(units) || units < 0) {
+      throw new RateTiersError(
+        'RATE_TIERS_INVALID_COST',
+        `${what} must be a whole number of units, got ${units}.`,
+      )
+    }
   }
 
   return {
     tierNames: [...tiers.keys()],
     consume: (input) => run(input, true),
     peek: (input) => run(input, false),
+    async refund(decision, units) {
+      if (units !== undefined) checkUnits(units, 'refund units')
+      const [d, r] = adjustable(decision, 'refund') ?? []
+      if (!d || !r || r.limits.length === 0) return
+      await giveBack(d, r, units ?? chargedOf(r))
+    },
+    async settle(decision, actualCost) {
+      checkUnits(actualCost, 'settle actualCost')
+      const [d, r] = adjustable(decision, 'settle') ?? []
+      if (!d || !r || r.limits.length === 0) return
+      const charged = chargedOf(r)
+      if (actualCost < charged) return giveBack(d, r, charged - actualCost)
+      if (actualCost === charged) return
+      const extra = actualCost - charged
+      // Recorded before the store answers, so a refund racing this settle sees it.
+      const part = { at: r.parts.at(-1)?.at ?? 0, units: extra }
+      r.parts.push(part)
+      part.at = await change(d, r.limits, -extra, part.at, 0)
+    },
+    async release(decision) {
+      const [d, r] = adjustable(decision, 'release leases') ?? []
+      const lease = d?.[CALL]?.lease
+      if (!d || !r || !lease || r.released || r.leaseLimits.length === 0) return
+      r.released = true
+      await change(d, r.leaseLimits, 0, 0, 0, lease)
+    },
+    close() {
+      presence?.stop()
+    },
     async reset({ key, bucket }) {
       if (typeof key !== 'string' || key.length === 0) {
         throw new RateTiersError('RATE_TIERS_INVALID_ARGUMENT', 'reset needs a non-empty key.')
       }
       const names = new Set<string>()
-      for (const buckets of tiers.values()) {
+      for (const buckets of [...tiers.values(), ...overrides.values()]) {
         for (const [name, limits] of buckets) {
           if (bucket === undefined || bucket === name) for (const l of limits) names.add(l.name)
         }
@@ -165,87 +347,5 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
       blocked?.deletePrefix(`${key}\u0000`)
       await store.delete(key, [...names])
     },
-  }
-}
-
-/** `toDecision` for one limit, read from a verdict: the same decision without the arrays it walks. */
-function decisionOfOne(tier: string, l: ResolvedLimit, v: Verdict): RateDecision {
-  const { allowed, left } = v
-  const resetMs = Math.ceil(v.resetMs)
-  const retryAfterMs = Math.ceil(v.retryAfterMs)
-  return {
-    allowed,
-    tier,
-    bucket: l.bucket,
-    limit: l.limit,
-    remaining: left,
-    resetMs,
-    retryAfterMs: allowed ? 0 : retryAfterMs,
-    policy: l.policy,
-    windowMs: l.windowMs,
-    limits: [
-      {
-        bucket: l.bucket,
-        name: l.policyName,
-        policy: l.policy,
-        allowed,
-        limit: l.limit,
-        windowMs: l.windowMs,
-        remaining: left,
-        resetMs,
-        retryAfterMs,
-      },
-    ],
-    nextTier: l.next,
-  }
-}
-
-function toDecision(
-  tier: string,
-  limits: readonly ResolvedLimit[],
-  outcomes: readonly StoreOutcome[],
-): RateDecision {
-  const results: LimitResult[] = []
-  let allowed = true
-  let pick = 0
-  for (let i = 0; i < limits.length; i++) {
-    const l = limits[i]!
-    const o = outcomes[i]!
-    results.push({
-      bucket: l.bucket,
-      name: l.policyName,
-      policy: l.policy,
-      allowed: o.allowed,
-      limit: l.limit,
-      windowMs: l.windowMs,
-      remaining: o.remaining,
-      resetMs: Math.ceil(o.resetMs),
-      retryAfterMs: Math.ceil(o.retryAfterMs),
-    })
-    if (!o.allowed) allowed = false
-  }
-  // The deciding limit: the denial that lasts longest, else the one with the least left.
-  for (let i = 1; i < results.length; i++) {
-    const r = results[i]!
-    const best = results[pick]!
-    const better = allowed
-      ? r.remaining < best.remaining || (r.remaining === best.remaining && r.resetMs > best.resetMs)
-      : r.retryAfterMs > best.retryAfterMs
-    if (better) pick = i
-  }
-  const chosen = results[pick]!
-  return {
-    allowed,
-    tier,
-    bucket: chosen.bucket,
-    limit: chosen.limit,
-    remaining: chosen.remaining,
-    resetMs: chosen.resetMs,
-    retryAfterMs: allowed ? 0 : chosen.retryAfterMs,
-    policy: chosen.policy,
-    windowMs: chosen.windowMs,
-    limits: results,
-    // Always present (maybe undefined) so every decision has one object shape.
-    nextTier: limits[pick]!.next,
   }
 }

@@ -1,5 +1,5 @@
 import { RateTiersError, UnknownBucketError, UnknownTierError } from '../errors'
-import type { ResolvedLimit, ResolvedTiers } from './config'
+import type { ResolvedBuckets, ResolvedLimit, ResolvedTiers } from './config'
 
 /** What `consume` and `peek` take. Give `bucket` or `buckets`. */
 export interface ConsumeInput {
@@ -11,7 +11,7 @@ export interface ConsumeInput {
   bucket?: string
   /** Several buckets, checked and charged all or nothing. */
   buckets?: readonly string[]
-  /** Units this call costs; default 1. */
+  /** Units this call costs; default 1. A concurrency limit takes one slot whatever the cost. */
   cost?: number
 }
 
@@ -21,15 +21,11 @@ function invalid(message: string, key?: string): RateTiersError {
   return new RateTiersError('RATE_TIERS_INVALID_ARGUMENT', message, key === undefined ? {} : { key })
 }
 
-/** Checks a call and returns its limits in order; every problem is a typed error, never an allow. */
-export function resolveCall(
-  tiers: ResolvedTiers,
-  input: ConsumeInput,
-  gcra: boolean,
-): readonly ResolvedLimit[] {
+/** Checks the parts of a call every path needs; returns the tier's buckets. */
+export function checkInput(tiers: ResolvedTiers, input: ConsumeInput): ResolvedBuckets {
   if (typeof input !== 'object' || input === null)
     throw invalid('consume/peek take an object { key, tier, bucket }.')
-  const { key, tier, bucket, buckets, cost = 1 } = input
+  const { key, tier, cost = 1 } = input
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
     throw invalid(
       `key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters, got ${JSON.stringify(key)}.`,
@@ -42,10 +38,25 @@ export function resolveCall(
       key,
     })
   }
+  return tierLimits
+}
+
+/**
+ * The limits of a call in order; `custom` (a per-key override) replaces the tier's buckets it names.
+ * Every problem is a typed error, never an allow.
+ */
+export function resolveCall(
+  tierLimits: ResolvedBuckets,
+  custom: ResolvedBuckets | undefined,
+  input: ConsumeInput,
+  gcra: boolean,
+): readonly ResolvedLimit[] {
+  const { key, tier, bucket, buckets, cost = 1 } = input
   if (bucket !== undefined && buckets === undefined) {
-    const only = tierLimits.get(bucket)
-    if (!only) throw new UnknownBucketError(tier, String(bucket), [...tierLimits.keys()])
-    checkCost(only, tier, key, cost, gcra)
+    const only = find(tierLimits, custom, bucket)
+    if (!only) throw new UnknownBucketError(tier, String(bucket), known(tierLimits, custom))
+    // A cost of 1 fits every limit (each is at least 1).
+    if (cost > 1) checkCost(only, tier, key, cost, gcra)
     return only
   }
   if (bucket !== undefined || !Array.isArray(buckets) || buckets.length === 0) {
@@ -53,8 +64,8 @@ export function resolveCall(
   }
   const limits: ResolvedLimit[] = []
   for (const name of buckets as readonly string[]) {
-    const found = tierLimits.get(name)
-    if (!found) throw new UnknownBucketError(tier, String(name), [...tierLimits.keys()])
+    const found = find(tierLimits, custom, name)
+    if (!found) throw new UnknownBucketError(tier, String(name), known(tierLimits, custom))
     if (limits.some((l) => l.bucket === name))
       throw invalid(`bucket ${JSON.stringify(name)} is listed twice.`, key)
     checkCost(found, tier, key, cost, gcra)
@@ -62,6 +73,13 @@ export function resolveCall(
   }
   return limits
 }
+
+// Plain functions, not closures per call: this is the hot path.
+const find = (tierLimits: ResolvedBuckets, custom: ResolvedBuckets | undefined, name: string) =>
+  (custom === undefined ? undefined : custom.get(name)) ?? tierLimits.get(name)
+const known = (tierLimits: ResolvedBuckets, custom: ResolvedBuckets | undefined) => [
+  ...new Set([...tierLimits.keys(), ...(custom?.keys() ?? [])]),
+]
 
 function checkCost(
   limits: readonly ResolvedLimit[],
@@ -71,6 +89,7 @@ function checkCost(
   gcra: boolean,
 ): void {
   for (const limit of limits) {
+    if (limit.concurrency) continue
     const capacity = gcra ? limit.burst : limit.limit
     if (cost > capacity) {
       throw new RateTiersError(

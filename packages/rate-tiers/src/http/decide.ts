@@ -23,6 +23,10 @@ export interface RateTiersHttpOptions<Req> {
   body?: 'json' | 'problem+json'
   /** Which header families to send; default both. */
   headers?: RateLimitHeadersOptions
+  /** Give the units back when the response status is below 400. Default false. */
+  skipSuccessful?: boolean
+  /** Give the units back when the response status is 400 or above. Default false. */
+  skipFailed?: boolean
 }
 
 /** Per-route overrides (Fastify route `config.rateTiers`). */
@@ -37,7 +41,14 @@ export interface HttpOutcome {
   headers: Record<string, string>
   /** Present when the request is denied: a 429 with this body. */
   denied?: { status: 429; contentType: string; body: string }
+  /**
+   * Call once when the response has ended (or was abandoned): refunds per `skipSuccessful` /
+   * `skipFailed` and releases concurrency leases. Never rejects (store errors go to `onEvent`).
+   */
+  done(status: number): Promise<void>
 }
+
+const nothing = () => Promise.resolve()
 
 /** Resolves key, tier, bucket and cost from the request and consumes; undefined when not limited. */
 export async function decideRequest<Req>(
@@ -51,11 +62,29 @@ export async function decideRequest<Req>(
   const bucketOption = route.bucket ?? options.bucket ?? 'api'
   const bucket = typeof bucketOption === 'function' ? bucketOption(request) : bucketOption
   const cost = route.cost ?? (typeof options.cost === 'function' ? options.cost(request) : options.cost)
-  const decision = await options.tiers.consume(
+  const { tiers } = options
+  const decision = await tiers.consume(
     typeof bucket === 'string' ? { key, tier, bucket, cost } : { key, tier, buckets: bucket, cost },
   )
   const headers = rateLimitHeaders(decision, options.headers)
-  if (decision.allowed) return { decision, headers }
+  if (decision.allowed) {
+    const leased = decision.limits.some((l) => l.concurrency)
+    const skipping = options.skipSuccessful === true || options.skipFailed === true
+    let ended = false
+    const done =
+      !leased && !skipping
+        ? nothing
+        : async (status: number) => {
+            if (ended) return
+            ended = true
+            const skip = status < 400 ? options.skipSuccessful : options.skipFailed
+            await Promise.all([
+              skip ? tiers.refund(decision).catch(() => {}) : undefined,
+              leased ? tiers.release(decision).catch(() => {}) : undefined,
+            ])
+          }
+    return { decision, headers, done }
+  }
   const format = options.body ?? 'json'
   const body = rateLimitBody(decision, {
     format,
@@ -65,5 +94,6 @@ export async function decideRequest<Req>(
     decision,
     headers,
     denied: { status: 429, contentType: rateLimitContentType(format), body: JSON.stringify(body) },
+    done: nothing,
   }
 }

@@ -1,14 +1,4 @@
-import type { StoreLimit } from '../types'
-
-/** A limit's verdict, written into a caller-owned object so the hot path allocates nothing. */
-export interface Verdict {
-  allowed: boolean
-  /** Units left before this call's cost. */
-  left: number
-  /** Milliseconds until the usage drains: before charging after `check`, after it after `charge`. */
-  resetMs: number
-  retryAfterMs: number
-}
+import type { StoreLimit, StoreOutcome } from '../types'
 
 /** Every state knows when it has drained, so the store can drop it. */
 export interface Expiring {
@@ -16,25 +6,46 @@ export interface Expiring {
 }
 
 /**
- * One algorithm over in-process state. `check` only reads, so a multi-limit call can check every
- * limit first and then `charge` them all or none; both take the same `now`.
+ * One algorithm over in-process state, the same arithmetic as its Lua script. `check` only reads
+ * (a multi-limit call checks every limit first, then charges all or none); all take the same `now`.
+ * `charge` and `describe` fill `remaining`, `resetMs`, `retryAfterMs` and `nextMs` of `out`.
  */
 export interface MemoryAlgorithm<S extends Expiring> {
-  check(state: S | undefined, limit: StoreLimit, cost: number, now: number, out: Verdict): void
-  /** Charges `cost`; returns the state to keep (the same object when updated in place) and sets `out.resetMs`. */
-  charge(state: S | undefined, limit: StoreLimit, cost: number, now: number, out: Verdict): S
+  /** Whether `cost` fits now. */
+  check(state: S | undefined, limit: StoreLimit, cost: number, now: number): boolean
+  /** The outcome of a limit left uncharged. */
+  describe(state: S | undefined, limit: StoreLimit, cost: number, now: number, out: StoreOutcome): void
+  /** Adds `units`; `out` then describes the new state (no retry when `admitted`). Returns the state to keep. */
+  charge(
+    state: S | undefined,
+    limit: StoreLimit,
+    units: number,
+    now: number,
+    admitted: boolean,
+    cost: number,
+    out: StoreOutcome,
+  ): S
+  /** Gives back `units` of the `held` charged at `at` (or charges -units more); undefined drops the state. */
+  adjust(
+    state: S | undefined,
+    limit: StoreLimit,
+    units: number,
+    at: number,
+    held: number,
+    now: number,
+  ): S | undefined
 }
 
-/** Fills `out` in one statement per field (shared by the algorithms). */
-export function verdict(
-  out: Verdict,
-  allowed: boolean,
-  left: number,
+/** Fills the numbers of `out` in one statement per field (shared by the algorithms). */
+export function fill(
+  out: StoreOutcome,
+  remaining: number,
   resetMs: number,
   retryAfterMs: number,
+  nextMs: number,
 ): void {
-  out.allowed = allowed
-  out.left = left
+  out.remaining = remaining
   out.resetMs = resetMs
   out.retryAfterMs = retryAfterMs
+  out.nextMs = nextMs
 }

@@ -1,4 +1,5 @@
-import { type Expiring, type MemoryAlgorithm, verdict } from './algorithm'
+import type { StoreOutcome } from '../types'
+import { type Expiring, fill, type MemoryAlgorithm } from './algorithm'
 
 /**
  * GCRA kept as a level in units (`level` at time `at`) rather than a theoretical arrival time, so
@@ -16,24 +17,52 @@ function levelAt(state: GcraState | undefined, interval: number, now: number): n
   return state === undefined ? 0 : Math.max(0, state.level - (now - state.at) / interval)
 }
 
+function outcome(
+  level: number,
+  interval: number,
+  burst: number,
+  cost: number,
+  admitted: boolean,
+  out: StoreOutcome,
+): void {
+  const left = Math.max(0, Math.floor(burst - level + EPSILON))
+  const retry = admitted || cost <= left ? 0 : Math.ceil(Math.max(1, (level + cost - burst) * interval))
+  // When one unit more than is left fits, by the same tolerance as `left`.
+  const next = left >= burst ? 0 : Math.ceil(Math.max(1, (level + left + 1 - burst - EPSILON) * interval))
+  fill(out, left, Math.ceil(level * interval), retry, next)
+}
+
+function keep(state: GcraState | undefined, level: number, interval: number, now: number): GcraState {
+  const next = state ?? { level, at: now, expiresAt: 0 }
+  next.level = level
+  next.at = now
+  next.expiresAt = now + level * interval
+  return next
+}
+
 /** Generic cell rate: one unit every window/limit, up to `burst` at once from idle. */
 export const gcra: MemoryAlgorithm<GcraState> = {
-  check(state, { limit, windowMs, burst }, cost, now, out) {
-    const interval = windowMs / limit
-    const level = levelAt(state, interval, now)
-    const left = Math.max(0, Math.floor(burst - level + EPSILON))
-    if (cost <= left) verdict(out, true, left, level * interval, 0)
-    else
-      verdict(out, false, left, level * interval, Math.max(1, Math.ceil((level + cost - burst) * interval)))
+  check(state, { limit, windowMs, burst }, cost, now) {
+    return cost <= Math.floor(burst - levelAt(state, windowMs / limit, now) + EPSILON)
   },
-  charge(state, { limit, windowMs }, cost, now, out) {
+  describe(state, { limit, windowMs, burst }, cost, now, out) {
     const interval = windowMs / limit
-    const level = levelAt(state, interval, now) + cost
-    out.resetMs = level * interval
-    const next = state ?? { level, at: now, expiresAt: 0 }
-    next.level = level
-    next.at = now
-    next.expiresAt = now + level * interval
-    return next
+    outcome(levelAt(state, interval, now), interval, burst, cost, false, out)
+  },
+  // Penalties may push the level past the burst, but never past one window of debt beyond it.
+  charge(state, { limit, windowMs, burst }, units, now, admitted, cost, out) {
+    const interval = windowMs / limit
+    const level = Math.min(levelAt(state, interval, now) + units, burst + limit)
+    outcome(level, interval, burst, cost, admitted, out)
+    return keep(state, level, interval, now)
+  },
+  // A decision's units drain no sooner than from its own time on: what drained since is not given
+  // back (rounded to whole units, so a refund right after the call gives it all back).
+  adjust(state, { limit, windowMs, burst }, units, at, held, now) {
+    const interval = windowMs / limit
+    const give =
+      units > 0 ? Math.min(units, Math.max(0, Math.floor(held - (now - at) / interval + 0.5))) : units
+    const level = Math.min(Math.max(0, levelAt(state, interval, now) - give), burst + limit)
+    return level <= 0 ? undefined : keep(state, level, interval, now)
   },
 }

@@ -1,9 +1,10 @@
-import type { Algorithm, RateStore, StoreCall, StoreLimit, StoreOutcome } from '../types'
-import type { Expiring, MemoryAlgorithm, Verdict } from './algorithm'
-import { type FixedState, fixedWindow } from './fixed-window'
-import { type GcraState, gcra } from './gcra'
-import { type LogState, slidingLog } from './sliding-log'
-import { slidingWindow, type WindowState } from './sliding-window'
+import type { Algorithm, RateStore, StoreAdjustment, StoreCall, StoreLimit, StoreOutcome } from '../types'
+import type { Expiring, MemoryAlgorithm } from './algorithm'
+import { fixedWindow } from './fixed-window'
+import { gcra } from './gcra'
+import { type BlockState, block, blocked, type LeaseState, leaseCheck, leaseTake } from './leases'
+import { slidingLog } from './sliding-log'
+import { slidingWindow } from './sliding-window'
 
 /** Options of `memoryRateStore`. */
 export interface MemoryRateStoreOptions {
@@ -21,127 +22,22 @@ const ALGORITHMS: Record<Algorithm, MemoryAlgorithm<any>> = {
 // Rare enough that a key which drains between its calls (a GCRA bucket far from its limit drains in
 // a fraction of a millisecond) is not dropped and rebuilt over and over: that churn cost ~10%.
 const SWEEP_EVERY = 10_000
+const BLOCK = '!b'
 
-/** The state of one memory store, as its single-limit paths see it. */
-interface MemoryState {
-  /** key → limit name → state: no concatenated id to hash, and a key's string hash is cached by V8. */
-  readonly states: Map<string, Map<string, Expiring>>
-  /** The time of a decision (also sweeps drained keys now and then). */
-  at(): number
-}
-
-/**
- * One limit decided into `out` without the call and outcome objects of `RateStore.decide`: `out.left`
- * is the outcome's `remaining` (after the charge when charged). Synchronous, so callers may share one
- * `out`.
- */
-export type DecideOneLimit = (
-  key: string,
-  limit: StoreLimit,
-  cost: number,
-  charge: boolean,
-  out: Verdict,
-) => void
-
-type SingleLimit = (
-  m: MemoryState,
-  key: string,
-  limit: StoreLimit,
-  cost: number,
-  charge: boolean,
-  out: Verdict,
-) => void
-
-function keep(
-  m: MemoryState,
-  held: Map<string, Expiring> | undefined,
-  key: string,
-  name: string,
-  next: Expiring,
-) {
-  let limits = held
-  if (limits === undefined) {
-    limits = new Map()
-    m.states.set(key, limits)
-  }
-  limits.set(name, next)
-}
-
-function charged(out: Verdict, cost: number): void {
-  out.left -= cost
-  out.retryAfterMs = 0
-}
-
-// One function literal per algorithm, not one shared body: V8 keeps type feedback and inlining per
-// literal, and a shared body in a process that uses several algorithms sees every state shape and
-// stops inlining (isolated, fixed-window ran ~15% faster than next to the other three).
-const SINGLE_LIMIT: Record<Algorithm, SingleLimit> = {
-  gcra(m, key, limit, cost, charge, out) {
-    const at = m.at()
-    const held = m.states.get(key)
-    const state = held?.get(limit.name) as GcraState | undefined
-    gcra.check(state, limit, cost, at, out)
-    if (!out.allowed || !charge) return
-    const next = gcra.charge(state, limit, cost, at, out)
-    if (next !== state) keep(m, held, key, limit.name, next)
-    charged(out, cost)
-  },
-  'fixed-window'(m, key, limit, cost, charge, out) {
-    const at = m.at()
-    const held = m.states.get(key)
-    const state = held?.get(limit.name) as FixedState | undefined
-    fixedWindow.check(state, limit, cost, at, out)
-    if (!out.allowed || !charge) return
-    const next = fixedWindow.charge(state, limit, cost, at, out)
-    if (next !== state) keep(m, held, key, limit.name, next)
-    charged(out, cost)
-  },
-  'sliding-window'(m, key, limit, cost, charge, out) {
-    const at = m.at()
-    const held = m.states.get(key)
-    const state = held?.get(limit.name) as WindowState | undefined
-    slidingWindow.check(state, limit, cost, at, out)
-    if (!out.allowed || !charge) return
-    const next = slidingWindow.charge(state, limit, cost, at, out)
-    if (next !== state) keep(m, held, key, limit.name, next)
-    charged(out, cost)
-  },
-  'sliding-log'(m, key, limit, cost, charge, out) {
-    const at = m.at()
-    const held = m.states.get(key)
-    const state = held?.get(limit.name) as LogState | undefined
-    slidingLog.check(state, limit, cost, at, out)
-    if (!out.allowed || !charge) return
-    const next = slidingLog.charge(state, limit, cost, at, out)
-    if (next !== state) keep(m, held, key, limit.name, next)
-    charged(out, cost)
-  },
-}
-
-const newVerdict = (): Verdict => ({ allowed: false, left: 0, resetMs: 0, retryAfterMs: 0 })
-
-// createRateTiers reaches the single-limit path of its memory stores through this, past the public
-// RateStore interface (which stays as it is).
-const memoryStates = new WeakMap<RateStore, MemoryState>()
-
-/** The allocation-free single-limit path of `algorithm` on a store made by `memoryRateStore`, if it is one. */
-export function singleLimitPath(store: RateStore, algorithm: Algorithm): DecideOneLimit | undefined {
-  const m = memoryStates.get(store)
-  if (m === undefined) return undefined
-  const single = SINGLE_LIMIT[algorithm]
-  return (key, limit, cost, charge, out) => single(m, key, limit, cost, charge, out)
-}
+const outcome = (): StoreOutcome => ({ allowed: false, remaining: 0, resetMs: 0, retryAfterMs: 0, nextMs: 0 })
 
 /**
  * Usage in this process only: exact for one instance, N instances each allow the full limit.
- * Used as the default store and as the `onStoreError: 'memory'` insurance.
+ * Used as the default store and as the `onStoreError: 'memory'` fallback. The same decisions as
+ * the Redis scripts, step for step (test/redis-store.redis.test.ts compares them).
  */
 export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore {
-  const now = options.now ?? Date.now
+  const clock = options.now ?? Date.now
+  /** key → limit name → state: no concatenated id to hash, and a key's string hash is cached by V8. */
   const states = new Map<string, Map<string, Expiring>>()
-  // Decisions are synchronous, so one scratch verdict serves every single-limit call.
-  const scratch = newVerdict()
   let opsUntilSweep = SWEEP_EVERY
+  // Per-call scratch for multi-limit decisions, reused: decisions are synchronous.
+  let isBlocked: boolean[] = []
 
   // Amortised O(1): a full pass every max(SWEEP_EVERY, 4 × size) decisions drops drained keys.
   function sweep(at: number): void {
@@ -152,66 +48,115 @@ export function memoryRateStore(options: MemoryRateStoreOptions = {}): RateStore
     opsUntilSweep = Math.max(SWEEP_EVERY, 4 * states.size)
   }
 
-  const m: MemoryState = {
-    states,
-    at() {
-      const at = now()
-      if (--opsUntilSweep <= 0) sweep(at)
-      return at
-    },
+  function time(): number {
+    const at = clock()
+    if (--opsUntilSweep <= 0) sweep(at)
+    return at
   }
 
-  function decide(call: StoreCall): StoreOutcome[] {
-    const { key, limits, cost } = call
-    if (limits.length === 1) {
-      SINGLE_LIMIT[call.algorithm](m, key, limits[0]!, cost, call.charge, scratch)
-      return [
-        {
-          allowed: scratch.allowed,
-          remaining: scratch.left,
-          resetMs: scratch.resetMs,
-          retryAfterMs: scratch.retryAfterMs,
-        },
-      ]
+  function held(key: string): Map<string, Expiring> {
+    let limits = states.get(key)
+    if (limits === undefined) {
+      limits = new Map()
+      states.set(key, limits)
     }
-    const at = m.at()
+    return limits
+  }
+
+  function decideInto(call: StoreCall, out: readonly StoreOutcome[]): number {
+    const { key, limits, cost, charge } = call
     const impl = ALGORITHMS[call.algorithm]
-    const held = states.get(key)
-    const verdicts = limits.map((limit) => {
-      const out = newVerdict()
-      impl.check(held?.get(limit.name), limit, cost, at, out)
-      return out
-    })
-    if (!call.charge || verdicts.some((v) => !v.allowed)) {
-      return verdicts.map((v) => ({
-        allowed: v.allowed,
-        remaining: v.left,
-        resetMs: v.resetMs,
-        retryAfterMs: v.retryAfterMs,
-      }))
+    const now = time()
+    const own = states.get(key)
+    const n = limits.length
+    if (n === 1 && limits[0]!.block === undefined && !limits[0]!.concurrency) {
+      // The common call, the same rules as below without their loops.
+      const l = limits[0]!
+      const o = out[0]!
+      const state = own === undefined ? undefined : own.get(l.name)
+      const allowed = impl.check(state, l, cost, now)
+      o.allowed = allowed
+      if (charge && (allowed || (l.chargeDenied && !l.shadow))) {
+        const next = impl.charge(state, l, cost, now, allowed, cost, o)
+        if (next !== state) held(key).set(l.name, next)
+      } else impl.describe(state, l, cost, now, o)
+      return now
     }
-    let own = held
-    if (own === undefined) {
-      own = new Map()
-      states.set(key, own)
+    if (isBlocked.length < n) isBlocked = new Array(n).fill(false)
+    let ok = true
+    // Check every limit before anything is written: a decision charges all or nothing.
+    for (let i = 0; i < n; i++) {
+      const l = limits[i]!
+      const o = out[i]!
+      let allowed: boolean
+      isBlocked[i] = l.block !== undefined && blocked(own?.get(l.name + BLOCK) as BlockState, now, o)
+      if (isBlocked[i]) allowed = false
+      else if (l.concurrency) allowed = leaseCheck(own?.get(l.name) as LeaseState, l, now, o)
+      else allowed = impl.check(own?.get(l.name), l, cost, now)
+      o.allowed = allowed
+      if (!allowed && !l.shadow) ok = false
     }
-    return verdicts.map((v, i) => {
-      const limit = limits[i]!
-      const state = own.get(limit.name)
-      const next = impl.charge(state, limit, cost, at, v)
-      if (next !== state) own.set(limit.name, next)
-      return { allowed: true, remaining: v.left - cost, resetMs: v.resetMs, retryAfterMs: 0 }
-    })
+    for (let i = 0; i < n; i++) {
+      const l = limits[i]!
+      const o = out[i]!
+      if (isBlocked[i]) continue
+      const state = own?.get(l.name)
+      let written = false
+      if (charge && ok) {
+        // A shadow limit counts what enforcing it would have counted: only calls it admits.
+        if (!l.shadow || o.allowed) {
+          const next = l.concurrency
+            ? leaseTake(state as LeaseState, l, call.lease, now, o)
+            : impl.charge(state, l, cost, now, true, cost, o)
+          if (next !== state) held(key).set(l.name, next)
+          written = !l.concurrency
+        }
+      } else if (charge && l.chargeDenied && !l.shadow && !l.concurrency) {
+        const next = impl.charge(state, l, cost, now, o.allowed, cost, o)
+        if (next !== state) held(key).set(l.name, next)
+        written = true
+      }
+      if (!written && !l.concurrency) impl.describe(state, l, cost, now, o)
+      // A limit that denied a charged call blocks the key on it, after its outcome is known.
+      if (charge && !ok && l.block !== undefined && !l.shadow && !o.allowed) {
+        held(key).set(l.name + BLOCK, block(own?.get(l.name + BLOCK) as BlockState, l, now, o))
+      }
+    }
+    return now
   }
 
-  const store: RateStore = {
+  function adjust({ algorithm, key, limits, units, at, charged, lease }: StoreAdjustment): number {
+    const now = time()
+    const own = units < 0 ? held(key) : states.get(key)
+    if (own === undefined) return now
+    for (const l of limits as StoreLimit[]) {
+      if (l.concurrency) {
+        if (lease !== '') (own.get(l.name) as LeaseState | undefined)?.leases.delete(lease)
+        continue
+      }
+      if (units === 0) continue
+      const next = ALGORITHMS[algorithm].adjust(own.get(l.name), l, units, at, charged, now)
+      if (next === undefined) own.delete(l.name)
+      else own.set(l.name, next)
+    }
+    return now
+  }
+  return {
     name: 'memory',
-    decide,
+    decideInto,
+    decide(call) {
+      const out = call.limits.map(outcome)
+      const at = decideInto(call, out)
+      for (const o of out) o.at = at
+      return out
+    },
+    adjust,
     delete(key, names) {
       const limits = states.get(key)
-      for (const name of names) limits?.delete(name)
+      for (const name of names) {
+        limits?.delete(name)
+        limits?.delete(name + BLOCK)
+      }
     },
   }
-  memoryStates.set(store, m)
-  return store
 }

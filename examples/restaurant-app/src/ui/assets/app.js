@@ -191,5 +191,18 @@
       say(notice)
     }
     for (const section of document.querySelectorAll('[data-sync][data-start]')) follow(section)
+    // A received order on its way to Poster: look again every few seconds, for a minute at most.
+    if (
+      document.querySelector(
+        '[data-supply-state="pending"], [data-supply-state="sending"], [data-supply-state="unknown"]',
+      )
+    ) {
+      const key = `rc-supply-wait:${location.pathname}`
+      const waited = Number(sessionStorage.getItem(key) ?? 0)
+      if (waited < 20) {
+        sessionStorage.setItem(key, String(waited + 1))
+        setTimeout(() => location.reload(), 3000)
+      }
+    }
   })
 })()

@@ -118,10 +118,45 @@ ${groups.map(
 ${unassigned.length > 0 && html`<p class="muted">Below par but without a supplier (set one on the checklist to order them): ${unassigned.join(', ')}.</p>`}`
 }
 
+const SUPPLY_TEXT = {
+  pending: 'Waiting to be sent to Poster',
+  sending: 'Being sent to Poster…',
+  unknown: 'Poster did not confirm it: checking Poster before sending again…',
+  done: 'In Poster',
+  failed: 'Poster refused it',
+} as const
+
+/** Where the received order stands in Poster: the supply's id, the wait, or the refusal and a retry. */
+function supplyState(r: PageRestaurant, order: Order): Html {
+  const supply = order.posterSupply
+  if (!supply) return html``
+  return html`<dt>Poster supply</dt><dd data-supply-state="${supply.state}"><span class="status status-supply-${supply.state}">${SUPPLY_TEXT[supply.state]}</span>${
+    supply.supplyId !== null ? html` (supply #<span data-supply-id>${supply.supplyId}</span>)` : ''
+  }${supply.error && supply.state !== 'done' ? html`<br><span class="muted">${supply.error}</span>` : ''}${
+    supply.retry && r.role !== 'viewer'
+      ? html`<form class="inline" data-api="POST ${supply.retry}" data-done="Sent to Poster again."><button type="submit">Send to Poster again</button></form>`
+      : ''
+  }</dd>`
+}
+
+/** Receiving: into which storage (Poster needs one); prices default to the last synced prime costs. */
+function receive(r: PageRestaurant, order: Order, storages: Array<{ id: number; name: string }>): Html {
+  return html`<form class="inline" data-api="PATCH ${api(r, `orders/${order.id}`)}" data-confirm="Mark the order as received? This records the delivery in Poster as a supply.">
+<input type="hidden" name="status" value="received">
+${
+  storages.length > 1
+    ? html`<label for="receive-storage">Into storage</label> <select id="receive-storage" name="storageId" data-type="number">${storages.map(
+        (s) => html`<option value="${s.id}">${s.name}</option>`,
+      )}</select>`
+    : ''
+}<button type="submit">Mark as received</button></form>`
+}
+
 export function orderPage(
   r: PageRestaurant,
   order: Order,
   ingredients: Array<{ id: number; name: string; unit: string | null }>,
+  storages: Array<{ id: number; name: string }>,
 ): Html {
   const edit = canEdit(r)
   const draft = order.status === 'draft'
@@ -144,6 +179,7 @@ export function orderPage(
 <dt>Status</dt><dd><span class="status status-${order.status}" data-order-status>${STATUS_LABEL[order.status]}</span></dd>
 <dt>Created</dt><dd>${time(order.createdAt)}</dd><dt>Changed</dt><dd>${time(order.updatedAt)}</dd>
 ${order.note ? html`<dt>Note</dt><dd>${order.note}</dd>` : ''}
+${supplyState(r, order)}
 </dl>
 <h2>Lines</h2>
 ${
@@ -165,7 +201,7 @@ ${
   edit &&
   (order.status === 'draft' || order.status === 'sent') &&
   html`<h2>Next step</h2><div class="actions">
-${draft ? move('sent', 'Send to supplier') : move('received', 'Mark as received', 'Mark the order as received? This records the delivery in Poster as a supply.')}
+${draft ? move('sent', 'Send to supplier') : receive(r, order, storages)}
 ${move('cancelled', 'Cancel order', 'Cancel this order?', 'danger')}</div>`
 }
 <p><a href="${restaurantPath(r.id, 'orders')}">All orders</a></p>`
