@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAccounts } from './accounts'
@@ -7,7 +8,7 @@ import { createFaultPlan } from './faults'
 import { parseBody, readBody, send, TOO_MANY } from './http'
 import { createOAuthRoutes } from './oauth-routes'
 import { createRng } from './rng'
-import type { FakePoster, FakePosterOptions, FakeRequest } from './types'
+import type { FakeAccount, FakeAccountInput, FakePoster, FakePosterOptions, FakeRequest } from './types'
 import { sendSignedWebhook } from './webhook-sender'
 
 /** Starts a fake Poster API on 127.0.0.1: realistic data per account, token checks, rate limit, faults. */
@@ -20,7 +21,38 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
   const byToken = new Map(accounts.map((a) => [a.token, a]))
   const tokenState = new Map<string, 'expired' | 'revoked'>()
   const application = options.application ?? { id: '1000', secret: 'fake-app-secret' }
-  const oauth = createOAuthRoutes(accounts, application, (account) => tokenState.delete(account))
+  // Accounts added while running (at authorize time, or addAccount) and, with `accountsFile`, kept in it.
+  const added: Array<Exclude<FakeAccountInput, string>> =
+    options.accountsFile && existsSync(options.accountsFile)
+      ? JSON.parse(readFileSync(options.accountsFile, 'utf8'))
+      : []
+  function create(input: FakeAccountInput): FakeAccount {
+    const spec = typeof input === 'string' ? { account: input } : input
+    if (accounts.some((a) => a.account === spec.account))
+      throw new Error(`fake Poster has an account "${spec.account}" already`)
+    const accountNumber = spec.accountNumber ?? Math.max(100_000, ...accounts.map((a) => a.accountNumber)) + 1
+    const [account] = createAccounts([{ ...spec, accountNumber }], seed, today) as [FakeAccount]
+    accounts.push(account)
+    byToken.set(account.token, account)
+    return account
+  }
+  for (const spec of added) if (!accounts.some((a) => a.account === spec.account)) create(spec)
+  function addAccount(input: FakeAccountInput): FakeAccount {
+    const account = create(input)
+    // Name, number and token are enough: the data is generated again from them and the seed.
+    added.push({
+      account: account.account,
+      accountNumber: account.accountNumber,
+      token: account.token,
+      sections: account.sections,
+    })
+    if (options.accountsFile) writeFileSync(options.accountsFile, JSON.stringify(added, null, 2))
+    return account
+  }
+  const oauth = createOAuthRoutes(accounts, application, (account) => tokenState.delete(account), {
+    consent: options.consent ?? 'auto',
+    addAccount,
+  })
   const faults = createFaultPlan(createRng(seed * 31 + 17), options.faults)
   const answerRng = createRng(seed * 13 + 5)
   const served = new Map<string, number[]>()
@@ -105,6 +137,7 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
       if (url.pathname === '/api/v2/auth/access_token' && req.method === 'POST')
         return oauth.exchange(req, res, record)
       if (url.pathname === '/api/auth' && req.method === 'GET') return oauth.consent(url, res, record)
+      if (url.pathname === '/api/auth' && req.method === 'POST') return oauth.decide(req, res, record)
       if (/^\/api\/[a-zA-Z]+\.[a-zA-Z0-9_]+$/.test(url.pathname)) return handleApi(req, res, url, record)
       send(res, record, { status: 404, body: { error: { code: 404, message: 'Not found' } } }, 'poster-error')
     }
@@ -136,6 +169,7 @@ export async function createFakePoster(options: FakePosterOptions = {}): Promise
     expireToken: (account) => tokenState.set(account, 'expired'),
     revokeToken: (account) => tokenState.set(account, 'revoked'),
     authorize: oauth.authorize,
+    addAccount,
     sendWebhook(target, event, secret = application.secret) {
       const name = event.account ?? accounts[0]?.account
       const account = accounts.find((a) => a.account === name)

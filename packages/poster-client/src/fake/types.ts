@@ -24,6 +24,19 @@ export interface FakePosterOptions {
   /** Port to listen on. Default: a free one. */
   port?: number
   /**
+   * How `GET /api/auth` answers: `'auto'` (default) sends the owner straight back with a code for the
+   * `account` parameter (or the first account); `'page'` serves a consent page where a person names their
+   * account (a new name creates it, as signing up with Poster would) and allows or denies. Both echo
+   * `state`; a denial comes back as `error=access_denied`.
+   */
+  consent?: 'auto' | 'page'
+  /**
+   * A JSON file keeping the accounts added while running (consent page, `addAccount`): a fake started
+   * again with it has them, with the same tokens and the same generated data. Writes to an account's data
+   * (supplies) are not kept.
+   */
+  accountsFile?: string
+  /**
    * The fake's clock in ms: `getSupplies` without dates answers the month before it, and generated
    * supplies are dated back from its day (the data is the same for the same seed and day).
    * Default `Date.now`.
@@ -83,6 +96,8 @@ export interface FakePoster {
   revokeToken(account: string): void
   /** A one-time OAuth code for the account, to pass to exchangeCode. */
   authorize(account: string): string
+  /** A new account (generated data, a token in Poster's format), kept in `accountsFile` if set. */
+  addAccount(input: FakeAccountInput): FakeAccount
   /** POSTs a signed webhook to `url`, as Poster would. */
   sendWebhook(
     url: string,
