@@ -61,6 +61,13 @@ const envSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   POSTER_APP_SECRET: z.string().min(8).optional(),
+  /** Your Poster application's id: turns on self-service onboarding ("Connect your Poster account"). */
+  POSTER_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{1,20}$/, 'must be the numeric id of your Poster application')
+    .optional(),
+  /** Where owners grant access (Poster's authorize page). */
+  POSTER_AUTH_URL: z.string().url().default('https://joinposter.com'),
   /** 32-byte keys, base64: `TOKEN_KEYS=k1:<base64>,k2:<base64>`; the last one encrypts. */
   TOKEN_KEYS: z.string().optional(),
   POSTER_PER_SECOND: z.coerce.number().positive().default(4),
@@ -155,6 +162,9 @@ export interface AppConfig {
   /** Origin for links the app gives out; default: the request's own (behind a proxy, set TRUST_PROXY). */
   publicUrl: string | undefined
   posterAppSecret: string
+  /** Self-service onboarding through Poster OAuth; undefined: off (embedded mode uses the fake's). */
+  posterApplicationId: string | undefined
+  posterAuthUrl: string
   tokenKeys: { keys: Record<string, string>; current: string }
   posterRate: { perSecond: number; perMinute?: number }
   posterTimeoutMs: number
@@ -220,6 +230,8 @@ export function loadConfig(
     posterBaseUrl: e.POSTER_BASE_URL,
     publicUrl: e.PUBLIC_URL,
     posterAppSecret: e.POSTER_APP_SECRET ?? DEMO_APP_SECRET,
+    posterApplicationId: e.POSTER_APPLICATION_ID,
+    posterAuthUrl: e.POSTER_AUTH_URL,
     tokenKeys: e.TOKEN_KEYS
       ? parseTokenKeys(e.TOKEN_KEYS)
       : { keys: { demo: DEMO_TOKEN_KEY }, current: 'demo' },

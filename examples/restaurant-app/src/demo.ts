@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { createFakePoster, type FakePoster } from '@rc/poster-client/testing'
 import { seedDemoChecklist } from './demo-checklist'
 import { createOwnerRestaurantRepository } from './restaurants/repository'
@@ -39,14 +40,23 @@ export interface Demo {
 }
 
 /**
- * The embedded demo: a fake Poster with the demo restaurants, their users, a sync of each and a
- * starting checklist. Safe to run on every start over data kept from an earlier one: restaurants
+ * The embedded demo: a fake Poster with the demo restaurants (and any account onboarded since), their
+ * users, a sync of each and a starting checklist. Safe to run on every start over data kept from an earlier one: restaurants
  * that exist get the new fake's address and token (both change per start), users that exist are
  * left as they are (their password, roles and memberships may have changed since), and a checklist
  * is only created for a restaurant that has none.
  */
 export async function startDemo(runtime: Runtime): Promise<Demo> {
-  const fake = await createFakePoster({ accounts: DEMO_RESTAURANTS.map((r) => r.id), seed: 42 })
+  const fake = await createFakePoster({
+    accounts: DEMO_RESTAURANTS.map((r) => r.id),
+    seed: 42,
+    // Onboarding: a person names their (new) Poster account on the fake's consent page; it is kept
+    // beside the database so that the restaurant connected with it still syncs after a restart.
+    consent: 'page',
+    ...(runtime.config.dataDir
+      ? { accountsFile: join(runtime.config.dataDir, 'fake-poster-accounts.json') }
+      : {}),
+  })
   const owner = runtime.owner
   // Every restaurant of an embedded deployment talks to the fake: point the ones kept from before at this one.
   await owner.query('UPDATE control.restaurants SET poster_base_url = $1 WHERE poster_base_url IS NOT NULL', [

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config'
 import { DEMO_PASSWORD, DEMO_RESTAURANTS, DEMO_USERS, startDemo } from './demo'
 import { buildApp } from './http/app'
 import { DataDirBusyError, lockDataDir } from './infra/data-dir'
+import { posterOAuthOfFake } from './onboarding/endpoints'
 import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
 
 async function main(): Promise<void> {
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const demo = config.embedded
     ? { password: DEMO_PASSWORD, emails: DEMO_USERS.map((u) => u.email) }
     : undefined
-  const app = await buildApp(runtime, { demo })
+  const app = await buildApp(runtime, { demo, ...(fake ? { oauth: posterOAuthOfFake(fake) } : {}) })
   const address = await app.listen({ port: config.port, host: config.host })
   const banner = [
     `Restaurant ops listening on ${address}`,

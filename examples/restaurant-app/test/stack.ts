@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { type AppConfig, loadConfig } from '../src/config'
 import { buildApp } from '../src/http/app'
 import type { QueryPool } from '../src/infra/database'
+import { posterOAuthOfFake } from '../src/onboarding/endpoints'
 import type { Role } from '../src/restaurants/roles'
 import { createRuntime, type Runtime } from '../src/runtime'
 import { type SeedUser, seed } from '../src/seed'
@@ -94,7 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     })),
     users: options.users ?? [],
   })
-  const app = await buildApp(runtime)
+  const app = await buildApp(runtime, { oauth: posterOAuthOfFake(fake) })
   await app.ready()
 
   return {
@@ -117,7 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     async instance() {
       const other = await createRuntime(config)
-      const otherApp = await buildApp(other)
+      const otherApp = await buildApp(other, { oauth: posterOAuthOfFake(fake) })
       await otherApp.ready()
       return {
         app: otherApp,

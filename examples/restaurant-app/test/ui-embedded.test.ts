@@ -9,6 +9,7 @@ import { type Browser, checkAccessibility, launchBrowser, logIn, shoot } from '.
 // Chromium: the manager's flow, then a restart on the same DATA_DIR: what was entered is still there,
 // the demo seeding leaves it alone, and syncs work against the new fake.
 const PASSWORD = 'demo-password'
+const ONBOARDED_PASSWORD = 'olga has a long password'
 const dataDir = mkdtempSync(join(tmpdir(), 'rc-app-ui-'))
 let app: AppProcess | undefined
 let browser: Browser
@@ -104,6 +105,30 @@ describe('embedded defaults, in Chromium, across a restart', () => {
     await shoot(page, 'embedded-analytics')
     await context.close()
 
+    // Onboarding on the fake Poster: a new person connects a new account.
+    const owner = await browser.newContext()
+    const signup = await owner.newPage()
+    await signup.goto(`${base}/signup`)
+    await signup.getByLabel('Your name').fill('Olga')
+    await signup.getByLabel('Email').fill('olga@my-bistro.test')
+    await signup.getByLabel(/^Password/).fill(ONBOARDED_PASSWORD)
+    await Promise.all([
+      signup.waitForURL(`${base}/app`),
+      signup.getByRole('button', { name: 'Create account' }).click(),
+    ])
+    await signup.getByRole('link', { name: 'Connect your Poster account' }).click()
+    await signup.getByRole('link', { name: 'Connect your Poster account' }).click()
+    await signup.getByLabel('Your Poster account').fill('my-bistro')
+    await Promise.all([
+      signup.waitForURL(`${base}/app/r/my-bistro/**`),
+      signup.getByRole('button', { name: 'Allow' }).click(),
+    ])
+    await expect
+      .poll(() => signup.locator('#notice').textContent(), { timeout: 30_000 })
+      .toBe('Sync finished.')
+    await shoot(signup, 'embedded-onboarded')
+    await owner.close()
+
     // An admin changes a demo user's role: a restart must not reset it.
     const members = await api(base, 'admin@example.com', 'GET', '/api/restaurants/aurora-cafe/members')
     const viewer = members.body.items.find((m: { email: string }) => m.email === 'viewer@example.com')
@@ -148,9 +173,18 @@ describe('embedded defaults, in Chromium, across a restart', () => {
     await page.getByRole('button', { name: 'Sync now' }).click()
     await expect.poll(() => page.locator('#notice').textContent(), { timeout: 30_000 }).toBe('Sync finished.')
     await shoot(page, 'embedded-after-restart')
+    await context.close()
+
+    // The onboarded restaurant is still there, and syncs from the fake, which kept its account.
+    const olga = await browser.newContext()
+    const mine = await olga.newPage()
+    await logIn(mine, base, 'olga@my-bistro.test', ONBOARDED_PASSWORD)
+    await mine.goto(`${base}/app/r/my-bistro/`)
+    await mine.getByRole('button', { name: 'Sync now' }).click()
+    await expect.poll(() => mine.locator('#notice').textContent(), { timeout: 30_000 }).toBe('Sync finished.')
+    await olga.close()
     const events = await api(base, 'admin@example.com', 'GET', '/api/restaurants/nord-bistro/sync/events')
     expect(events.body.items[0].kind).toBe('done')
-    await context.close()
     expect(await app.stop()).toBe(0)
     app = undefined
   }, 180_000)

@@ -22,6 +22,8 @@ import { authRoutes } from '../auth/routes'
 import { checklistRoutes } from '../checklist/routes'
 import { inventoryRoutes } from '../inventory/routes'
 import { acceptRoutes, memberRoutes } from '../members/routes'
+import { type PosterOAuth, posterOAuthFromConfig } from '../onboarding/endpoints'
+import { onboardingRoutes } from '../onboarding/routes'
 import { signupRoutes } from '../onboarding/signup'
 import { opsAccess } from '../ops/access'
 import { opsRoutes } from '../ops/routes'
@@ -41,7 +43,11 @@ import { securityHeaders } from './security-headers'
 /** The HTTP API and the staff UI over a runtime; `listen` is the caller's (tests use `inject` or port 0). */
 export async function buildApp(
   runtime: Runtime,
-  options: { demo?: UiOptions['demo'] } = {},
+  options: {
+    demo?: UiOptions['demo']
+    /** Poster OAuth for onboarding; default from the config (POSTER_APPLICATION_ID), off without it. */
+    oauth?: PosterOAuth
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
@@ -95,7 +101,9 @@ export async function buildApp(
   )
   await app.register(acceptRoutes, { runtime, auth })
   await app.register(signupRoutes, { runtime, auth })
-  await app.register(uiRoutes, { runtime, auth, demo: options.demo })
+  const oauth = options.oauth ?? posterOAuthFromConfig(runtime.config)
+  await app.register(onboardingRoutes, { runtime, auth, oauth })
+  await app.register(uiRoutes, { runtime, auth, demo: options.demo, onboarding: oauth !== undefined })
   return app
 }
 

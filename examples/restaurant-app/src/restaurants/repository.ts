@@ -165,6 +165,25 @@ export function createOwnerRestaurantRepository(owner: QueryPool) {
         ],
       )
     },
+    /**
+     * A new restaurant (self-service onboarding): false when the id or the Poster account is taken,
+     * which is never overwritten (unlike `create`, seed's upsert).
+     */
+    async register(input: {
+      id: string
+      name: string
+      posterAccount: string
+      posterBaseUrl: string | null
+      tokenCiphertext: string
+      tier: string
+    }): Promise<boolean> {
+      const { rows } = await owner.query(
+        `INSERT INTO control.restaurants (id, name, poster_account, poster_base_url, token_ciphertext, tier)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id`,
+        [input.id, input.name, input.posterAccount, input.posterBaseUrl, input.tokenCiphertext, input.tier],
+      )
+      return rows.length > 0
+    },
     /** Where the restaurant's Poster is and its token (the embedded demo's fake moves at every start). */
     async setConnection(id: string, posterBaseUrl: string | null, tokenCiphertext: string): Promise<void> {
       await owner.query(

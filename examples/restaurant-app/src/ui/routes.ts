@@ -35,6 +35,8 @@ export interface UiOptions {
   runtime: Runtime
   auth: Auth
   demo?: { password: string; emails: string[] } | undefined
+  /** Self-service onboarding is on: the restaurants page offers "Connect your Poster account". */
+  onboarding: boolean
 }
 
 const hidden = { hide: true }
@@ -63,7 +65,10 @@ const pageRestaurant = (request: FastifyRequest): PageRestaurant => {
  * script) and one small script that sends the forms to the JSON API, shows its errors and follows a
  * running sync. Tenant pages go through the same access check and plan limits as the API.
  */
-export const uiRoutes: FastifyPluginAsyncZod<UiOptions> = async (app, { runtime, auth, demo }) => {
+export const uiRoutes: FastifyPluginAsyncZod<UiOptions> = async (
+  app,
+  { runtime, auth, demo, onboarding },
+) => {
   assetRoutes(app)
 
   app.get('/', { schema: hidden }, async (_request, reply) => reply.redirect('/app', 302))
@@ -119,7 +124,7 @@ export const uiRoutes: FastifyPluginAsyncZod<UiOptions> = async (app, { runtime,
       items.sort((a, b) => a.name.localeCompare(b.name))
       return sendPage(
         reply,
-        pageOf(runtime, request, { title: 'Your restaurants', body: restaurantsPage(items, false) }),
+        pageOf(runtime, request, { title: 'Your restaurants', body: restaurantsPage(items, onboarding) }),
       )
     })
 
