@@ -4,15 +4,18 @@
  *   1. sync throughput of 100 restaurants through BullMQ workers in two processes, with the fake
  *      enforcing 100 requests/min per account;
  *   2. HTTP: autocannon against a listing endpoint of the synced restaurants, cache on and off.
+ *   3. the staff UI's main pages of a restaurant with 2,000 ingredients at 200 requests/s, server time.
  * Writes bench/README.md. BENCH_ONLY=http skips the rate-limited part (one sync round instead);
- * BENCH_ONLY=sync skips HTTP; BENCH_WRITE=0 prints without writing the README.
+ * BENCH_ONLY=sync skips HTTP and the UI; BENCH_ONLY=ui runs the UI pages alone and rewrites only their
+ * section of the README; BENCH_WRITE=0 prints without writing the README.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { type HttpResult, runHttpBench } from './http'
-import { renderReport } from './report'
+import { renderReport, renderUiSection, replaceUiSection } from './report'
 import { setUp } from './setup'
 import { runSyncBench, type SyncResult } from './sync'
+import { type PageRun, runUiBench } from './ui'
 
 const only = process.env.BENCH_ONLY
 const durationS = Number(process.env.BENCH_DURATION ?? 10)
@@ -27,16 +30,20 @@ console.log(`load average at start: ${loads.start}`)
 const setup = await setUp()
 let sync: SyncResult | undefined
 const http: HttpResult[] = []
+let ui: PageRun[] = []
+const uiOptions = { rate: 200, connections: 10, durationS, warmupS: 3 }
 try {
-  console.log('sync: 100 restaurants, 2 worker processes ...')
-  sync = await runSyncBench(setup, {
-    workers: 2,
-    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
-    rounds: only === 'http' ? 1 : 'fill',
-  })
-  console.log(JSON.stringify(sync, null, 2))
-  loads.afterSync = load()
-  if (only !== 'sync') {
+  if (only !== 'ui') {
+    console.log('sync: 100 restaurants, 2 worker processes ...')
+    sync = await runSyncBench(setup, {
+      workers: 2,
+      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
+      rounds: only === 'http' ? 1 : 'fill',
+    })
+    console.log(JSON.stringify(sync, null, 2))
+    loads.afterSync = load()
+  }
+  if (only !== 'sync' && only !== 'ui') {
     for (const cache of ['on', 'off'] as const) {
       console.log(`http: cache ${cache} ...`)
       const result = await runHttpBench(setup, {
@@ -52,6 +59,11 @@ try {
     }
     loads.afterHttp = load()
   }
+  if (only === undefined || only === 'ui') {
+    console.log('ui: the main pages of a restaurant with 2,000 ingredients ...')
+    ui = await runUiBench(setup, uiOptions)
+    loads.afterUi = load()
+  }
 } finally {
   await setup.close()
 }
@@ -63,7 +75,17 @@ const report = renderReport({
   versions: setup.versions,
   sync: only === 'http' ? undefined : sync,
   http,
+  ui,
+  uiOptions,
 })
 console.log(report)
-if (process.env.BENCH_WRITE !== '0' && only === undefined)
-  writeFileSync(new URL('./README.md', import.meta.url), report)
+const readme = new URL('./README.md', import.meta.url)
+if (process.env.BENCH_WRITE !== '0' && only === undefined) writeFileSync(readme, report)
+if (process.env.BENCH_WRITE !== '0' && only === 'ui')
+  writeFileSync(
+    readme,
+    replaceUiSection(
+      readFileSync(readme, 'utf8'),
+      renderUiSection(ui, uiOptions, { startedAt, loads, versions: setup.versions }),
+    ),
+  )

@@ -6,6 +6,10 @@ export interface Child<Ready, Stopped> {
   /** Asks the child to close cleanly and returns its last report; kills it after 15 s. */
   stop(): Promise<Stopped | undefined>
   kill(): void
+  /** A message to the child (its own protocol beside ready/stop). */
+  send(message: unknown): void
+  /** Every message the child sends from now on. */
+  onMessage(listener: (message: { type?: string } & Record<string, unknown>) => void): () => void
 }
 
 /**
@@ -60,6 +64,13 @@ export async function startChild<Ready = { type: 'ready' }, Stopped = { type: 's
     },
     kill() {
       if (child.exitCode === null) child.kill('SIGKILL')
+    },
+    send(message) {
+      child.send(message as never)
+    },
+    onMessage(listener) {
+      child.on('message', listener)
+      return () => child.off('message', listener)
     },
   }
 }

@@ -10,10 +10,21 @@ import { createRuntime } from '../src/runtime'
 const config = loadConfig(process.env, { worker: false, port: 0 })
 const runtime = await createRuntime(config)
 const app = await buildApp(runtime)
+// BENCH_SERVER_TIMES=1: the server's own time of every answer (ms), handed over and reset on 'times'.
+let times: number[] = []
+if (process.env.BENCH_SERVER_TIMES === '1')
+  app.addHook('onResponse', async (_request, reply) => {
+    times.push(reply.elapsedTime)
+  })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 process.send?.({ type: 'ready', url: address })
 
 process.on('message', async (message: { type: string }) => {
+  if (message.type === 'times') {
+    process.send?.({ type: 'times', times })
+    times = []
+    return
+  }
   if (message.type !== 'stop') return
   await app.close()
   await runtime.close()

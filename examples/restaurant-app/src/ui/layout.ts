@@ -1,6 +1,6 @@
 import type { User } from '../auth/repository'
 import type { Role } from '../restaurants/roles'
-import { type Html, html } from './html'
+import { type Html, html, raw } from './html'
 
 /** The restaurant a page is about, and the caller's role in it. */
 export interface PageRestaurant {
@@ -68,4 +68,12 @@ ${options.stale && html`<p class="banner warn">Part of the service is unavailabl
 <h1>${options.title}</h1>
 ${options.body}
 </main></body></html>`.value
+}
+
+const SLOT = '<!--rc-body-->'
+
+/** The page around a body that is sent apart (compressed ahead of time): what goes before it and after. */
+export function layoutAround(options: Omit<PageOptions, 'body'> & { head: Html }): [string, string] {
+  const [before, after] = layout({ ...options, body: html`${options.head}${raw(SLOT)}` }).split(SLOT)
+  return [before as string, after as string]
 }

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { analyticsReport } from '../analytics/report'
 import type { Auth } from '../auth/guard'
-import { loadChecklist } from '../checklist/load'
+import { CHECKLIST_TAG, loadChecklist } from '../checklist/load'
 import { listSections, listStorages } from '../checklist/repository'
 import { notFound } from '../http/errors'
 import { rowIdText } from '../http/fields'
@@ -19,11 +19,12 @@ import type { Runtime } from '../runtime'
 import { jobId } from '../sync/schemas'
 import { assetRoutes } from './assets'
 import { htmlErrors, loginUrl } from './error-pages'
+import { acceptsGzip, gzipParts, type Precompressed } from './gzip-parts'
 import { html } from './html'
-import { layout, type PageOptions, type PageRestaurant } from './layout'
+import { layout, layoutAround, type PageOptions, type PageRestaurant } from './layout'
 import { loginPage, safeNext } from './login-page'
 import { analyticsPage } from './pages/analytics'
-import { checklistPage, itemFormPage } from './pages/checklist'
+import { checklistHead, itemFormPage, type RenderedChecklist, renderChecklist } from './pages/checklist'
 import { newOrdersPage, orderPage, ordersPage } from './pages/orders'
 import { overviewPage, restaurantsPage } from './pages/overview'
 import { type BucketUsage, planPage, upgradePage } from './pages/plan'
@@ -45,6 +46,17 @@ const hidden = { hide: true }
 const degraded = (runtime: Runtime) =>
   (runtime.redis !== undefined && runtime.redis.status !== 'ready') ||
   runtime.cache.stats().mode === 'fallback'
+
+// The near cache hands out the same object on every hit: decode its pieces once per object.
+const pieces = new WeakMap<RenderedChecklist, Precompressed>()
+function pieceOf(rendered: RenderedChecklist): Precompressed {
+  let piece = pieces.get(rendered)
+  if (!piece) {
+    piece = { raw: Buffer.from(rendered.body), deflated: Buffer.from(rendered.deflated, 'base64') }
+    pieces.set(rendered, piece)
+  }
+  return piece
+}
 
 /** The page shell with the request's user and the service's state filled in. */
 export function pageOf(
@@ -224,14 +236,28 @@ const tenantPages: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { r
     },
     async (request, reply) => {
       const r = pageRestaurant(request)
-      const checklist = await loadChecklist(runtime, r.id)
-      return page(
-        request,
-        reply,
-        'Checklist',
-        'checklist',
-        checklistPage(r, checklist, request.query.low !== undefined),
+      const lowOnly = request.query.low !== undefined
+      // Rendered once per checklist change and per kind of viewer: a big restaurant has thousands of rows.
+      const variant = `${r.role === 'viewer' ? 'read' : 'edit'}:${lowOnly ? 'low' : 'all'}`
+      const rendered = await runtime.cached(
+        r.id,
+        `page:checklist:${variant}`,
+        ['inventory', CHECKLIST_TAG],
+        async () => renderChecklist(r, await loadChecklist(runtime, r.id), lowOnly),
       )
+      const [before, after] = layoutAround({
+        title: 'Checklist',
+        user: request.user,
+        restaurant: r,
+        tab: 'checklist',
+        stale: degraded(runtime),
+        head: checklistHead(rendered),
+      })
+      if (!acceptsGzip(request.headers['accept-encoding']))
+        return sendPage(reply, `${before}${rendered.body}${after}`)
+      // Only the page's head and tail are compressed now; the rows were compressed with the cached body.
+      const body = gzipParts([before, pieceOf(rendered), after])
+      return sendPage(reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding'), body)
     },
   )
 

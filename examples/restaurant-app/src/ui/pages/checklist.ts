@@ -1,5 +1,6 @@
 import type { Checklist } from '../../checklist/schemas'
 import { formatAgo, formatQuantity, formatTime } from '../format'
+import { precompress } from '../gzip-parts'
 import { escapeHtml, type Html, html, raw } from '../html'
 import { type PageRestaurant, restaurantPath } from '../layout'
 
@@ -64,13 +65,28 @@ ${
 </section>`
 }
 
-export function checklistPage(r: PageRestaurant, checklist: Checklist, lowOnly: boolean): Html {
+/**
+ * The checklist page in two parts: `body`, everything but the line that says how old the stock is,
+ * depends only on the data and on whether the viewer may edit, so it is rendered once per checklist
+ * change and cached (thousands of rows); `stockSyncedAt` is turned into "5 min ago" per request.
+ */
+export interface RenderedChecklist {
+  stockSyncedAt: string | null
+  body: string
+  /** `body` deflated once (a piece for gzipParts), base64: cached with it, shared by every instance. */
+  deflated: string
+}
+
+export function renderChecklist(
+  r: PageRestaurant,
+  checklist: Checklist,
+  lowOnly: boolean,
+): RenderedChecklist {
   const all = checklist.sections.flatMap((s) => s.items)
   const low = all.filter((i) => i.low).length
   const suggested = all.filter((i) => i.suggestedOrder > 0 && i.supplierId !== null).length
   const here = restaurantPath(r.id, 'checklist')
-  return html`<p>${all.length} items in ${checklist.sections.length} sections; <strong>${low} below par</strong>.
-${checklist.stockSyncedAt ? html`Stock as of the last sync, <time datetime="${checklist.stockSyncedAt.toISOString()}" title="${formatTime(checklist.stockSyncedAt)}">${formatAgo(checklist.stockSyncedAt)}</time>.` : 'Stock has not been synced yet.'}</p>
+  const body = html`<p>${all.length} items in ${checklist.sections.length} sections; <strong>${low} below par</strong>.</p>
 <p class="filters">Show: ${lowOnly ? html`<a href="${here}">all items</a> · <strong aria-current="true">below par only</strong>` : html`<strong aria-current="true">all items</strong> · <a href="${here}?low=1">below par only</a>`}
 ${canEdit(r) && suggested > 0 ? html` · <a class="button" href="${restaurantPath(r.id, 'orders/new')}">Order the suggestions (${suggested})</a>` : ''}</p>
 ${
@@ -90,6 +106,18 @@ ${
   <button type="submit">Add section</button>
 </form></section>`
 }`
+  return {
+    stockSyncedAt: checklist.stockSyncedAt?.toISOString() ?? null,
+    body: body.value,
+    deflated: precompress(body.value).deflated.toString('base64'),
+  }
+}
+
+/** The per-request line above the cached body: how old the stock is. */
+export function checklistHead(rendered: RenderedChecklist): Html {
+  const at = rendered.stockSyncedAt
+  return html`<p class="muted">${at ? html`Stock as of the last sync, <time datetime="${at}" title="${formatTime(at)}">${formatAgo(at)}</time>.` : 'Stock has not been synced yet.'}</p>
+`
 }
 
 export interface ItemChoices {
