@@ -8,7 +8,7 @@ import type { FakeAccount, FakeRequest } from './types'
 export type FakeConsent = 'auto' | 'page'
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
@@ -68,25 +68,23 @@ export function createOAuthRoutes(
       )
       return
     }
-    if (options.consent === 'auto')
-      return redirectTo(
-        res,
-        record,
-        answer(url.searchParams, url.searchParams.get('account') ?? accounts[0]?.account ?? ''),
-        302,
-      )
+    if (options.consent === 'auto') {
+      const account = url.searchParams.get('account') ?? accounts[0]?.account ?? ''
+      redirectTo(res, record, answer(url.searchParams, account), 302)
+      return
+    }
     const hidden = ['application_id', 'redirect_uri', 'state', 'response_type']
       .map(
         (name) => [name, url.searchParams.get(name) ?? (name === 'application_id' ? appId : null)] as const,
       )
       .filter(([, value]) => value !== null)
-      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escape(value as string)}">`)
+      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value as string)}">`)
       .join('')
     record.status = 200
     record.outcome = 'ok'
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Poster (fake): allow access</title></head>
-<body><main><h1>Allow application ${escape(application.id)} to use your Poster account?</h1>
+<body><main><h1>Allow application ${escapeHtml(application.id)} to use your Poster account?</h1>
 <form method="post" action="/api/auth">${hidden}
 <p><label for="account">Your Poster account</label> <input id="account" name="account" required pattern="[a-z0-9][a-z0-9-]*" autocomplete="off"></p>
 <p><button type="submit" name="decision" value="allow">Allow</button> <button type="submit" name="decision" value="deny" formnovalidate>Deny</button></p>
