@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppProcess, startEmbedded } from './app-process'
-import { type Browser, checkAccessibility, launchBrowser, logIn, shoot } from './browser'
+import {
+  type Browser,
+  checkAccessibility,
+  editControls,
+  fetchFromPage,
+  launchBrowser,
+  logIn,
+  shoot,
+} from './browser'
 
 // The app as `pnpm start` runs it with no services (PGlite on disk, memory stores, the fake Poster), in
 // Chromium: the manager's flow, then a restart on the same DATA_DIR: what was entered is still there,
@@ -104,6 +112,30 @@ describe('embedded defaults, in Chromium, across a restart', () => {
     expect(await page.locator('svg.chart title').textContent()).toContain('1 received')
     await shoot(page, 'embedded-analytics')
     await context.close()
+
+    // The viewer: the same pages, no edit controls, every page accessible; a forged write refused.
+    const viewerContext = await browser.newContext()
+    const asViewer = await viewerContext.newPage()
+    await logIn(asViewer, base, 'viewer@example.com', PASSWORD)
+    for (const path of [
+      '/app',
+      '/app/r/nord-bistro/',
+      '/app/r/nord-bistro/checklist',
+      '/app/r/nord-bistro/orders',
+      `/app/r/nord-bistro/orders/${orderId}`,
+      '/app/r/nord-bistro/analytics',
+      '/app/r/nord-bistro/plan',
+      '/billing/upgrade',
+    ]) {
+      expect((await asViewer.goto(`${base}${path}`))?.status(), path).toBe(200)
+      await checkAccessibility(asViewer, `embedded-viewer ${path}`)
+      expect(await editControls(asViewer), path).toBe(0)
+    }
+    const forged = await fetchFromPage(asViewer, 'PATCH', `/api/restaurants/nord-bistro/orders/${orderId}`, {
+      status: 'cancelled',
+    })
+    expect(forged.status).toBe(403)
+    await viewerContext.close()
 
     // Onboarding on the fake Poster: a new person connects a new account.
     const owner = await browser.newContext()
