@@ -31,7 +31,13 @@ const setup = await setUp()
 let sync: SyncResult | undefined
 const http: HttpResult[] = []
 let ui: PageRun[] = []
-const uiOptions = { rate: 200, connections: 10, durationS, warmupS: 3 }
+const uiOptions = {
+  rate: 200,
+  connections: 10,
+  durationS: Number(process.env.BENCH_UI_DURATION ?? 5),
+  warmupS: 3,
+  rounds: Number(process.env.BENCH_UI_ROUNDS ?? 5),
+}
 try {
   if (only !== 'ui') {
     console.log('sync: 100 restaurants, 2 worker processes ...')

@@ -26,6 +26,9 @@ export interface PageRun {
   server: { p50: number; p90: number; p99: number; max: number }
   /** Milliseconds, as autocannon saw each answer (includes the client and the loopback). */
   client: { p50: number; p90: number; p99: number; max: number }
+  /** Over rounds: how many, and the server p99 of each. */
+  rounds?: number
+  p99s?: number[]
 }
 
 const quantiles = (values: number[]) => {
@@ -106,7 +109,7 @@ async function seedBigRestaurant(setup: Setup): Promise<void> {
  */
 export async function runUiBench(
   setup: Setup,
-  options: { rate: number; connections: number; durationS: number; warmupS: number },
+  options: { rate: number; connections: number; durationS: number; warmupS: number; rounds: number },
 ): Promise<PageRun[]> {
   await seedBigRestaurant(setup)
   const server = await startChild<{ type: 'ready'; url: string }, { type: 'stopped' }>('./server.ts', {
@@ -133,51 +136,88 @@ export async function runUiBench(
     if (login.status !== 200) throw new Error(`login ${UI_USER}: ${login.status}`)
     const { token } = (await login.json()) as { token: string }
     const headers = { cookie: `rc_session=${token}`, 'accept-encoding': 'gzip' }
-    const runs: PageRun[] = []
-    for (const page of UI_PAGES) {
-      const path = `/app/r/${UI_RESTAURANT}/${page}`
+    const load = async (path: string, durationS: number) => {
+      const latencies: number[] = []
+      const result = await new Promise<autocannon.Result>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: `${url}${path}`,
+            headers,
+            connections: options.connections,
+            overallRate: options.rate,
+            duration: durationS,
+          },
+          (error, done) => (error ? reject(error) : resolve(done)),
+        )
+        instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+          if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime)
+        })
+      })
+      return { result, latencies }
+    }
+    const paths = UI_PAGES.map((page) => ({
+      page: page || 'overview',
+      path: `/app/r/${UI_RESTAURANT}/${page}`,
+    }))
+    for (const { page, path } of paths) {
       const check = await fetch(`${url}${path}`, { headers: { cookie: headers.cookie } })
       const body = await check.text()
       if (check.status !== 200) throw new Error(`${path}: ${check.status} ${body.slice(0, 200)}`)
       if (page === 'checklist' && (body.match(/<tr/g)?.length ?? 0) < UI_INGREDIENTS)
         throw new Error(`${path}: fewer than ${UI_INGREDIENTS} rows`)
-      const load = async (durationS: number) => {
-        const latencies: number[] = []
-        const result = await new Promise<autocannon.Result>((resolve, reject) => {
-          const instance = autocannon(
-            {
-              url: `${url}${path}`,
-              headers,
-              connections: options.connections,
-              overallRate: options.rate,
-              duration: durationS,
-            },
-            (error, done) => (error ? reject(error) : resolve(done)),
-          )
-          instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-            if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime)
-          })
-        })
-        return { result, latencies }
-      }
-      await load(options.warmupS)
-      await times() // drop the warm-up's
-      const { result, latencies } = await load(options.durationS)
-      const server = await times()
-      runs.push({
-        page: page || 'overview',
-        offeredRate: options.rate,
-        connections: options.connections,
-        durationS: options.durationS,
-        requests: result.requests.total,
-        bytesPerResponse: result.throughput.total / Math.max(1, latencies.length),
-        non2xx: result.non2xx,
-        errors: result.errors + result.timeouts,
-        server: quantiles(server),
-        client: quantiles(latencies),
-      })
-      console.log(JSON.stringify(runs.at(-1)))
+      await load(path, options.warmupS)
     }
+    // Interleaved rounds, each page once per round in turn: the machine's load drifts, and each page
+    // gets its share of the quiet and the busy moments. Figures are medians over the rounds.
+    const rounds = new Map<string, PageRun[]>()
+    for (let round = 0; round < options.rounds; round++) {
+      for (const { page, path } of paths) {
+        await times() // drop what came before
+        const { result, latencies } = await load(path, options.durationS)
+        const server = await times()
+        const run: PageRun = {
+          page,
+          offeredRate: options.rate,
+          connections: options.connections,
+          durationS: options.durationS,
+          requests: result.requests.total,
+          bytesPerResponse: result.throughput.total / Math.max(1, latencies.length),
+          non2xx: result.non2xx,
+          errors: result.errors + result.timeouts,
+          server: quantiles(server),
+          client: quantiles(latencies),
+        }
+        rounds.set(page, [...(rounds.get(page) ?? []), run])
+        console.log(JSON.stringify({ round, ...run }))
+      }
+    }
+    const median = (values: number[]) => quantiles(values).p50
+    const runs: PageRun[] = [...rounds.values()].map((all) => {
+      const first = all[0] as PageRun
+      const of = (pick: (r: PageRun) => number) => median(all.map(pick))
+      return {
+        ...first,
+        rounds: all.length,
+        requests: all.reduce((n, r) => n + r.requests, 0),
+        durationS: all.reduce((n, r) => n + r.durationS, 0),
+        bytesPerResponse: of((r) => r.bytesPerResponse),
+        non2xx: all.reduce((n, r) => n + r.non2xx, 0),
+        errors: all.reduce((n, r) => n + r.errors, 0),
+        server: {
+          p50: of((r) => r.server.p50),
+          p90: of((r) => r.server.p90),
+          p99: of((r) => r.server.p99),
+          max: Math.max(...all.map((r) => r.server.max)),
+        },
+        client: {
+          p50: of((r) => r.client.p50),
+          p90: of((r) => r.client.p90),
+          p99: of((r) => r.client.p99),
+          max: Math.max(...all.map((r) => r.client.max)),
+        },
+        p99s: all.map((r) => r.server.p99),
+      }
+    })
     return runs
   } finally {
     await server.stop()

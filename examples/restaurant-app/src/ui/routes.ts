@@ -323,10 +323,16 @@ const tenantPages: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { r
     async (request, reply) => {
       const r = pageRestaurant(request)
       const status = request.query.status
-      const [orders, counts] = [
-        await listOrders(db, r.id, { status, limit: 200 }),
-        await countOrdersByStatus(db, r.id),
-      ]
+      // Cached until an order changes (every order write drops the restaurant's `orders` tag) or a sync renames a supplier.
+      const { orders, counts } = await runtime.cached(
+        r.id,
+        `page:orders:${status ?? 'all'}`,
+        ['orders', 'inventory'],
+        async () => ({
+          orders: await listOrders(db, r.id, { status, limit: 200 }),
+          counts: await countOrdersByStatus(db, r.id),
+        }),
+      )
       return page(request, reply, 'Supplier orders', 'orders', ordersPage(r, orders, counts, status))
     },
   )
