@@ -114,7 +114,9 @@ describe('operations endpoints', () => {
   })
 
   it('are open by default in embedded mode only', async () => {
-    const runtime = await createRuntime(loadConfig({ LOG_LEVEL: 'silent', WORKER: 'off' }))
+    const runtime = await createRuntime(
+      loadConfig({ LOG_LEVEL: 'silent', WORKER: 'off', DATA_DIR: ':memory:' }),
+    )
     const app = await buildApp(runtime)
     try {
       for (const path of protectedPaths) expect((await app.inject({ url: path })).statusCode, path).toBe(200)
