@@ -8,45 +8,103 @@ export interface Entry {
   expiresAt: number
   /** Epoch ms when the store drops the entry, grace included (0: never). */
   staleUntil: number
+  /** Epoch ms of the write; 0 when the entry does not say (format r1). Refresh-ahead needs it. */
+  writtenAt: number
   tags: [tagKey: string, version: number][] | undefined
 }
 
-// Envelope: `r1:<expiresAt>:<staleUntil>:<tags JSON length>:<tags JSON><payload>`.
+// Envelopes:
+//   r1:<expiresAt>:<staleUntil>:<tags JSON length>:<tags JSON><payload>
+//   r2:<expiresAt>:<staleUntil>:<writtenAt>:<tags JSON length>:<tags JSON><payload>
+// r2 is written only when refresh-ahead needs the write time, so 0.1 readers
+// (which know r1 only) keep reading every other entry during a rolling deploy.
 // The header is parsed by hand so a JSON payload is parsed exactly once.
-const MAGIC = 'r1:'
+const R1 = 'r1:'
+const R2 = 'r2:'
 
 export function encodeEntry(
   payload: string,
   expiresAt: number,
   staleUntil: number,
   tags: Entry['tags'],
+  writtenAt = 0,
 ): string {
   const tagsJson = tags && tags.length > 0 ? JSON.stringify(tags) : ''
-  return `${MAGIC}${expiresAt}:${staleUntil}:${tagsJson.length}:${tagsJson}${payload}`
+  return writtenAt === 0
+    ? `${R1}${expiresAt}:${staleUntil}:${tagsJson.length}:${tagsJson}${payload}`
+    : `${R2}${expiresAt}:${staleUntil}:${writtenAt}:${tagsJson.length}:${tagsJson}${payload}`
+}
+
+function corrupt(detail: string): CacheError {
+  return new CacheError('CACHE_CORRUPT', `${detail}; the entry is treated as a miss.`)
+}
+
+interface Header {
+  expiresAt: number
+  staleUntil: number
+  writtenAt: number
+  /** Index of the ':' that ends the two times (the rest of the header follows). */
+  timesEnd: number
+  /** Where the tags JSON starts, and its length; the payload follows it. */
+  tagsAt: number
+  tagsLength: number
+}
+
+// Filled by readHeader: decoding is synchronous, so one object serves every
+// call and a hot read allocates nothing for its header.
+const header: Header = { expiresAt: 0, staleUntil: 0, writtenAt: 0, timesEnd: 0, tagsAt: 0, tagsLength: 0 }
+
+function readHeader(raw: string): Header {
+  const v2 = raw.startsWith(R2)
+  if (!v2 && !raw.startsWith(R1)) throw corrupt('not an @rc/cache entry')
+  const a = raw.indexOf(':', R1.length)
+  const b = a < 0 ? -1 : raw.indexOf(':', a + 1)
+  const c = b < 0 || !v2 ? b : raw.indexOf(':', b + 1)
+  const d = c < 0 ? -1 : raw.indexOf(':', c + 1)
+  if (d < 0) throw corrupt('truncated entry header')
+  header.expiresAt = Number(raw.slice(R1.length, a))
+  header.staleUntil = Number(raw.slice(a + 1, b))
+  header.writtenAt = v2 ? Number(raw.slice(b + 1, c)) : 0
+  header.tagsLength = Number(raw.slice(c + 1, d))
+  header.timesEnd = b
+  header.tagsAt = d + 1
+  if (
+    !Number.isFinite(header.expiresAt) ||
+    !Number.isFinite(header.staleUntil) ||
+    !Number.isFinite(header.writtenAt) ||
+    !Number.isInteger(header.tagsLength) ||
+    header.tagsLength < 0
+  ) {
+    throw corrupt('malformed entry header')
+  }
+  return header
+}
+
+/** An entry's times, without parsing its payload. */
+export function entryTimes(raw: string): { expiresAt: number; staleUntil: number } {
+  const { expiresAt, staleUntil } = readHeader(raw)
+  return { expiresAt, staleUntil }
+}
+
+/** The same entry with other times (soft expiry); the payload is copied, not parsed. */
+export function withTimes(raw: string, expiresAt: number, staleUntil: number): string {
+  const { timesEnd } = readHeader(raw)
+  return `${raw.slice(0, R1.length)}${expiresAt}:${staleUntil}${raw.slice(timesEnd)}`
 }
 
 /** Decodes an envelope; throws on anything that is not one (callers treat that as a miss). */
 export function decodeEntry(raw: string, serializer: Serializer): Entry {
-  if (!raw.startsWith(MAGIC)) throw new Error('not an @rc/cache entry')
-  const a = raw.indexOf(':', MAGIC.length)
-  const b = raw.indexOf(':', a + 1)
-  const c = raw.indexOf(':', b + 1)
-  if (a < 0 || b < 0 || c < 0) throw new Error('truncated entry header')
-  const expiresAt = Number(raw.slice(MAGIC.length, a))
-  const staleUntil = Number(raw.slice(a + 1, b))
-  const tagsLength = Number(raw.slice(b + 1, c))
-  if (
-    !Number.isFinite(expiresAt) ||
-    !Number.isFinite(staleUntil) ||
-    !Number.isInteger(tagsLength) ||
-    tagsLength < 0
-  ) {
-    throw new Error('malformed entry header')
-  }
+  const { expiresAt, staleUntil, writtenAt, tagsAt, tagsLength } = readHeader(raw)
   const tags =
-    tagsLength > 0 ? (JSON.parse(raw.slice(c + 1, c + 1 + tagsLength)) as Entry['tags']) : undefined
-  if (tags !== undefined && !Array.isArray(tags)) throw new Error('malformed entry tags')
-  return { value: serializer.deserialize(raw.slice(c + 1 + tagsLength)), expiresAt, staleUntil, tags }
+    tagsLength > 0 ? (JSON.parse(raw.slice(tagsAt, tagsAt + tagsLength)) as Entry['tags']) : undefined
+  if (tags !== undefined && !Array.isArray(tags)) throw corrupt('malformed entry tags')
+  return {
+    value: serializer.deserialize(raw.slice(tagsAt + tagsLength)),
+    expiresAt,
+    staleUntil,
+    writtenAt,
+    tags,
+  }
 }
 
 export const jsonSerializer: Serializer = {

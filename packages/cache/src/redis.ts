@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { luaScript, runScript } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
-import { CacheError } from './errors'
+import { CacheError, CacheStoreError } from './errors'
 import type { BusMessage, CacheBus, CacheStore } from './types'
 
 type Client = Redis | Cluster
@@ -10,14 +11,29 @@ export interface RedisStoreOptions {
   client: Client
 }
 
-const UNLOCK =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+const UNLOCK = luaScript(
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+)
+// Compare-and-set for soft expiry: rewrites an entry only if nobody wrote it since it was read.
+const REPLACE = luaScript(`
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then redis.call('set', KEYS[1], ARGV[2]) else redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1`)
+// Keys per SCAN page: Redis's default of 10 makes listing a large prefix take thousands of round trips.
 const SCAN_COUNT = 500
+const px = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs))
 
 function assertClient(client: unknown, what: string): asserts client is Client {
   if (typeof client !== 'object' || client === null || typeof (client as Redis).get !== 'function') {
     throw new CacheError('CACHE_INVALID_ARGUMENT', `${what} needs { client: an ioredis Redis or Cluster }.`)
   }
+}
+
+/** Throws the first error of a pipeline or transaction (null results: the transaction was aborted). */
+function failOn(results: [Error | null, unknown][] | null, what: string): void {
+  const failed = results?.find(([error]) => error)
+  if (results && !failed) return
+  throw new CacheStoreError('redis', 'failed', `failed ${what}`, failed?.[0] ?? undefined)
 }
 
 /** Masters to SCAN: every master of a cluster, or the one server. */
@@ -71,6 +87,22 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   const eachKey = async <T>(keys: string[], one: (key: string) => Promise<T>): Promise<T[]> =>
     Promise.all(keys.map(one))
 
+  async function* scanPages(pattern: string): AsyncGenerator<{ node: Redis; keys: string[] }> {
+    for (const node of masters(client)) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+        cursor = next
+        if (keys.length > 0) yield { node, keys }
+      } while (cursor !== '0')
+    }
+  }
+
+  async function setOne(key: string, value: string, ttlMs: number | undefined): Promise<void> {
+    if (ttlMs === undefined) await client.set(key, value)
+    else await client.set(key, value, 'PX', px(ttlMs))
+  }
+
   return {
     name: 'redis',
     get(key) {
@@ -84,9 +116,33 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         batch.waiters.push({ resolve, reject })
       })
     },
-    async set(key, value, ttlMs) {
-      if (ttlMs === undefined) await client.set(key, value)
-      else await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)))
+    async getMany(keys) {
+      if (keys.length === 0) return []
+      const values = cluster ? await eachKey(keys, (k) => client.get(k)) : await (client as Redis).mget(keys)
+      return values.map((v) => v ?? undefined)
+    },
+    set: setOne,
+    async setMany(entries) {
+      if (entries.length === 0) return
+      if (cluster) {
+        await Promise.all(entries.map((e) => setOne(e.key, e.value, e.ttlMs)))
+        return
+      }
+      const pipeline = (client as Redis).pipeline()
+      for (const { key, value, ttlMs } of entries) {
+        if (ttlMs === undefined) pipeline.set(key, value)
+        else pipeline.set(key, value, 'PX', px(ttlMs))
+      }
+      failOn(await pipeline.exec(), 'a batch of SETs')
+    },
+    async replace(key, expected, value, ttlMs) {
+      const written = await runScript(
+        client,
+        REPLACE,
+        [key],
+        [expected, value, ttlMs === undefined ? '' : px(ttlMs)],
+      )
+      return written === 1
     },
     async delete(keys) {
       if (keys.length === 0) return 0
@@ -95,19 +151,16 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
     async deletePattern(pattern) {
       let deleted = 0
-      for (const node of masters(client)) {
-        let cursor = '0'
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
-          cursor = next
-          if (keys.length === 0) continue
-          const pipeline = node.pipeline()
-          for (const key of keys) pipeline.unlink(key)
-          const results = (await pipeline.exec()) ?? []
-          for (const [error, count] of results) if (!error) deleted += Number(count)
-        } while (cursor !== '0')
+      for await (const { node, keys } of scanPages(pattern)) {
+        const pipeline = node.pipeline()
+        for (const key of keys) pipeline.unlink(key)
+        const results = (await pipeline.exec()) ?? []
+        for (const [error, count] of results) if (!error) deleted += Number(count)
       }
       return deleted
+    },
+    async *scan(pattern) {
+      for await (const { keys } of scanPages(pattern)) yield* keys
     },
     async tagVersions(tagKeys) {
       if (tagKeys.length === 0) return []
@@ -123,15 +176,13 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       }
       const multi = (client as Redis).multi()
       for (const key of tagKeys) multi.incr(key)
-      const results = await multi.exec()
-      const failed = results?.find(([error]) => error)
-      if (!results || failed) throw failed?.[0] ?? new Error('tag bump transaction aborted')
+      failOn(await multi.exec(), 'the tag bump transaction')
     },
     async lock(key, token, ttlMs) {
-      return (await client.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'
+      return (await client.set(key, token, 'PX', px(ttlMs), 'NX')) === 'OK'
     },
     async unlock(key, token) {
-      await client.eval(UNLOCK, 1, key, token)
+      await runScript(client, UNLOCK, [key], [token])
     },
     isReady: () => client.status === 'ready' || (!connectedOnce && starting.has(client.status)),
     async ping() {

@@ -1,9 +1,12 @@
-import { turnClock } from './clock'
+import { turnClock } from '../clock'
 
-interface NearEntry {
+export interface NearEntry {
   value: unknown
   /** Epoch ms after which this copy must not be served (0: never). */
   expiresAt: number
+  /** When the stored entry was written (0: unknown), and how long it was fresh for: refresh-ahead's clock. */
+  writtenAt: number
+  span: number
   /** Local generation of each tag when the copy was taken. */
   tags: [tagKey: string, generation: number][] | undefined
   /** Recency stamp (see `touch`). */
@@ -26,14 +29,21 @@ export class NearCache {
   private readonly tagGenerations = new Map<string, number>()
   private readonly maxEntries: number
   private readonly ttlMs: number | undefined
+  private readonly clone: 'structured' | 'freeze' | false
   private clock = 0
   /** Incremented by every invalidation, local or from the bus. */
   epoch = 0
   hits = 0
 
-  constructor(maxEntries: number, ttlMs: number | undefined) {
+  constructor(maxEntries: number, ttlMs: number | undefined, clone: 'structured' | 'freeze' | false) {
     this.maxEntries = maxEntries
     this.ttlMs = ttlMs
+    this.clone = clone
+  }
+
+  /** What a caller receives for an entry: the value itself, or a copy under `clone: 'structured'`. */
+  valueOf(entry: NearEntry): unknown {
+    return this.clone === 'structured' ? structuredClone(entry.value) : entry.value
   }
 
   get size(): number {
@@ -68,8 +78,12 @@ export class NearCache {
     value: unknown,
     expiresAt: number,
     tagKeys: readonly string[] | undefined,
+    writtenAt = 0,
   ): void {
     const now = Date.now()
+    // Under 'structured' l1 keeps its own copy: the caller that filled it holds the original.
+    if (this.clone === 'freeze') deepFreeze(value)
+    else if (this.clone === 'structured') value = structuredClone(value)
     const capped =
       this.ttlMs === undefined
         ? expiresAt
@@ -84,7 +98,17 @@ export class NearCache {
     }
     const previous = keys.get(key)
     if (previous) this.order.delete(previous)
-    const entry: NearEntry = { value, expiresAt: capped, tags, stamp: ++this.clock, space, key }
+    const span = writtenAt !== 0 && expiresAt !== 0 ? expiresAt - writtenAt : 0
+    const entry: NearEntry = {
+      value,
+      expiresAt: capped,
+      writtenAt,
+      span,
+      tags,
+      stamp: ++this.clock,
+      space,
+      key,
+    }
     keys.set(key, entry)
     this.order.set(entry, true)
     if (this.order.size > this.maxEntries) this.remove(this.order.keys().next().value as NearEntry)
@@ -139,4 +163,10 @@ export class NearCache {
       if ((this.tagGenerations.get(tag) ?? 0) !== generation) return false
     return true
   }
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
+  Object.freeze(value)
+  for (const child of Object.values(value)) deepFreeze(child)
 }
