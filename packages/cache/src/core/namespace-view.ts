@@ -221,7 +221,7 @@ export class CacheView implements Cache {
     core.assertOpen()
     validateKeys(keys, 'getMany')
     const schema = options.schema as Schema<unknown> | undefined
-    const results: (T | undefined)[] = new Array(keys.length)
+    const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
     const missing: number[] = []
     for (let i = 0; i < keys.length; i++) {
       const near = core.l1 ? this.fromL1(keys[i]!, schema) : notInL1
@@ -254,8 +254,13 @@ export class CacheView implements Cache {
     }
     const items = entries.map((entry) => {
       validateKey(entry?.key)
-      const { key, value, ...own } = entry
-      return { key, value, plan: core.plan({ ...options, ...own }).write }
+      const { key, value, ttl, grace, tags } = entry
+      const merged: SetOptions = {
+        ttl: ttl ?? options.ttl,
+        grace: grace ?? options.grace,
+        tags: tags ?? options.tags,
+      }
+      return { key, value, plan: core.plan(merged).write }
     })
     await core.io.writeMany(this.space, items)
   }
@@ -276,7 +281,7 @@ export class CacheView implements Cache {
     }
     const plan = core.plan(options as GetOrSetOptions<unknown>)
     const schema = options.schema as Schema<unknown> | undefined
-    const results: (T | undefined)[] = new Array(keys.length)
+    const results: (T | undefined)[] = new Array(keys.length).fill(undefined)
     let allNear = true
     for (let i = 0; i < keys.length; i++) {
       const near = core.l1 ? this.fromL1(keys[i]!, schema) : notInL1
