@@ -70,8 +70,11 @@ createCache({ refreshAhead: 0.8, failSafeBackoff: '2s', maxOutageKeys: 50_000, l
 cache.setMany([['k', 1]])
 // @ts-expect-error expireTags takes an array of tags
 cache.expireTags('menu')
-// @ts-expect-error the loader's context has no `expiresAt`; set `ttl`
-cache.getOrSet('k', (ctx) => ((ctx.expiresAt = 5), 1))
+cache.getOrSet('k', (ctx) => {
+  // @ts-expect-error the loader's context has no `expiresAt`; set `ttl`
+  ctx.expiresAt = 5
+  return 1
+})
 // @ts-expect-error l1.clone is 'structured', 'freeze' or false
 createCache({ l1: { clone: 'deep' } })
 // @ts-expect-error keyvStore needs a cache
