@@ -73,6 +73,11 @@ export async function tightLoop(fn: (i: number) => Promise<unknown>, iterations:
   return (iterations / (performance.now() - started)) * 1000
 }
 
+/** Median over rounds of `ours[i] / theirs[i]`: each pair ran in the same round. */
+export function pairedRatio(ours: number[], theirs: number[]): number {
+  return median(ours.map((o, i) => o / theirs[i]!))
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!

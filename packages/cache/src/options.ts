@@ -116,7 +116,8 @@ export interface ManyLoaderContext<T> extends Omit<LoaderContext<T>, 'stale'> {
   readonly stale: readonly (T | undefined)[]
 }
 
-const duration = z.union([z.number(), z.string()])
+// zod's number() refuses Infinity, which a ttl may be (never expires).
+const duration = z.union([z.number(), z.string(), z.literal(Number.POSITIVE_INFINITY)])
 const refreshFraction = z
   .number()
   .gt(0, 'must be between 0 and 1 (a fraction of the TTL)')

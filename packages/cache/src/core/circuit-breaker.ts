@@ -24,11 +24,6 @@ export interface CircuitBreakerOptions {
 
 export type Layer = 'store' | 'fallback'
 
-export interface Read<T> {
-  value: T
-  layer: Layer | undefined
-}
-
 // Writes that land during a replay pass are replayed by the next pass; a log
 // that still is not empty after this many passes means writes outpace replay.
 const MAX_REPLAY_PASSES = 20
@@ -58,14 +53,14 @@ class Deadlines {
     this.ms = ms
   }
 
-  race<T>(call: () => Promise<T>, store: string): Promise<T> {
+  race<T>(call: (store: CacheStore) => Promise<T>, store: CacheStore): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { deadline: performance.now() + this.ms, settled: false, store, reject }
+      const pending: Pending = { deadline: Date.now() + this.ms, settled: false, store: store.name, reject }
       this.queue.push(pending)
       if (this.timer === undefined) this.arm(this.ms)
       let promise: Promise<T>
       try {
-        promise = call()
+        promise = call(store)
       } catch (error) {
         promise = Promise.reject(error)
       }
@@ -91,7 +86,7 @@ class Deadlines {
 
   private expire(): void {
     this.timer = undefined
-    const now = performance.now()
+    const now = Date.now()
     const late: Pending[] = []
     while (this.head < this.queue.length) {
       const pending = this.queue[this.head]!
@@ -149,27 +144,30 @@ export class StoreCircuitBreaker {
     this.log = this.newLog()
   }
 
-  /** Runs a read; with the primary down it runs on the fallback, or yields `none`. */
-  read<T>(op: (store: CacheStore) => Promise<T>, none: T): Promise<Read<T>> {
+  /** Which layer a store is: the primary, or the fallback. */
+  layerOf(store: CacheStore): Layer {
+    return store === this.o.primary ? 'store' : 'fallback'
+  }
+
+  /**
+   * Runs a read; with the primary down it runs on the fallback, or yields
+   * `none`. `op` gets the store it runs on (see `layerOf`).
+   */
+  read<T>(op: (store: CacheStore) => Promise<T>, none: T): Promise<T> {
     if (this.mode === 'primary') {
       const { primary } = this.o
       if (this.primaryReady()) {
-        return this.commands
-          .race(() => op(primary), primary.name)
-          .then(
-            (value): Read<T> => ({ value, layer: 'store' }),
-            (error) => {
-              // A lone read timeout may be a blip: this call misses (the fallback
-              // only holds outage data) and a probe decides. Another timeout while
-              // the probe runs opens the circuit.
-              if (isTimeout(error) && !this.suspect) {
-                this.suspectPrimary()
-                return { value: none, layer: undefined }
-              }
-              this.trip(error)
-              return this.onFallback(op, none)
-            },
-          )
+        return this.commands.race(op, primary).catch((error) => {
+          // A lone read timeout may be a blip: this call misses (the fallback
+          // only holds outage data) and a probe decides. Another timeout while
+          // the probe runs opens the circuit.
+          if (isTimeout(error) && !this.suspect) {
+            this.suspectPrimary()
+            return none
+          }
+          this.trip(error)
+          return this.onFallback(op, none)
+        })
       }
       this.trip(this.disconnected())
     }
@@ -190,9 +188,9 @@ export class StoreCircuitBreaker {
       const { primary } = this.o
       if (this.primaryReady()) {
         try {
-          if (!bulk) return await this.commands.race(() => op(primary), primary.name)
+          if (!bulk) return await this.commands.race(op, primary)
           await this.pingPrimary()
-          return await this.bulk.race(() => op(primary), primary.name)
+          return await this.bulk.race(op, primary)
         } catch (error) {
           this.trip(error)
         }
@@ -201,7 +199,7 @@ export class StoreCircuitBreaker {
       }
     }
     record(this.log)
-    return (await this.onFallback(op, none)).value
+    return this.onFallback(op, none)
   }
 
   /**
@@ -231,7 +229,7 @@ export class StoreCircuitBreaker {
     for (;;) {
       let next: IteratorResult<string>
       try {
-        next = await this.bulk.race(() => pages.next(), store.name)
+        next = await this.bulk.race(() => pages.next(), store)
       } catch (error) {
         const wrapped = asStoreError(store.name, error)
         if (store === primary) this.trip(wrapped)
@@ -271,17 +269,17 @@ export class StoreCircuitBreaker {
 
   private pingPrimary(): Promise<void> {
     const { primary } = this.o
-    return primary.ping ? this.commands.race(() => primary.ping!(), primary.name) : Promise.resolve()
+    return primary.ping ? this.commands.race((s) => s.ping!(), primary) : Promise.resolve()
   }
 
-  private async onFallback<T>(op: (store: CacheStore) => Promise<T>, none: T): Promise<Read<T>> {
+  private async onFallback<T>(op: (store: CacheStore) => Promise<T>, none: T): Promise<T> {
     const fallback = this.o.fallback
-    if (!fallback) return { value: none, layer: undefined }
+    if (!fallback) return none
     try {
-      return { value: await op(fallback), layer: 'fallback' }
+      return await op(fallback)
     } catch (error) {
       this.o.emit({ type: 'error', error: asStoreError(fallback.name, error) })
-      return { value: none, layer: undefined }
+      return none
     }
   }
 

@@ -69,6 +69,8 @@ export class CacheCore {
     refreshAhead: number
   }
   closed = false
+  /** Whether anyone listens to events (hot paths skip building them otherwise). */
+  readonly listening: boolean
   private readonly onEvent: ((event: CacheEvent) => void) | undefined
 
   constructor(options: CacheOptions) {
@@ -79,6 +81,7 @@ export class CacheCore {
     this.store = options.store ?? memoryStore()
     this.fallback = options.fallback
     this.onEvent = options.onEvent
+    this.listening = options.onEvent !== undefined
     this.defaults = {
       ttlMs: toTtl(options.ttl ?? DEFAULT_TTL, 'ttl'),
       graceMs: toMs(options.grace ?? 0, 'grace'),
@@ -196,8 +199,9 @@ export class CacheCore {
     return Math.max(1, Math.round(ttlMs * (1 - Math.random() * this.defaults.jitter)))
   }
 
+  /** A hit from a store (l1 counts its own hits). */
   hit(space: KeySpace, key: string, layer: 'l1' | Layer): void {
-    this.counts.hits++
+    if (layer !== 'l1') this.counts.hits++
     if (this.onEvent) this.emit({ type: 'hit', key: space.key(key), layer })
   }
 
@@ -215,6 +219,8 @@ export class CacheCore {
     if (this.closed) return
     this.closed = true
     this.breaker.close()
+    // An l1 hit skips the closed check; an empty l1 sends every call to one that makes it.
+    this.l1?.clear()
     await Promise.allSettled([this.sync.close(), this.store.close?.(), this.fallback?.close?.()])
   }
 }

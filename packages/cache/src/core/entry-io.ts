@@ -65,41 +65,50 @@ export class EntryIO {
   }
 
   /** One entry; corrupt, tag-invalidated or schema-failing entries are absent. */
-  async read(stored: string, schema: Schema<unknown> | undefined): Promise<Found | undefined> {
-    const { value, layer } = await this.breaker.read(async (store) => {
-      const raw = await store.get(stored)
-      if (raw === undefined) return undefined
-      const decoded = this.decode(stored, raw)
-      if (!decoded?.tags) return decoded && { entry: decoded, tagsStale: false }
+  read(stored: string, schema: Schema<unknown> | undefined): Promise<Found | undefined> {
+    return this.breaker.read((store) => this.readIn(store, stored, schema), undefined)
+  }
+
+  private async readIn(
+    store: CacheStore,
+    stored: string,
+    schema: Schema<unknown> | undefined,
+  ): Promise<Found | undefined> {
+    const raw = await store.get(stored)
+    if (raw === undefined) return undefined
+    const entry = this.decode(stored, raw)
+    if (entry === undefined) return undefined
+    let tagsStale = false
+    if (entry.tags) {
       const state = tagState(
-        decoded.tags,
+        entry.tags,
         await tagVersions(
           store,
-          decoded.tags.map((t) => t[0]),
+          entry.tags.map((t) => t[0]),
         ),
       )
-      return state === 'invalid' ? undefined : { entry: decoded, tagsStale: state === 'stale' }
-    }, undefined)
-    if (!value || !layer) return undefined
-    return this.found(stored, value.entry, value.tagsStale, layer, schema)
+      if (state === 'invalid') return undefined
+      tagsStale = state === 'stale'
+    }
+    return this.found(stored, entry, tagsStale, this.breaker.layerOf(store), schema)
   }
 
   /** Many entries in one store round trip (two when some carry tags), in order. */
-  async readMany(stored: string[], schema: Schema<unknown> | undefined): Promise<(Found | undefined)[]> {
+  readMany(stored: string[], schema: Schema<unknown> | undefined): Promise<(Found | undefined)[]> {
     const none: undefined[] = stored.map(() => undefined)
-    const { value, layer } = await this.breaker.read(async (store) => {
+    return this.breaker.read(async (store) => {
       const raws = await getMany(store, stored)
       const entries = raws.map((raw, i) => (raw === undefined ? undefined : this.decode(stored[i]!, raw)))
       const tagKeys = entries.flatMap((e) => e?.tags?.map((t) => t[0]) ?? [])
       const versions = tagKeys.length > 0 ? await tagVersions(store, tagKeys) : undefined
-      return entries.map((entry) => {
+      const layer = this.breaker.layerOf(store)
+      return entries.map((entry, i) => {
         if (!entry) return undefined
         const state = entry.tags && versions ? tagState(entry.tags, versions) : 'current'
-        return state === 'invalid' ? undefined : { entry, tagsStale: state === 'stale' }
+        if (state === 'invalid') return undefined
+        return this.found(stored[i]!, entry, state === 'stale', layer, schema)
       })
     }, none)
-    if (!layer) return none
-    return value.map((v, i) => v && this.found(stored[i]!, v.entry, v.tagsStale, layer, schema))
   }
 
   /** Writes a value through the breaker, updates l1, then tells other instances. */
@@ -175,11 +184,10 @@ export class EntryIO {
   async snapshotTags(space: KeySpace, tags: readonly string[] | undefined): Promise<TagSnapshot | undefined> {
     if (!tags || tags.length === 0) return undefined
     const keys = entryTagKeys(space, tags)
-    const { value } = await this.breaker.read(
+    return this.breaker.read(
       async (store): Promise<TagSnapshot> => ({ store, versions: await tagVersions(store, keys) }),
       undefined,
     )
-    return value
   }
 
   /**

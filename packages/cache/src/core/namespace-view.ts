@@ -29,6 +29,8 @@ const notInL1: unique symbol = Symbol('not in l1')
 export class CacheView implements Cache {
   private readonly core: CacheCore
   private readonly space: KeySpace
+  /** This space's l1 map, taken on first use (the hot path of `get`). */
+  private near: Map<string, NearEntry> | undefined
 
   constructor(core: CacheCore, space: KeySpace) {
     this.core = core
@@ -36,8 +38,19 @@ export class CacheView implements Cache {
   }
 
   get<T = unknown>(key: string, options?: GetOptions<T>): Promise<T | undefined> {
-    if (!this.core.closed && typeof key === 'string') {
-      const near = this.fromL1(key, options?.schema)
+    // The l1 hit without options: one map lookup and a few property reads.
+    const core = this.core
+    const l1 = core.l1
+    if (options === undefined && l1 !== undefined) {
+      this.near ??= l1.space(this.space.base)
+      const entry = this.near.get(key)
+      if (entry !== undefined && l1.usable(entry)) {
+        if (core.listening) core.emit({ type: 'hit', key: this.space.key(key), layer: 'l1' })
+        return Promise.resolve((l1.copies ? structuredClone(entry.value) : entry.value) as T)
+      }
+    }
+    if (!this.core.closed && typeof key === 'string' && options !== undefined) {
+      const near = this.fromL1(key, options.schema)
       if (near !== notInL1) return Promise.resolve(near as T)
     }
     return this.getFromStore(key, options)
@@ -114,7 +127,7 @@ export class CacheView implements Cache {
   async has(key: string): Promise<boolean> {
     this.core.assertOpen()
     validateKey(key)
-    if (this.core.l1?.get(this.space.base, key)) return true
+    if (this.core.l1?.peek(this.space.base, key)) return true
     return (await this.core.io.read(this.space.key(key), undefined))?.fresh ?? false
   }
 

@@ -83,13 +83,12 @@ export class DistributedLock {
   async tryTake(space: KeySpace, stored: string): Promise<Release | undefined> {
     const lockKey = space.lockKey(stored)
     const token = randomUUID()
-    const { value: taken } = await this.breaker.read(
+    const taken = await this.breaker.read(
       (s) => (s.lock ? s.lock(lockKey, token, this.ttlMs) : Promise.resolve(true)),
       true,
     )
     if (!taken) return undefined
-    return () =>
-      this.breaker.read((s) => s.unlock?.(lockKey, token) ?? Promise.resolve(), undefined).then(() => {})
+    return () => this.breaker.read((s) => s.unlock?.(lockKey, token) ?? Promise.resolve(), undefined)
   }
 
   /** Takes the lock, or waits until its holder has stored a value (or a timeout serves stale). */

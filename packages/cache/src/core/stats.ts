@@ -20,6 +20,7 @@ export interface CacheStats {
 
 /** The counters behind `stats()`, shared by a cache and its namespaces. */
 export class Counters {
+  /** Hits from a store; l1 counts its own, added in `snapshot`. */
   hits = 0
   misses = 0
   sets = 0
@@ -30,11 +31,12 @@ export class Counters {
   staleServed = 0
 
   snapshot(mode: CacheStats['mode'], l1: { hits: number; size: number } | undefined): CacheStats {
-    const reads = this.hits + this.misses
+    const hits = this.hits + (l1?.hits ?? 0)
+    const reads = hits + this.misses
     return {
-      hits: this.hits,
+      hits,
       misses: this.misses,
-      hitRate: reads === 0 ? 0 : this.hits / reads,
+      hitRate: reads === 0 ? 0 : hits / reads,
       sets: this.sets,
       deletes: this.deletes,
       errors: this.errors,
