@@ -47,13 +47,13 @@ export async function interleaved(
   concurrency: number,
   rounds: number,
   roundMs: number,
-): Promise<Map<string, LoadResult>> {
+): Promise<Interleaved> {
   const samples = new Map<string, LoadResult[]>()
   for (let round = 0; round < rounds; round++) {
     for (const [name, fn] of contenders)
       samples.set(name, [...(samples.get(name) ?? []), await load(fn, concurrency, roundMs)])
   }
-  return new Map(
+  const medians = new Map(
     [...samples].map(([name, runs]) => [
       name,
       {
@@ -63,6 +63,17 @@ export async function interleaved(
       },
     ]),
   )
+  const ratio = (ours: string, theirs: string, metric: keyof LoadResult) =>
+    pairedRatio(
+      samples.get(ours)!.map((r) => r[metric]),
+      samples.get(theirs)!.map((r) => r[metric]),
+    )
+  return Object.assign(medians, { ratio })
+}
+
+/** Medians per contender, and `ratio(ours, theirs, metric)`: the median of per-round ratios. */
+export type Interleaved = Map<string, LoadResult> & {
+  ratio(ours: string, theirs: string, metric: keyof LoadResult): number
 }
 
 /** Awaited calls per second of a tight loop: the cost of one call behind an async boundary. */

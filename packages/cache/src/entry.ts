@@ -30,6 +30,9 @@ export function encodeEntry(
   writtenAt = 0,
 ): string {
   const tagsJson = tags && tags.length > 0 ? JSON.stringify(tags) : ''
+  expiresAt = Math.ceil(expiresAt)
+  staleUntil = Math.ceil(staleUntil)
+  writtenAt = Math.floor(writtenAt)
   return writtenAt === 0
     ? `${R1}${expiresAt}:${staleUntil}:${tagsJson.length}:${tagsJson}${payload}`
     : `${R2}${expiresAt}:${staleUntil}:${writtenAt}:${tagsJson.length}:${tagsJson}${payload}`
@@ -54,26 +57,46 @@ interface Header {
 // call and a hot read allocates nothing for its header.
 const header: Header = { expiresAt: 0, staleUntil: 0, writtenAt: 0, timesEnd: 0, tagsAt: 0, tagsLength: 0 }
 
+/** The non-negative integer in `raw` from `from` up to the next ':' (its index in `header.end`), or NaN. */
+function intField(raw: string, from: number): number {
+  let value = 0
+  let i = from
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if (c === 58 /* ':' */) break
+    if (c < 48 || c > 57) return slowField(raw, from)
+    value = value * 10 + (c - 48)
+  }
+  if (i === from || i === raw.length) return Number.NaN
+  fieldEnd = i
+  return value
+}
+let fieldEnd = 0
+
+/** A field that is not plain digits (a fractional time an older writer left): Number() decides. */
+function slowField(raw: string, from: number): number {
+  const end = raw.indexOf(':', from)
+  if (end < 0) return Number.NaN
+  fieldEnd = end
+  const value = Number(raw.slice(from, end))
+  return Number.isFinite(value) && value >= 0 ? value : Number.NaN
+}
+
 function readHeader(raw: string): Header {
   const v2 = raw.startsWith(R2)
   if (!v2 && !raw.startsWith(R1)) throw corrupt('not an @rc/cache entry')
-  const a = raw.indexOf(':', R1.length)
-  const b = a < 0 ? -1 : raw.indexOf(':', a + 1)
-  const c = b < 0 || !v2 ? b : raw.indexOf(':', b + 1)
-  const d = c < 0 ? -1 : raw.indexOf(':', c + 1)
-  if (d < 0) throw corrupt('truncated entry header')
-  header.expiresAt = Number(raw.slice(R1.length, a))
-  header.staleUntil = Number(raw.slice(a + 1, b))
-  header.writtenAt = v2 ? Number(raw.slice(b + 1, c)) : 0
-  header.tagsLength = Number(raw.slice(c + 1, d))
-  header.timesEnd = b
-  header.tagsAt = d + 1
+  // Digits parsed in place: no substring per field on the hot path.
+  header.expiresAt = intField(raw, R1.length)
+  header.staleUntil = intField(raw, fieldEnd + 1)
+  header.timesEnd = fieldEnd
+  header.writtenAt = v2 ? intField(raw, fieldEnd + 1) : 0
+  header.tagsLength = intField(raw, fieldEnd + 1)
+  header.tagsAt = fieldEnd + 1
   if (
-    !Number.isFinite(header.expiresAt) ||
-    !Number.isFinite(header.staleUntil) ||
-    !Number.isFinite(header.writtenAt) ||
-    !Number.isInteger(header.tagsLength) ||
-    header.tagsLength < 0
+    Number.isNaN(header.expiresAt) ||
+    Number.isNaN(header.staleUntil) ||
+    Number.isNaN(header.writtenAt) ||
+    Number.isNaN(header.tagsLength)
   ) {
     throw corrupt('malformed entry header')
   }

@@ -41,7 +41,10 @@ export interface CacheOptions {
   lockTtl?: Duration
   /** Turns values into stored strings. Default JSON. */
   serializer?: Serializer
-  /** Longest one store command may take before the store counts as down. Default `'50ms'`. */
+  /**
+   * Longest one store command may take before the store counts as down (judged in quarters: a command
+   * counts as timed out between 1 and 1.25 times this). Default `'50ms'`.
+   */
   storeTimeout?: Duration
   /** Delay between probes of a store that is down. Default `'250ms'`. */
   probeInterval?: Duration

@@ -42,8 +42,9 @@ function masters(client: Client): Redis[] {
 }
 
 /**
- * A store on Redis through ioredis (standalone or Cluster). Gets issued in
- * the same tick go out as one MGET (standalone); a lone get is sent at once.
+ * A store on Redis through ioredis (standalone or Cluster). The first get of
+ * a tick is sent at once; the other gets issued in the same tick go out as one
+ * MGET (standalone).
  */
 export function redisStore(options: RedisStoreOptions): CacheStore {
   assertClient(options?.client, 'redisStore')
@@ -57,31 +58,29 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   })
   const starting = new Set(['wait', 'connecting', 'connect'])
 
-  // Batches gets issued in one tick into a single MGET; flushed on nextTick, so
-  // a lone get waits for no timer.
+  // The first get of a tick goes out at once as a GET; the others of that tick
+  // gather into one MGET, sent on nextTick. A lone get waits for nothing, and
+  // a burst costs two commands instead of one per key.
+  let tickOpen = false
   let batch:
-    | { keys: string[]; waiters: { resolve(v: string | undefined): void; reject(e: unknown): void }[] }
+    | { keys: string[]; resolves: ((v: string | undefined) => void)[]; rejects: ((e: unknown) => void)[] }
     | undefined
-  const flush = () => {
-    const current = batch!
+  const closeTick = () => {
+    tickOpen = false
+    const current = batch
     batch = undefined
-    const { keys, waiters } = current
-    if (keys.length === 1) {
-      ;(client as Redis).get(keys[0]!).then(
-        (v) => waiters[0]!.resolve(v ?? undefined),
-        (e) => waiters[0]!.reject(e),
-      )
-      return
-    }
+    if (!current) return
+    const { keys, resolves, rejects } = current
     ;(client as Redis).mget(keys).then(
       (values) => {
-        for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(values[i] ?? undefined)
+        for (let i = 0; i < resolves.length; i++) resolves[i]!(values[i] ?? undefined)
       },
       (error) => {
-        for (const w of waiters) w.reject(error)
+        for (const reject of rejects) reject(error)
       },
     )
   }
+  const orUndefined = (v: string | null) => v ?? undefined
 
   // Multi-key commands cannot span cluster slots: one command per key there.
   const eachKey = async <T>(keys: string[], one: (key: string) => Promise<T>): Promise<T[]> =>
@@ -106,14 +105,18 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   return {
     name: 'redis',
     get(key) {
-      if (cluster) return client.get(key).then((v) => v ?? undefined)
-      return new Promise((resolve, reject) => {
-        if (!batch) {
-          batch = { keys: [], waiters: [] }
-          process.nextTick(flush)
+      if (cluster || !tickOpen) {
+        if (!cluster) {
+          tickOpen = true
+          process.nextTick(closeTick)
         }
+        return client.get(key).then(orUndefined)
+      }
+      return new Promise((resolve, reject) => {
+        batch ??= { keys: [], resolves: [], rejects: [] }
         batch.keys.push(key)
-        batch.waiters.push({ resolve, reject })
+        batch.resolves.push(resolve)
+        batch.rejects.push(reject)
       })
     },
     async getMany(keys) {

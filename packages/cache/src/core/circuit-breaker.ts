@@ -29,23 +29,30 @@ export type Layer = 'store' | 'fallback'
 const MAX_REPLAY_PASSES = 20
 
 interface Pending {
-  deadline: number
+  /** The step count when the call was made. */
+  step: number
   settled: boolean
   store: string
   reject(error: unknown): void
 }
 
+// Deadlines are judged in quarters of the timeout: a call counts as timed out
+// once more than this many quarter-steps have passed since it was made, so
+// between 1 and 1.25 times the timeout (no clock read per call).
+const STEPS = 4
+
 /**
- * Times out store calls that all share one timeout. Their deadlines arrive in
- * the order the calls were made, so one timer (armed for the oldest pending
- * call) serves every call: no setTimeout per command on the hot path. When the
- * timer fires, the verdict waits one setImmediate: the poll phase runs first,
+ * Times out store calls that all share one timeout. A timer steps a counter
+ * every quarter of the timeout while calls are pending; each call records the
+ * step it was made in, so the hot path reads no clock and arms no timer. When
+ * calls expire, the verdict waits one setImmediate: the poll phase runs first,
  * so a reply that arrived while the event loop was blocked (GC, CPU
  * starvation) wins instead of passing for a dead store.
  */
 class Deadlines {
   private readonly queue: Pending[] = []
   private head = 0
+  private step = 0
   private timer: NodeJS.Timeout | undefined
   private readonly ms: number
 
@@ -55,9 +62,9 @@ class Deadlines {
 
   race<T>(call: (store: CacheStore) => Promise<T>, store: CacheStore): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { deadline: Date.now() + this.ms, settled: false, store: store.name, reject }
+      const pending: Pending = { step: this.step, settled: false, store: store.name, reject }
       this.queue.push(pending)
-      if (this.timer === undefined) this.arm(this.ms)
+      if (this.timer === undefined) this.arm()
       let promise: Promise<T>
       try {
         promise = call(store)
@@ -79,18 +86,18 @@ class Deadlines {
     })
   }
 
-  private arm(delay: number): void {
-    this.timer = setTimeout(() => this.expire(), Math.max(0, delay))
+  private arm(): void {
+    this.timer = setTimeout(() => this.advance(), Math.max(1, this.ms / STEPS))
     this.timer.unref()
   }
 
-  private expire(): void {
+  private advance(): void {
     this.timer = undefined
-    const now = Date.now()
+    this.step++
     const late: Pending[] = []
     while (this.head < this.queue.length) {
       const pending = this.queue[this.head]!
-      if (!pending.settled && pending.deadline > now) break
+      if (!pending.settled && this.step - pending.step <= STEPS) break
       if (!pending.settled) late.push(pending)
       this.head++
     }
@@ -102,7 +109,7 @@ class Deadlines {
         this.queue.splice(0, this.head)
         this.head = 0
       }
-      this.arm(this.queue[this.head]!.deadline - now)
+      this.arm()
     }
     if (late.length === 0) return
     setImmediate(() => {

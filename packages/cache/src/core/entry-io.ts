@@ -94,21 +94,32 @@ export class EntryIO {
   }
 
   /** Many entries in one store round trip (two when some carry tags), in order. */
-  readMany(stored: string[], schema: Schema<unknown> | undefined): Promise<(Found | undefined)[]> {
-    const none: undefined[] = stored.map(() => undefined)
-    return this.breaker.read(async (store) => {
+  async readMany(stored: string[], schema: Schema<unknown> | undefined): Promise<(Found | undefined)[]> {
+    const found = await this.breaker.read(async (store) => {
       const raws = await getMany(store, stored)
-      const entries = raws.map((raw, i) => (raw === undefined ? undefined : this.decode(stored[i]!, raw)))
-      const tagKeys = entries.flatMap((e) => e?.tags?.map((t) => t[0]) ?? [])
+      const entries: (Entry | undefined)[] = new Array(raws.length)
+      const tagKeys: string[] = []
+      for (let i = 0; i < raws.length; i++) {
+        const raw = raws[i]
+        const entry = raw === undefined ? undefined : this.decode(stored[i]!, raw)
+        entries[i] = entry
+        if (entry?.tags) for (const tag of entry.tags) tagKeys.push(tag[0])
+      }
       const versions = tagKeys.length > 0 ? await tagVersions(store, tagKeys) : undefined
       const layer = this.breaker.layerOf(store)
-      return entries.map((entry, i) => {
-        if (!entry) return undefined
-        const state = entry.tags && versions ? tagState(entry.tags, versions) : 'current'
-        if (state === 'invalid') return undefined
-        return this.found(stored[i]!, entry, state === 'stale', layer, schema)
-      })
-    }, none)
+      const now = Date.now()
+      const out: (Found | undefined)[] = new Array(entries.length)
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]
+        const state = entry?.tags && versions ? tagState(entry.tags, versions) : 'current'
+        out[i] =
+          entry && state !== 'invalid'
+            ? this.found(stored[i]!, entry, state === 'stale', layer, schema, now)
+            : undefined
+      }
+      return out
+    }, undefined)
+    return found ?? stored.map(() => undefined)
   }
 
   /** Writes a value through the breaker, updates l1, then tells other instances. */
@@ -171,6 +182,7 @@ export class EntryIO {
       },
       (log) => log.addKeys(stored),
       undefined,
+      isLargeBatch(stored.length),
     )
     this.sync.keysWritten(stored)
     this.counts.sets += stored.length
@@ -293,8 +305,8 @@ export class EntryIO {
     tagsStale: boolean,
     layer: Layer,
     schema: Schema<unknown> | undefined,
+    now = Date.now(),
   ): Found | undefined {
-    const now = Date.now()
     if (entry.staleUntil !== 0 && entry.staleUntil <= now) return undefined
     if (schema !== undefined) {
       const checked = checkSchema(schema, entry.value)
@@ -316,6 +328,13 @@ export class EntryIO {
     return { entry, layer, fresh }
   }
 }
+
+// Writes of this many entries or more get the bulk timeout (after a ping has
+// proved the store answers): encoding hundreds of commands can outlast one
+// command's timeout on a busy machine, and that must not pass for an outage.
+const LARGE_BATCH = 64
+
+export const isLargeBatch = (entries: number): boolean => entries >= LARGE_BATCH
 
 /** `getMany` of a store, or one `get` per key for a store without it. */
 export function getMany(store: CacheStore, keys: string[]): Promise<(string | undefined)[]> {

@@ -13,6 +13,7 @@ import {
 } from '../options'
 import type { Schema } from '../types'
 import type { CacheCore } from './core'
+import { isLargeBatch } from './entry-io'
 import { fillL1, getOrSetFromStore } from './get-or-set'
 import { getOrSetManyFromStore, type ManyLoader } from './get-or-set-many'
 import type { NearEntry } from './near-cache'
@@ -146,6 +147,7 @@ export class CacheView implements Cache {
       (s) => s.delete(stored),
       (log) => log.addKeys(stored),
       0,
+      isLargeBatch(stored.length),
     )
     core.counts.deletes += stored.length
     core.emit({ type: 'delete', key: stored.join(' ') })
@@ -163,6 +165,7 @@ export class CacheView implements Cache {
       (s) => core.io.expireIn(s, stored),
       (log) => log.addExpired(stored),
       0,
+      isLargeBatch(stored.length),
     )
     core.emit({ type: 'expire', key: stored.join(' ') })
     return count
