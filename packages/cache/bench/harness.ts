@@ -111,3 +111,58 @@ export function supplier(i: number) {
     ingredients: [i, i + 1, i + 2, i + 3],
   }
 }
+
+export interface OpenLoopResult {
+  /** Per-call latency in microseconds, sorted. */
+  latencies: number[]
+  errors: number
+  calls: number
+}
+
+/**
+ * Open-loop load: `rate` calls a second for `durationMs`, issued on a 1 ms
+ * timer whatever the previous calls are doing (as traffic arrives), so a
+ * call that waits for a loader shows in the latencies instead of slowing the
+ * load down.
+ */
+export async function openLoop(
+  fn: (i: number) => Promise<unknown>,
+  rate: number,
+  durationMs: number,
+): Promise<OpenLoopResult> {
+  const latencies: number[] = []
+  const inflight: Promise<void>[] = []
+  let errors = 0
+  let issued = 0
+  const started = performance.now()
+  await new Promise<void>((done) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - started
+      const due = Math.min(Math.floor((elapsed * rate) / 1000), Math.floor((durationMs * rate) / 1000))
+      for (; issued < due; issued++) {
+        const t0 = performance.now()
+        inflight.push(
+          fn(issued).then(
+            () => {
+              latencies.push((performance.now() - t0) * 1000)
+            },
+            () => {
+              errors++
+              latencies.push((performance.now() - t0) * 1000)
+            },
+          ),
+        )
+      }
+      if (elapsed >= durationMs) {
+        clearInterval(timer)
+        done()
+      }
+    }, 1)
+  })
+  await Promise.all(inflight)
+  latencies.sort((a, b) => a - b)
+  return { latencies, errors, calls: issued }
+}
+
+export const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
