@@ -63,6 +63,14 @@ class Deadlines {
   race<T>(call: (store: CacheStore) => Promise<T>, store: CacheStore): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { step: this.step, settled: false, store: store.name, reject }
+      // Drop settled calls at the head here too, not only when the timer
+      // steps: a run of calls that never yields to the event loop (a memory
+      // store) would otherwise grow the queue until the next timer phase.
+      while (this.head < this.queue.length && this.queue[this.head]!.settled) this.head++
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head)
+        this.head = 0
+      }
       this.queue.push(pending)
       if (this.timer === undefined) this.arm()
       let promise: Promise<T>
@@ -75,11 +83,16 @@ class Deadlines {
         (value) => {
           if (pending.settled) return
           pending.settled = true
+          // The queue keeps a settled call until the next step: drop what it
+          // holds, or every result of the last quarter-timeout stays reachable
+          // (old-space GC work under load).
+          pending.reject = ignore
           resolve(value)
         },
         (error) => {
           if (pending.settled) return
           pending.settled = true
+          pending.reject = ignore
           reject(error)
         },
       )
@@ -121,6 +134,8 @@ class Deadlines {
     })
   }
 }
+
+const ignore = () => {}
 
 const isTimeout = (error: unknown) => error instanceof CacheStoreError && error.reason === 'timeout'
 

@@ -255,9 +255,10 @@ export class CacheView implements Cache {
         core.miss(stored[j]!)
         continue
       }
-      core.hit(this.space, keys[i]!, f.layer)
-      fillL1(core, this.space, keys[i]!, f, epoch)
       results[i] = f.entry.value as T
+      if (core.listening) core.hit(this.space, keys[i]!, f.layer)
+      else core.counts.hits++
+      if (core.l1) fillL1(core, this.space, keys[i]!, f, epoch)
     }
     return results
   }
