@@ -28,6 +28,18 @@ export function coreContract(ctx: SuiteContext): void {
     expect(await cache.get('long')).toBe(2)
   })
 
+  it('keeps a value with ttl Infinity (the cache default or one call) until it is deleted', async () => {
+    const cache = ctx.make({ ttl: Number.POSITIVE_INFINITY })
+    await cache.set('forever', 1)
+    expect(await cache.get('forever')).toBe(1)
+    expect(await cache.getOrSet('loaded', () => 2)).toBe(2)
+    expect(await cache.get('loaded')).toBe(2)
+    const other = ctx.make()
+    await other.set('x', 'kept', { ttl: Number.POSITIVE_INFINITY })
+    expect(await other.get('x')).toBe('kept')
+    expect(await cache.delete('forever')).toBe(1)
+  })
+
   it('keeps namespaces and prefixes apart, whatever the names contain', async () => {
     const cache = ctx.make()
     const names = ['tenant:1', 'tenant:1:2', 'a|b', 'a', 'b||x', '%7C', '*']
