@@ -8,5 +8,6 @@ export default defineConfig(
     redis: 'src/redis.ts',
     postgres: 'src/postgres.ts',
     testing: 'src/testing.ts',
+    keyv: 'src/keyv.ts',
   }),
 )

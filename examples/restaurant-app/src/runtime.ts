@@ -193,9 +193,9 @@ export async function createRuntime(
       })
     : createMemoryQueue({ onEvent: onJobEvent })
 
-  const tagOf = (restaurantId: string, tag: string) => `${tag}@${restaurantId}`
+  // Tags belong to the namespace they are used in: one restaurant's invalidation spares the others.
   const invalidate = async (restaurantId: string, tags: string[]) => {
-    await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags.map((t) => tagOf(restaurantId, t)))
+    await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags)
   }
   const handlers = createJobHandlers({
     db,
@@ -232,10 +232,7 @@ export async function createRuntime(
     handlers,
     cached(restaurantId, key, tags, loader) {
       if (!config.cacheEnabled) return loader()
-      // Tags are prefix-wide in @rc/cache: name them per restaurant so one restaurant's write spares the others.
-      return cache
-        .namespace(`tenant:${restaurantId}`)
-        .getOrSet(key, loader, { tags: tags.map((t) => tagOf(restaurantId, t)) })
+      return cache.namespace(`tenant:${restaurantId}`).getOrSet(key, loader, { tags })
     },
     invalidate,
     async close() {

@@ -348,8 +348,10 @@ describe('tenant data', () => {
     })
     const after = (await call('GET', '/api/restaurants/r0/analytics', 'admin@r0.test')).json()
     expect(after.ordersByStatus.draft ?? 0).toBe((before.ordersByStatus.draft ?? 0) + 1)
+    const loadsBefore = stack.runtime.cache.stats().loads
     const otherAfter = (await call('GET', '/api/restaurants/r1/analytics', 'admin@r1.test')).json()
-    expect(otherAfter).toEqual(other) // r1 untouched, and still served from its own cache
+    expect(otherAfter).toEqual(other) // r1 untouched, and still served from its own cache:
+    expect(stack.runtime.cache.stats().loads).toBe(loadsBefore) // r0's invalidation spared r1's tags
     expect(stack.runtime.cache.stats().hits).toBeGreaterThan(0)
   })
 })

@@ -47,13 +47,13 @@ export async function interleaved(
   concurrency: number,
   rounds: number,
   roundMs: number,
-): Promise<Map<string, LoadResult>> {
+): Promise<Interleaved> {
   const samples = new Map<string, LoadResult[]>()
   for (let round = 0; round < rounds; round++) {
     for (const [name, fn] of contenders)
       samples.set(name, [...(samples.get(name) ?? []), await load(fn, concurrency, roundMs)])
   }
-  return new Map(
+  const medians = new Map(
     [...samples].map(([name, runs]) => [
       name,
       {
@@ -63,6 +63,17 @@ export async function interleaved(
       },
     ]),
   )
+  const ratio = (ours: string, theirs: string, metric: keyof LoadResult) =>
+    pairedRatio(
+      samples.get(ours)!.map((r) => r[metric]),
+      samples.get(theirs)!.map((r) => r[metric]),
+    )
+  return Object.assign(medians, { ratio })
+}
+
+/** Medians per contender, and `ratio(ours, theirs, metric)`: the median of per-round ratios. */
+export type Interleaved = Map<string, LoadResult> & {
+  ratio(ours: string, theirs: string, metric: keyof LoadResult): number
 }
 
 /** Awaited calls per second of a tight loop: the cost of one call behind an async boundary. */
@@ -71,6 +82,11 @@ export async function tightLoop(fn: (i: number) => Promise<unknown>, iterations:
   const started = performance.now()
   for (let i = 0; i < iterations; i++) await fn(i)
   return (iterations / (performance.now() - started)) * 1000
+}
+
+/** Median over rounds of `ours[i] / theirs[i]`: each pair ran in the same round. */
+export function pairedRatio(ours: number[], theirs: number[]): number {
+  return median(ours.map((o, i) => o / theirs[i]!))
 }
 
 export function median(values: number[]): number {
@@ -95,3 +111,58 @@ export function supplier(i: number) {
     ingredients: [i, i + 1, i + 2, i + 3],
   }
 }
+
+export interface OpenLoopResult {
+  /** Per-call latency in microseconds, sorted. */
+  latencies: number[]
+  errors: number
+  calls: number
+}
+
+/**
+ * Open-loop load: `rate` calls a second for `durationMs`, issued on a 1 ms
+ * timer whatever the previous calls are doing (as traffic arrives), so a
+ * call that waits for a loader shows in the latencies instead of slowing the
+ * load down.
+ */
+export async function openLoop(
+  fn: (i: number) => Promise<unknown>,
+  rate: number,
+  durationMs: number,
+): Promise<OpenLoopResult> {
+  const latencies: number[] = []
+  const inflight: Promise<void>[] = []
+  let errors = 0
+  let issued = 0
+  const started = performance.now()
+  await new Promise<void>((done) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - started
+      const due = Math.min(Math.floor((elapsed * rate) / 1000), Math.floor((durationMs * rate) / 1000))
+      for (; issued < due; issued++) {
+        const t0 = performance.now()
+        inflight.push(
+          fn(issued).then(
+            () => {
+              latencies.push((performance.now() - t0) * 1000)
+            },
+            () => {
+              errors++
+              latencies.push((performance.now() - t0) * 1000)
+            },
+          ),
+        )
+      }
+      if (elapsed >= durationMs) {
+        clearInterval(timer)
+        done()
+      }
+    }, 1)
+  })
+  await Promise.all(inflight)
+  latencies.sort((a, b) => a - b)
+  return { latencies, errors, calls: issued }
+}
+
+export const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0

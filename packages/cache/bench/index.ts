@@ -2,8 +2,10 @@
 // writes the figures into bench/README.md between the results markers.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { benchFailSafe } from './fail-safe'
 import { benchL1 } from './l1'
 import { benchRedis } from './redis'
+import { benchRefresh } from './refresh'
 import { benchStampede } from './stampede'
 import { benchTiming } from './timing'
 
@@ -11,6 +13,8 @@ const only = process.argv[2]
 const suites: [string, () => Promise<string>][] = [
   ['l1', benchL1],
   ['redis', benchRedis],
+  ['refresh', benchRefresh],
+  ['fail-safe', benchFailSafe],
   ['stampede', benchStampede],
   ['timing', benchTiming],
 ]

@@ -1,6 +1,6 @@
 import { RcError } from '@rc/internal'
 
-/** Stable codes of every error @rc/cache throws. */
+/** Stable codes of every error @rc/cache throws or reports through `onEvent`. */
 export type CacheErrorCode =
   | 'CACHE_INVALID_ARGUMENT'
   | 'CACHE_TIMEOUT'
@@ -9,6 +9,8 @@ export type CacheErrorCode =
   | 'CACHE_SCHEMA_MISMATCH'
   | 'CACHE_CLOSED'
   | 'CACHE_STORE_UNAVAILABLE'
+  | 'CACHE_LOADER_FAILED'
+  | 'CACHE_OUTAGE_LOG_OVERFLOW'
 
 /** Base class of every @rc/cache error: check `code`, not the message. */
 export class CacheError extends RcError<CacheErrorCode> {
@@ -33,4 +35,45 @@ export class CacheTimeoutError extends CacheError {
     )
     this.timeoutMs = timeoutMs
   }
+}
+
+/**
+ * The primary store did not answer in time, is not connected, or failed a
+ * command. Reported in `fallback` and `error` events (`cause` holds the
+ * driver's own error); cache calls never throw it.
+ */
+export class CacheStoreError extends CacheError {
+  override readonly name = 'CacheStoreError'
+  /** The store's driver name (`'redis'`, `'postgres'`...). */
+  readonly store: string
+  /** `timeout`: no answer within the command timeout; `disconnected`: the client is not connected. */
+  readonly reason: 'timeout' | 'disconnected' | 'failed'
+
+  constructor(store: string, reason: CacheStoreError['reason'], detail: string, cause?: unknown) {
+    const hint =
+      reason === 'timeout'
+        ? 'raise storeTimeout if the store is only slow'
+        : 'check that the store is running and reachable'
+    super('CACHE_STORE_UNAVAILABLE', `${store} store ${detail}; ${hint}.`, { cause })
+    this.store = store
+    this.reason = reason
+  }
+}
+
+/** Wraps what is not already a CacheError, so every error an event carries has a code and the prefix. */
+export function asStoreError(store: string, error: unknown): CacheError {
+  if (error instanceof CacheError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new CacheStoreError(store, 'failed', `failed a command (${message})`, error)
+}
+
+/** A loader's error as reported in events when no caller receives it (background reloads). */
+export function loaderFailure(key: string, error: unknown): CacheError {
+  if (error instanceof CacheError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new CacheError(
+    'CACHE_LOADER_FAILED',
+    `the background reload of "${key}" failed (${message}); the current value stays in use until it expires.`,
+    { key, cause: error },
+  )
 }

@@ -1,12 +1,14 @@
-export { type Cache, type CacheStats, createCache } from './cache'
+export { type Cache, type CacheStats, createCache, type ManyLoaded, type ManyLoader } from './cache'
 export { type Duration, toMs as parseDuration } from './duration'
-export { CacheError, type CacheErrorCode, CacheTimeoutError } from './errors'
+export { CacheError, type CacheErrorCode, CacheStoreError, CacheTimeoutError } from './errors'
 export type {
   CacheOptions,
   GetOptions,
   GetOrSetOptions,
   L1Options,
   LoaderContext,
+  ManyLoaderContext,
+  SetManyEntry,
   SetOptions,
 } from './options'
 export type {
@@ -17,4 +19,5 @@ export type {
   CacheStore,
   Schema,
   Serializer,
+  StoreEntry,
 } from './types'

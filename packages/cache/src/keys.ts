@@ -6,6 +6,13 @@ import { CacheError } from './errors'
 // produce another's stored key, and internal keys (tags, locks) never contain
 // '||' while user keys always do.
 const SEP = '|'
+const STALE_TAG = '#nstale'
+const STALE_MARK = `${SEP}${STALE_TAG}${SEP}`
+
+/** Whether a tag key is the soft side of a tag (see `KeySpace.staleTagKey`). */
+export function isStaleTagKey(tagKey: string): boolean {
+  return tagKey.includes(STALE_MARK)
+}
 
 function escapeSegment(segment: string): string {
   return segment.replace(/%/g, '%25').replace(/\|/g, '%7C')
@@ -69,8 +76,18 @@ export class KeySpace {
     return `${escapeGlob(this.base)}${SEP}*`
   }
 
-  /** Tags belong to the root prefix: invalidating one reaches every namespace. */
+  /** A tag of this namespace: `invalidateTags` here bumps it, and no other namespace sees it. */
   tagKey(tag: string): string {
+    return `${this.base}${SEP}#ntag${SEP}${escapeSegment(tag)}`
+  }
+
+  /** The soft side of a tag of this namespace: `expireTags` bumps it (entries turn stale, not absent). */
+  staleTagKey(tag: string): string {
+    return `${this.base}${SEP}${STALE_TAG}${SEP}${escapeSegment(tag)}`
+  }
+
+  /** A tag of the whole prefix, every namespace included (`invalidateTagsEverywhere`); 0.1's tag key. */
+  prefixTagKey(tag: string): string {
     return `${this.root}${SEP}#tag${SEP}${escapeSegment(tag)}`
   }
 

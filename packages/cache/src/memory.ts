@@ -1,7 +1,7 @@
+import { LRUCache } from 'lru-cache'
 import { type Duration, toMs } from './duration'
 import { CacheError } from './errors'
 import { globToRegExp } from './keys'
-import { Lru } from './lru'
 import type { CacheStore } from './types'
 
 export interface MemoryStoreOptions {
@@ -11,16 +11,10 @@ export interface MemoryStoreOptions {
   sweepInterval?: Duration
 }
 
-interface Slot {
-  stamp: number
-  value: string
-  /** Epoch ms after which the entry is gone (Infinity: never). */
-  expiresAt: number
-}
-
 /**
- * An in-process store: LRU by entries, expired entries swept on a timer.
- * The default store of `createCache`, and the usual `fallback`.
+ * An in-process store on `lru-cache`: LRU by entries, per-entry TTL, expired
+ * entries swept on a timer. The default store of `createCache`, and the usual
+ * `fallback`.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const maxEntries = options.maxEntries ?? 10_000
@@ -31,55 +25,64 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     )
   }
   const sweepMs = toMs(options.sweepInterval ?? '30s', 'memoryStore sweepInterval')
-  const slots = new Lru<Slot>(maxEntries)
+  // ttlResolution 0: expiry is judged with a fresh clock on every read, as Redis does.
+  const entries = new LRUCache<string, string>({ max: maxEntries, ttlResolution: 0 })
   const tags = new Map<string, number>()
   const locks = new Map<string, { token: string; expiresAt: number }>()
 
   const sweep = () => {
+    entries.purgeStale()
     const now = Date.now()
-    for (const [key, slot] of slots.entries()) if (slot.expiresAt <= now) slots.delete(key)
     for (const [key, lock] of locks) if (lock.expiresAt <= now) locks.delete(key)
   }
   const timer = sweepMs > 0 ? setInterval(sweep, sweepMs) : undefined
   timer?.unref()
 
-  const live = (key: string): Slot | undefined => {
-    const slot = slots.get(key)
-    if (slot && slot.expiresAt <= Date.now()) {
-      slots.delete(key)
-      return undefined
-    }
-    return slot
+  const put = (key: string, value: string, ttlMs: number | undefined) => {
+    // lru-cache reads a ttl of 0 as "never": a TTL that has already run out deletes instead.
+    if (ttlMs !== undefined && ttlMs <= 0) entries.delete(key)
+    else entries.set(key, value, { ttl: ttlMs === undefined ? 0 : Math.max(1, Math.ceil(ttlMs)) })
   }
 
   return {
     name: 'memory',
     async get(key) {
-      return live(key)?.value
+      return entries.get(key)
+    },
+    async getMany(keys) {
+      return keys.map((key) => entries.get(key))
     },
     async set(key, value, ttlMs) {
-      slots.set(key, {
-        stamp: 0,
-        value,
-        expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs,
-      })
+      put(key, value, ttlMs)
+    },
+    async setMany(list) {
+      for (const { key, value, ttlMs } of list) put(key, value, ttlMs)
+    },
+    async replace(key, expected, value, ttlMs) {
+      if (entries.get(key, { updateAgeOnGet: false }) !== expected) return false
+      put(key, value, ttlMs)
+      return true
     },
     async delete(keys) {
       let count = 0
-      for (const key of keys) if (live(key) && slots.delete(key)) count++
+      for (const key of keys) if (entries.has(key) && entries.delete(key)) count++
       return count
     },
     async deletePattern(pattern) {
       const re = globToRegExp(pattern)
-      const now = Date.now()
       let count = 0
-      for (const [key, slot] of [...slots.entries()]) {
+      for (const key of [...entries.keys()]) {
         if (!re.test(key)) continue
-        slots.delete(key)
-        if (slot.expiresAt > now) count++
+        if (entries.has(key)) count++
+        entries.delete(key)
       }
       for (const key of [...tags.keys()]) if (re.test(key)) tags.delete(key)
       return count
+    },
+    async *scan(pattern) {
+      const re = globToRegExp(pattern)
+      // A snapshot: keys written while the caller iterates may or may not be listed, as with SCAN.
+      for (const key of [...entries.keys()]) if (re.test(key) && entries.has(key)) yield key
     },
     async tagVersions(tagKeys) {
       return tagKeys.map((key) => tags.get(key) ?? 0)

@@ -8,6 +8,12 @@ export interface L1Options {
   maxEntries?: number
   /** Longest a value stays in l1 whatever its TTL (bounds staleness without a bus). Default: the entry's TTL. */
   ttl?: Duration
+  /**
+   * What callers get from an l1 hit. `false` (default): the cached object itself, fastest, and a caller
+   * that mutates it changes what others read. `'freeze'`: the object deep-frozen when it enters l1
+   * (a mutation throws in strict mode). `'structured'`: a `structuredClone` per hit.
+   */
+  clone?: 'structured' | 'freeze' | false
 }
 
 export interface CacheOptions {
@@ -35,11 +41,33 @@ export interface CacheOptions {
   lockTtl?: Duration
   /** Turns values into stored strings. Default JSON. */
   serializer?: Serializer
-  /** Longest one store command may take before the store counts as down. Default `'50ms'`. */
+  /**
+   * Longest one store command may take before the store counts as down (judged in quarters: a command
+   * counts as timed out between 1 and 1.25 times this). Default `'50ms'`.
+   */
   storeTimeout?: Duration
   /** Delay between probes of a store that is down. Default `'250ms'`. */
   probeInterval?: Duration
-  /** Receives hit, miss, set, delete, load, stale, error, fallback, recover and invalidate events. */
+  /** Longest a bulk command (pattern delete, clear, key listing page) may take once the store answered a ping. Default `'30s'`. */
+  bulkTimeout?: Duration
+  /**
+   * Keys, tags and patterns remembered during an outage for replay. Past it the log overflows (an
+   * `outage-overflow` event) and recovery deletes every key of the prefix from the primary instead.
+   * Default 100,000.
+   */
+  maxOutageKeys?: number
+  /**
+   * Fraction of the TTL (0-1, exclusive) after which a `getOrSet` hit starts one background reload
+   * and still returns the current value at once. Off by default.
+   */
+  refreshAhead?: number
+  /**
+   * After a loader fails and a stale value is served, the loader of that key is not called again
+   * for this long (per process): callers get the stale value meanwhile. `0` retries on every call.
+   * Default `'5s'`.
+   */
+  failSafeBackoff?: Duration
+  /** Receives hit, miss, set, delete, load, stale, error, fallback, recover, invalidate, expire, refresh and outage-overflow events. */
   onEvent?: (event: CacheEvent) => void
 }
 
@@ -56,16 +84,47 @@ export interface GetOptions<T> {
 
 export interface GetOrSetOptions<T> extends SetOptions, GetOptions<T> {
   timeout?: { soft?: Duration; hard?: Duration }
+  /** This call's refresh-ahead fraction (see `CacheOptions.refreshAhead`); `false` turns it off. */
+  refreshAhead?: number | false
 }
 
+/** One entry of `setMany`: a key, its value and, optionally, its own TTL, grace and tags. */
+export interface SetManyEntry extends SetOptions {
+  key: string
+  value: unknown
+}
+
+/**
+ * What a loader receives. It may change `ttl`, `grace` and `tags` for the value it returns
+ * (a token with its own expiry, an empty answer kept briefly), or call `skip()` so the value is
+ * returned to the callers waiting for it but not cached.
+ */
 export interface LoaderContext<T> {
   /** Aborted when the hard timeout passes. */
-  signal: AbortSignal
+  readonly signal: AbortSignal
   /** The expired value still in grace, if any. */
-  stale: T | undefined
+  readonly stale: T | undefined
+  /** TTL of what the loader returns; starts as the call's (undefined: the cache default). */
+  ttl: Duration | undefined
+  /** Grace of what the loader returns; starts as the call's. */
+  grace: Duration | undefined
+  /** Tags of what the loader returns; starts as a copy of the call's. */
+  tags: string[] | undefined
+  /** Returns the loaded value without caching it. */
+  skip(): void
 }
 
-const duration = z.union([z.number(), z.string()])
+/** What `getOrSetMany`'s loader receives: `stale` lines up with the keys it is asked for. */
+export interface ManyLoaderContext<T> extends Omit<LoaderContext<T>, 'stale'> {
+  readonly stale: readonly (T | undefined)[]
+}
+
+// zod's number() refuses Infinity, which a ttl may be (never expires).
+const duration = z.union([z.number(), z.string(), z.literal(Number.POSITIVE_INFINITY)])
+const refreshFraction = z
+  .number()
+  .gt(0, 'must be between 0 and 1 (a fraction of the TTL)')
+  .lt(1, 'must be between 0 and 1 (a fraction of the TTL)')
 const storeShape = z.custom<CacheStore>(
   (v) => typeof v === 'object' && v !== null && typeof (v as CacheStore).get === 'function',
   'must be a store such as memoryStore(), redisStore() or postgresStore()',
@@ -76,7 +135,11 @@ const optionsSchema = z.object({
   l1: z
     .union([
       z.boolean(),
-      z.object({ maxEntries: z.number().int().positive().optional(), ttl: duration.optional() }),
+      z.object({
+        maxEntries: z.number().int().positive().optional(),
+        ttl: duration.optional(),
+        clone: z.union([z.enum(['structured', 'freeze']), z.literal(false)]).optional(),
+      }),
     ])
     .optional(),
   bus: z
@@ -97,6 +160,10 @@ const optionsSchema = z.object({
     .optional(),
   storeTimeout: duration.optional(),
   probeInterval: duration.optional(),
+  bulkTimeout: duration.optional(),
+  maxOutageKeys: z.number().int().positive().optional(),
+  refreshAhead: refreshFraction.optional(),
+  failSafeBackoff: duration.optional(),
   onEvent: z.function().optional(),
 })
 
@@ -132,6 +199,19 @@ export function toTtl(value: Duration, what: string): number {
     )
   }
   return ms
+}
+
+/** A refresh-ahead fraction given to one call, checked like the option. */
+export function toRefreshAhead(value: number | false | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (value === false) return 0
+  if (!(typeof value === 'number' && value > 0 && value < 1)) {
+    throw new CacheError(
+      'CACHE_INVALID_ARGUMENT',
+      `refreshAhead must be a fraction of the TTL between 0 and 1 (such as 0.8) or false, got ${String(value)}.`,
+    )
+  }
+  return value
 }
 
 export function validateTags(tags: unknown): string[] | undefined {

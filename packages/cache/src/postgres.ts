@@ -18,7 +18,24 @@ export interface PostgresStoreOptions {
   cleanupBatch?: number
 }
 
+// A plain identifier, short enough that "<table>_expires_at" stays within PostgreSQL's 63-byte names.
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,50}$/
+// Keys per listing page: one index range read each, small enough to keep a page's latency low.
+const SCAN_PAGE = 500
+
+/** The literal start of a glob (up to its first wildcard), for an index range. */
+function literalPrefix(glob: string): string {
+  let prefix = ''
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!
+    if (c === '*' || c === '?' || c === '[') break
+    if (c === '\\' && i + 1 < glob.length) prefix += glob[++i]
+    else prefix += c
+  }
+  return prefix
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * A store in PostgreSQL for deployments without Redis: UNLOGGED tables (no
@@ -57,6 +74,7 @@ export function postgresStore(options: PostgresStoreOptions): CacheStore {
       await pool.query(`
         CREATE UNLOGGED TABLE IF NOT EXISTS ${t} (key text PRIMARY KEY, value text NOT NULL, expires_at timestamptz);
         CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON ${t} (expires_at) WHERE expires_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS "${table}_key_c" ON ${t} (key COLLATE "C");
         CREATE UNLOGGED TABLE IF NOT EXISTS ${tags} (tag text PRIMARY KEY, version bigint NOT NULL);
         CREATE UNLOGGED TABLE IF NOT EXISTS ${locks} (key text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL);
       `)
@@ -86,6 +104,56 @@ export function postgresStore(options: PostgresStoreOptions): CacheStore {
     async get(key) {
       const { rows } = await q(`SELECT value FROM ${t} WHERE key = $1 AND ${live}`, [key])
       return rows[0]?.value
+    },
+    async getMany(keys) {
+      if (keys.length === 0) return []
+      const { rows } = await q(`SELECT key, value FROM ${t} WHERE key = ANY($1) AND ${live}`, [keys])
+      const values = new Map(rows.map((r) => [r.key as string, r.value as string]))
+      return keys.map((k) => values.get(k))
+    },
+    async setMany(entries) {
+      if (entries.length === 0) return
+      // One statement may not update a row twice: the last entry of a key wins, as in a loop of sets.
+      const last = new Map(entries.map((e) => [e.key, e]))
+      const list = [...last.values()]
+      await q(
+        `INSERT INTO ${t} (key, value, expires_at)
+         SELECT k, v, CASE WHEN ms IS NULL THEN NULL ELSE now() + ms * interval '1 millisecond' END
+         FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e(k, v, ms)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+        [
+          list.map((e) => e.key),
+          list.map((e) => e.value),
+          list.map((e) => (e.ttlMs === undefined ? null : Math.max(1, Math.ceil(e.ttlMs)))),
+        ],
+      )
+    },
+    async replace(key, expected, value, ttlMs) {
+      const { rowCount } = await q(
+        `UPDATE ${t} SET value = $3,
+           expires_at = CASE WHEN $4::bigint IS NULL THEN NULL ELSE now() + $4::bigint * interval '1 millisecond' END
+         WHERE key = $1 AND value = $2 AND ${live}`,
+        [key, expected, value, ttlMs === undefined ? null : Math.max(1, Math.ceil(ttlMs))],
+      )
+      return rowCount === 1
+    },
+    async *scan(pattern) {
+      // Keyset pages over the "C"-collated key index: the LIKE on the glob's
+      // literal start bounds the range read, the regex does the rest.
+      const like = `${escapeLike(literalPrefix(pattern))}%`
+      const regex = globToRegExp(pattern, 'postgres').source
+      let after = ''
+      for (;;) {
+        const { rows } = await q(
+          `SELECT key FROM ${t}
+           WHERE key COLLATE "C" LIKE $1 AND key COLLATE "C" ~ $2 AND key COLLATE "C" > $3 AND ${live}
+           ORDER BY key COLLATE "C" LIMIT ${SCAN_PAGE}`,
+          [like, regex, after],
+        )
+        for (const row of rows) yield row.key as string
+        if (rows.length < SCAN_PAGE) return
+        after = rows[rows.length - 1]!.key
+      }
     },
     async set(key, value, ttlMs) {
       await q(

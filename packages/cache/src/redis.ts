@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { luaScript, runScript } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
-import { CacheError } from './errors'
+import { CacheError, CacheStoreError } from './errors'
 import type { BusMessage, CacheBus, CacheStore } from './types'
 
 type Client = Redis | Cluster
@@ -10,14 +11,29 @@ export interface RedisStoreOptions {
   client: Client
 }
 
-const UNLOCK =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+const UNLOCK = luaScript(
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+)
+// Compare-and-set for soft expiry: rewrites an entry only if nobody wrote it since it was read.
+const REPLACE = luaScript(`
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then redis.call('set', KEYS[1], ARGV[2]) else redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1`)
+// Keys per SCAN page: Redis's default of 10 makes listing a large prefix take thousands of round trips.
 const SCAN_COUNT = 500
+const px = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs))
 
 function assertClient(client: unknown, what: string): asserts client is Client {
   if (typeof client !== 'object' || client === null || typeof (client as Redis).get !== 'function') {
     throw new CacheError('CACHE_INVALID_ARGUMENT', `${what} needs { client: an ioredis Redis or Cluster }.`)
   }
+}
+
+/** Throws the first error of a pipeline or transaction (null results: the transaction was aborted). */
+function failOn(results: [Error | null, unknown][] | null, what: string): void {
+  const failed = results?.find(([error]) => error)
+  if (results && !failed) return
+  throw new CacheStoreError('redis', 'failed', `failed ${what}`, failed?.[0] ?? undefined)
 }
 
 /** Masters to SCAN: every master of a cluster, or the one server. */
@@ -26,8 +42,9 @@ function masters(client: Client): Redis[] {
 }
 
 /**
- * A store on Redis through ioredis (standalone or Cluster). Gets issued in
- * the same tick go out as one MGET (standalone); a lone get is sent at once.
+ * A store on Redis through ioredis (standalone or Cluster). The first get of
+ * a tick is sent at once; the other gets issued in the same tick go out as one
+ * MGET (standalone).
  */
 export function redisStore(options: RedisStoreOptions): CacheStore {
   assertClient(options?.client, 'redisStore')
@@ -41,52 +58,94 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   })
   const starting = new Set(['wait', 'connecting', 'connect'])
 
-  // Batches gets issued in one tick into a single MGET; flushed on nextTick, so
-  // a lone get waits for no timer.
+  // The first get of a tick goes out at once as a GET; the others of that tick
+  // gather into one MGET, sent on nextTick. A lone get waits for nothing, and
+  // a burst costs two commands instead of one per key.
+  let tickOpen = false
   let batch:
-    | { keys: string[]; waiters: { resolve(v: string | undefined): void; reject(e: unknown): void }[] }
+    | { keys: string[]; resolves: ((v: string | undefined) => void)[]; rejects: ((e: unknown) => void)[] }
     | undefined
-  const flush = () => {
-    const current = batch!
+  const closeTick = () => {
+    tickOpen = false
+    const current = batch
     batch = undefined
-    const { keys, waiters } = current
-    if (keys.length === 1) {
-      ;(client as Redis).get(keys[0]!).then(
-        (v) => waiters[0]!.resolve(v ?? undefined),
-        (e) => waiters[0]!.reject(e),
-      )
-      return
-    }
+    if (!current) return
+    const { keys, resolves, rejects } = current
     ;(client as Redis).mget(keys).then(
       (values) => {
-        for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(values[i] ?? undefined)
+        for (let i = 0; i < resolves.length; i++) resolves[i]!(values[i] ?? undefined)
       },
       (error) => {
-        for (const w of waiters) w.reject(error)
+        for (const reject of rejects) reject(error)
       },
     )
   }
+  const orUndefined = (v: string | null) => v ?? undefined
 
   // Multi-key commands cannot span cluster slots: one command per key there.
   const eachKey = async <T>(keys: string[], one: (key: string) => Promise<T>): Promise<T[]> =>
     Promise.all(keys.map(one))
 
+  async function* scanPages(pattern: string): AsyncGenerator<{ node: Redis; keys: string[] }> {
+    for (const node of masters(client)) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+        cursor = next
+        if (keys.length > 0) yield { node, keys }
+      } while (cursor !== '0')
+    }
+  }
+
+  async function setOne(key: string, value: string, ttlMs: number | undefined): Promise<void> {
+    if (ttlMs === undefined) await client.set(key, value)
+    else await client.set(key, value, 'PX', px(ttlMs))
+  }
+
   return {
     name: 'redis',
     get(key) {
-      if (cluster) return client.get(key).then((v) => v ?? undefined)
-      return new Promise((resolve, reject) => {
-        if (!batch) {
-          batch = { keys: [], waiters: [] }
-          process.nextTick(flush)
+      if (cluster || !tickOpen) {
+        if (!cluster) {
+          tickOpen = true
+          process.nextTick(closeTick)
         }
+        return client.get(key).then(orUndefined)
+      }
+      return new Promise((resolve, reject) => {
+        batch ??= { keys: [], resolves: [], rejects: [] }
         batch.keys.push(key)
-        batch.waiters.push({ resolve, reject })
+        batch.resolves.push(resolve)
+        batch.rejects.push(reject)
       })
     },
-    async set(key, value, ttlMs) {
-      if (ttlMs === undefined) await client.set(key, value)
-      else await client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)))
+    async getMany(keys) {
+      if (keys.length === 0) return []
+      const values = cluster ? await eachKey(keys, (k) => client.get(k)) : await (client as Redis).mget(keys)
+      return values.map((v) => v ?? undefined)
+    },
+    set: setOne,
+    async setMany(entries) {
+      if (entries.length === 0) return
+      if (cluster) {
+        await Promise.all(entries.map((e) => setOne(e.key, e.value, e.ttlMs)))
+        return
+      }
+      const pipeline = (client as Redis).pipeline()
+      for (const { key, value, ttlMs } of entries) {
+        if (ttlMs === undefined) pipeline.set(key, value)
+        else pipeline.set(key, value, 'PX', px(ttlMs))
+      }
+      failOn(await pipeline.exec(), 'a batch of SETs')
+    },
+    async replace(key, expected, value, ttlMs) {
+      const written = await runScript(
+        client,
+        REPLACE,
+        [key],
+        [expected, value, ttlMs === undefined ? '' : px(ttlMs)],
+      )
+      return written === 1
     },
     async delete(keys) {
       if (keys.length === 0) return 0
@@ -95,19 +154,16 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
     async deletePattern(pattern) {
       let deleted = 0
-      for (const node of masters(client)) {
-        let cursor = '0'
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
-          cursor = next
-          if (keys.length === 0) continue
-          const pipeline = node.pipeline()
-          for (const key of keys) pipeline.unlink(key)
-          const results = (await pipeline.exec()) ?? []
-          for (const [error, count] of results) if (!error) deleted += Number(count)
-        } while (cursor !== '0')
+      for await (const { node, keys } of scanPages(pattern)) {
+        const pipeline = node.pipeline()
+        for (const key of keys) pipeline.unlink(key)
+        const results = (await pipeline.exec()) ?? []
+        for (const [error, count] of results) if (!error) deleted += Number(count)
       }
       return deleted
+    },
+    async *scan(pattern) {
+      for await (const { keys } of scanPages(pattern)) yield* keys
     },
     async tagVersions(tagKeys) {
       if (tagKeys.length === 0) return []
@@ -123,15 +179,13 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       }
       const multi = (client as Redis).multi()
       for (const key of tagKeys) multi.incr(key)
-      const results = await multi.exec()
-      const failed = results?.find(([error]) => error)
-      if (!results || failed) throw failed?.[0] ?? new Error('tag bump transaction aborted')
+      failOn(await multi.exec(), 'the tag bump transaction')
     },
     async lock(key, token, ttlMs) {
-      return (await client.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'
+      return (await client.set(key, token, 'PX', px(ttlMs), 'NX')) === 'OK'
     },
     async unlock(key, token) {
-      await client.eval(UNLOCK, 1, key, token)
+      await runScript(client, UNLOCK, [key], [token])
     },
     isReady: () => client.status === 'ready' || (!connectedOnce && starting.has(client.status)),
     async ping() {

@@ -1,7 +1,18 @@
+/** One entry of `CacheStore.setMany`. */
+export interface StoreEntry {
+  key: string
+  value: string
+  /** Dropped by the store after this long (undefined: never). */
+  ttlMs: number | undefined
+}
+
 /**
  * What a storage driver implements. Values are opaque strings (the cache's
  * envelope); keys are full stored keys, already prefixed and escaped.
  * `@rc/cache/testing` holds the contract suite every driver must pass.
+ * The optional batch and listing methods make `getMany`, `setMany`,
+ * `expire` and `keys` one round trip; without them the cache falls back to
+ * one call per key (and `keys` is unavailable).
  */
 export interface CacheStore {
   /** Driver name, used in errors and events (`'memory'`, `'redis'`, `'postgres'`). */
@@ -18,6 +29,17 @@ export interface CacheStore {
   tagVersions(tagKeys: string[]): Promise<number[]>
   /** Increments tag versions atomically in the store. */
   bumpTags(tagKeys: string[]): Promise<void>
+  /** Values of many keys in one round trip, in order (undefined where missing). */
+  getMany?(keys: string[]): Promise<(string | undefined)[]>
+  /** Writes many entries in one round trip. */
+  setMany?(entries: StoreEntry[]): Promise<void>
+  /** Writes `value` only if the key still holds `expected` (compare-and-set); true when written. */
+  replace?(key: string, expected: string, value: string, ttlMs: number | undefined): Promise<boolean>
+  /**
+   * Every live key matching a Redis-style glob, read in pages (SCAN, an index scan...), never with a
+   * blocking KEYS. As with SCAN, a key may be listed twice, and keys written meanwhile may be missed.
+   */
+  scan?(pattern: string): AsyncIterable<string>
   /** Takes a lock if free; true when taken. Optional: without it locks are local. */
   lock?(key: string, token: string, ttlMs: number): Promise<boolean>
   /** Releases a lock only if still held with `token`. */
@@ -67,14 +89,21 @@ export type CacheEventType =
   | 'fallback'
   | 'recover'
   | 'invalidate'
+  | 'expire'
+  | 'refresh'
+  | 'outage-overflow'
 
 /** What `onEvent` receives. `layer` says which tier served a hit. */
 export interface CacheEvent {
   type: CacheEventType
   key?: string
   layer?: 'l1' | 'store' | 'fallback'
+  /** A `CacheError` (its `cause` holds a driver's or loader's own error). */
   error?: unknown
-  /** For `stale`: why the stale value was served. */
-  reason?: 'loader-error' | 'soft-timeout' | 'hard-timeout'
+  /**
+   * For `stale`: why the stale value was served. `fail-safe` means the loader
+   * failed less than `failSafeBackoff` ago and was not called again.
+   */
+  reason?: 'loader-error' | 'soft-timeout' | 'hard-timeout' | 'fail-safe'
   tags?: string[]
 }

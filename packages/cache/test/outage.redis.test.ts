@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { type RedisServer, startRedis } from '@rc/test-services'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Cache, type CacheEvent, createCache } from '../src/index'
+import { type Cache, type CacheError, type CacheEvent, CacheStoreError, createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
 import { redisStore } from '../src/redis'
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy'
@@ -188,5 +188,69 @@ describe('Redis killed and restarted', () => {
       await cache.close()
       await own.destroy()
     }
+  })
+})
+
+describe('outage log', () => {
+  let proxy: TcpProxy
+  beforeAll(async () => {
+    proxy = await startTcpProxy(server.port)
+  })
+  afterAll(async () => {
+    await proxy.close()
+  })
+
+  it('reports store failures as CacheStoreError, and replays soft expiry as soft', async () => {
+    const events: CacheEvent[] = []
+    const { cache } = makeCache(proxy.port, events)
+    await waitForMode(cache, 'primary')
+    await cache.set('menu', 'before')
+    await cache.set('stock', 'before', { tags: ['stock'] })
+    await proxy.cut()
+    await cache.expire('menu')
+    await cache.expireTags(['stock'])
+    await waitForMode(cache, 'fallback')
+    const fallback = events.find((e) => e.type === 'fallback')!
+    expect(fallback.error).toBeInstanceOf(CacheStoreError)
+    expect((fallback.error as CacheStoreError).code).toBe('CACHE_STORE_UNAVAILABLE')
+    expect((fallback.error as CacheStoreError).message).toMatch(/^\[@rc\/cache\] redis store /)
+    await proxy.restore()
+    await waitForMode(cache, 'primary')
+    // Stale on the primary, not gone: a failing loader still gets the old values.
+    expect(await cache.get('menu')).toBeUndefined()
+    const failing = () => Promise.reject(new Error('down'))
+    expect(await cache.getOrSet('menu', failing)).toBe('before')
+    expect(await cache.getOrSet('stock', failing)).toBe('before')
+    await cache.close()
+  })
+
+  it('past maxOutageKeys: an outage-overflow event, and recovery clears the prefix (and only it)', async () => {
+    const events: CacheEvent[] = []
+    const c = client(proxy.port)
+    const prefix = `overflow-${randomBytes(3).toString('hex')}`
+    const cache = createCache({
+      store: redisStore({ client: c }),
+      fallback: memoryStore(),
+      prefix,
+      storeTimeout: 200,
+      maxOutageKeys: 10,
+      onEvent: (e) => events.push(e),
+    })
+    const { cache: neighbour } = makeCache(server.port)
+    await waitForMode(cache, 'primary')
+    await cache.set('written before', 'v')
+    await neighbour.set('other prefix', 'kept')
+    await proxy.cut()
+    for (let i = 0; i < 25; i++) await cache.set(`during:${i}`, i)
+    const overflows = events.filter((e) => e.type === 'outage-overflow')
+    expect(overflows).toHaveLength(1)
+    expect((overflows[0]!.error as CacheError).code).toBe('CACHE_OUTAGE_LOG_OVERFLOW')
+    await proxy.restore()
+    await waitForMode(cache, 'primary')
+    expect(await cache.get('written before')).toBeUndefined()
+    expect(await cache.get('during:3')).toBeUndefined()
+    expect(await neighbour.get('other prefix')).toBe('kept')
+    await cache.close()
+    await neighbour.close()
   })
 })

@@ -52,6 +52,30 @@ describe('postgresStore', () => {
     await Promise.all(stores.map((s) => s.close?.()))
   })
 
+  it('lists keys with an index scan over the key range, not a table scan', async () => {
+    const store = postgresStore({ pool, table: 'scan_check' })
+    const cache = createCache({ store, prefix: 'scan', storeTimeout: '5s' })
+    for (let t = 0; t < 20; t++) {
+      await cache
+        .namespace(`tenant:${t}`)
+        .setMany(Array.from({ length: 250 }, (_, i) => ({ key: `restaurant:${i}`, value: i })))
+    }
+    await pool.query('ANALYZE scan_check')
+    const scans = async () => {
+      await pool.query('SELECT pg_stat_force_next_flush()')
+      const { rows } = await pool.query(
+        `SELECT idx_scan::int AS n FROM pg_stat_user_indexes WHERE indexrelname = 'scan_check_key_c'`,
+      )
+      return rows[0]?.n ?? 0
+    }
+    const before = await scans()
+    const listed: string[] = []
+    for await (const key of cache.namespace('tenant:7').keys('restaurant:1*')) listed.push(key)
+    expect(listed).toHaveLength(111)
+    await expect.poll(scans, { timeout: 5_000 }).toBeGreaterThan(before)
+    await cache.close()
+  })
+
   it('rejects unsafe table names', () => {
     expect(() => postgresStore({ pool, table: 'x"; DROP TABLE y; --' })).toThrow(/plain identifier/)
   })

@@ -2,6 +2,7 @@
 import { expectTypeOf } from 'vitest'
 import { z } from 'zod'
 import { type Cache, type CacheStats, createCache } from '../src/index'
+import { keyvStore } from '../src/keyv'
 import { memoryStore } from '../src/memory'
 import { postgresStore } from '../src/postgres'
 import { redisBus, redisStore } from '../src/redis'
@@ -48,3 +49,33 @@ postgresStore({ table: 'cache' })
 describeCacheStore({ name: 'mine' })
 // @ts-expect-error the cache suite picks its own prefix
 describeCache({ name: 'mine', create: () => memoryStore(), cacheOptions: { prefix: 'x' } })
+
+// 0.2 surface: batches, soft expiry, tags everywhere, listing, loader decisions, the Keyv store.
+expectTypeOf(cache.getMany<number>(['a', 'b'])).resolves.toEqualTypeOf<(number | undefined)[]>()
+expectTypeOf(cache.getOrSetMany(['a'], async (keys) => keys.map((k) => ({ k })))).resolves.toEqualTypeOf<
+  ({ k: string } | undefined)[]
+>()
+expectTypeOf(cache.expire('a', 'b')).resolves.toEqualTypeOf<number>()
+expectTypeOf(cache.keys('restaurant:*')).toEqualTypeOf<AsyncIterable<string>>()
+cache.getOrSet('token', (ctx) => {
+  ctx.ttl = '30s'
+  ctx.tags = ['auth']
+  ctx.skip()
+  return 'value'
+})
+keyvStore(cache).set('k', 'v', 1000)
+createCache({ refreshAhead: 0.8, failSafeBackoff: '2s', maxOutageKeys: 50_000, l1: { clone: 'freeze' } })
+
+// @ts-expect-error setMany takes { key, value } entries
+cache.setMany([['k', 1]])
+// @ts-expect-error expireTags takes an array of tags
+cache.expireTags('menu')
+cache.getOrSet('k', (ctx) => {
+  // @ts-expect-error the loader's context has no `expiresAt`; set `ttl`
+  ctx.expiresAt = 5
+  return 1
+})
+// @ts-expect-error l1.clone is 'structured', 'freeze' or false
+createCache({ l1: { clone: 'deep' } })
+// @ts-expect-error keyvStore needs a cache
+keyvStore()

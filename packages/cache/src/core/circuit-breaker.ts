@@ -1,0 +1,373 @@
+import { asStoreError, CacheError, CacheStoreError } from '../errors'
+import type { CacheEvent, CacheStore } from '../types'
+import { OutageLog } from './outage-log'
+
+export interface CircuitBreakerOptions {
+  primary: CacheStore
+  fallback: CacheStore | undefined
+  /** Longest a single store command may take before the store counts as down. */
+  commandTimeoutMs: number
+  /** Longest a bulk command (pattern delete, a page of keys) may take once a ping has answered. */
+  bulkTimeoutMs: number
+  /** Delay between half-open probes while the primary is down. */
+  probeIntervalMs: number
+  /** Keys, tags and patterns remembered for replay before recovery clears the prefix instead. */
+  maxOutageKeys: number
+  emit(event: CacheEvent): void
+  /** Applies what changed during an outage onto the primary; throws if it cannot. */
+  replay(log: OutageLog, primary: CacheStore, fallback: CacheStore | undefined): Promise<void>
+  /** Runs when an outage begins (the cache drops what a previous outage left in the fallback). */
+  onTrip(): void
+  /** Runs once the primary serves again (the cache drops its l1 then). */
+  onRecovered(): void
+}
+
+export type Layer = 'store' | 'fallback'
+
+// Writes that land during a replay pass are replayed by the next pass; a log
+// that still is not empty after this many passes means writes outpace replay.
+const MAX_REPLAY_PASSES = 20
+
+interface Pending {
+  /** The step count when the call was made. */
+  step: number
+  settled: boolean
+  store: string
+  reject(error: unknown): void
+}
+
+// Deadlines are judged in quarters of the timeout: a call counts as timed out
+// once more than this many quarter-steps have passed since it was made, so
+// between 1 and 1.25 times the timeout (no clock read per call).
+const STEPS = 4
+
+/**
+ * Times out store calls that all share one timeout. A timer steps a counter
+ * every quarter of the timeout while calls are pending; each call records the
+ * step it was made in, so the hot path reads no clock and arms no timer. When
+ * calls expire, the verdict waits one setImmediate: the poll phase runs first,
+ * so a reply that arrived while the event loop was blocked (GC, CPU
+ * starvation) wins instead of passing for a dead store.
+ */
+class Deadlines {
+  private readonly queue: Pending[] = []
+  private head = 0
+  private step = 0
+  private timer: NodeJS.Timeout | undefined
+  private readonly ms: number
+
+  constructor(ms: number) {
+    this.ms = ms
+  }
+
+  race<T>(call: (store: CacheStore) => Promise<T>, store: CacheStore): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = { step: this.step, settled: false, store: store.name, reject }
+      // Drop settled calls at the head here too, not only when the timer
+      // steps: a run of calls that never yields to the event loop (a memory
+      // store) would otherwise grow the queue until the next timer phase.
+      while (this.head < this.queue.length && this.queue[this.head]!.settled) this.head++
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head)
+        this.head = 0
+      }
+      this.queue.push(pending)
+      if (this.timer === undefined) this.arm()
+      let promise: Promise<T>
+      try {
+        promise = call(store)
+      } catch (error) {
+        promise = Promise.reject(error)
+      }
+      promise.then(
+        (value) => {
+          if (pending.settled) return
+          pending.settled = true
+          // The queue keeps a settled call until the next step: drop what it
+          // holds, or every result of the last quarter-timeout stays reachable
+          // (old-space GC work under load).
+          pending.reject = ignore
+          resolve(value)
+        },
+        (error) => {
+          if (pending.settled) return
+          pending.settled = true
+          pending.reject = ignore
+          reject(error)
+        },
+      )
+    })
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => this.advance(), Math.max(1, this.ms / STEPS))
+    this.timer.unref()
+  }
+
+  private advance(): void {
+    this.timer = undefined
+    this.step++
+    const late: Pending[] = []
+    while (this.head < this.queue.length) {
+      const pending = this.queue[this.head]!
+      if (!pending.settled && this.step - pending.step <= STEPS) break
+      if (!pending.settled) late.push(pending)
+      this.head++
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0
+      this.head = 0
+    } else {
+      if (this.head > 1024) {
+        this.queue.splice(0, this.head)
+        this.head = 0
+      }
+      this.arm()
+    }
+    if (late.length === 0) return
+    setImmediate(() => {
+      for (const pending of late) {
+        if (pending.settled) continue
+        pending.settled = true
+        pending.reject(new CacheStoreError(pending.store, 'timeout', `did not answer within ${this.ms} ms`))
+      }
+    })
+  }
+}
+
+const ignore = () => {}
+
+const isTimeout = (error: unknown) => error instanceof CacheStoreError && error.reason === 'timeout'
+
+/**
+ * A circuit breaker in front of the primary store. Closed: calls go to the
+ * primary with a timeout. The first timeout or error opens it: calls go to
+ * the fallback at once, and writes are logged. A half-open probe pings the
+ * primary on a timer; when it answers, the log is replayed and the breaker
+ * closes. A primary whose client is not connected is never waited on.
+ * Every store command of the cache passes through here.
+ */
+export class StoreCircuitBreaker {
+  mode: 'primary' | 'fallback' = 'primary'
+  /** A read timed out and a probe is checking whether the primary is really down. */
+  private suspect = false
+  private log: OutageLog
+  private probeTimer: NodeJS.Timeout | undefined
+  private probing = false
+  private closed = false
+  private readonly o: CircuitBreakerOptions
+  private readonly commands: Deadlines
+  private readonly bulk: Deadlines
+
+  constructor(options: CircuitBreakerOptions) {
+    this.o = options
+    this.commands = new Deadlines(options.commandTimeoutMs)
+    this.bulk = new Deadlines(options.bulkTimeoutMs)
+    this.log = this.newLog()
+  }
+
+  /** Which layer a store is: the primary, or the fallback. */
+  layerOf(store: CacheStore): Layer {
+    return store === this.o.primary ? 'store' : 'fallback'
+  }
+
+  /**
+   * Runs a read; with the primary down it runs on the fallback, or yields
+   * `none`. `op` gets the store it runs on (see `layerOf`).
+   */
+  read<T>(op: (store: CacheStore) => Promise<T>, none: T): Promise<T> {
+    if (this.mode === 'primary') {
+      const { primary } = this.o
+      if (this.primaryReady()) {
+        return this.commands.race(op, primary).catch((error) => {
+          // A lone read timeout may be a blip: this call misses (the fallback
+          // only holds outage data) and a probe decides. Another timeout while
+          // the probe runs opens the circuit.
+          if (isTimeout(error) && !this.suspect) {
+            this.suspectPrimary()
+            return none
+          }
+          this.trip(error)
+          return this.onFallback(op, none)
+        })
+      }
+      this.trip(this.disconnected())
+    }
+    return this.onFallback(op, none)
+  }
+
+  /**
+   * Runs a write. `record` notes it in the outage log when the primary may
+   * have missed it (down, or a timeout after which it may still land).
+   */
+  async write<T>(
+    op: (store: CacheStore) => Promise<T>,
+    record: (log: OutageLog) => void,
+    none: T,
+    bulk = false,
+  ): Promise<T> {
+    if (this.mode === 'primary') {
+      const { primary } = this.o
+      if (this.primaryReady()) {
+        try {
+          if (!bulk) return await this.commands.race(op, primary)
+          await this.pingPrimary()
+          return await this.bulk.race(op, primary)
+        } catch (error) {
+          this.trip(error)
+        }
+      } else {
+        this.trip(this.disconnected())
+      }
+    }
+    record(this.log)
+    return this.onFallback(op, none)
+  }
+
+  /**
+   * Lists keys from the primary, or from the fallback while it serves. A
+   * primary that fails mid-listing opens the circuit and ends the listing
+   * (an `error` event says so) rather than hanging or throwing.
+   */
+  async *scan(pattern: string): AsyncGenerator<string> {
+    const { primary, fallback } = this.o
+    let store: CacheStore | undefined = fallback
+    if (this.mode === 'primary' && this.primaryReady()) {
+      try {
+        await this.pingPrimary()
+        store = primary
+      } catch (error) {
+        this.trip(error)
+      }
+    }
+    if (!store) return
+    if (!store.scan) {
+      throw new CacheError(
+        'CACHE_INVALID_ARGUMENT',
+        `the ${store.name} store cannot list keys (it has no scan method); use a store that does, such as memoryStore, redisStore or postgresStore.`,
+      )
+    }
+    const pages = store.scan(pattern)[Symbol.asyncIterator]()
+    for (;;) {
+      let next: IteratorResult<string>
+      try {
+        next = await this.bulk.race(() => pages.next(), store)
+      } catch (error) {
+        const wrapped = asStoreError(store.name, error)
+        if (store === primary) this.trip(wrapped)
+        this.o.emit({ type: 'error', error: wrapped })
+        await pages.return?.().catch(() => {})
+        return
+      }
+      if (next.done) return
+      yield next.value
+    }
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.probeTimer) clearTimeout(this.probeTimer)
+  }
+
+  private newLog(): OutageLog {
+    return new OutageLog(this.o.maxOutageKeys, () =>
+      this.o.emit({
+        type: 'outage-overflow',
+        error: new CacheError(
+          'CACHE_OUTAGE_LOG_OVERFLOW',
+          `more than ${this.o.maxOutageKeys} keys, tags and patterns changed during this outage; on recovery every key of this prefix is deleted from the primary store instead of replaying them (raise maxOutageKeys to replay longer outages).`,
+        ),
+      }),
+    )
+  }
+
+  private primaryReady(): boolean {
+    return this.o.primary.isReady?.() ?? true
+  }
+
+  private disconnected(): CacheStoreError {
+    return new CacheStoreError(this.o.primary.name, 'disconnected', 'client is not connected')
+  }
+
+  private pingPrimary(): Promise<void> {
+    const { primary } = this.o
+    return primary.ping ? this.commands.race((s) => s.ping!(), primary) : Promise.resolve()
+  }
+
+  private async onFallback<T>(op: (store: CacheStore) => Promise<T>, none: T): Promise<T> {
+    const fallback = this.o.fallback
+    if (!fallback) return none
+    try {
+      return await op(fallback)
+    } catch (error) {
+      this.o.emit({ type: 'error', error: asStoreError(fallback.name, error) })
+      return none
+    }
+  }
+
+  private suspectPrimary(): void {
+    this.suspect = true
+    this.pingPrimary().then(
+      () => {
+        this.suspect = false
+      },
+      (error) => {
+        this.suspect = false
+        this.trip(error)
+      },
+    )
+  }
+
+  private trip(error: unknown): void {
+    if (this.mode === 'primary') {
+      this.mode = 'fallback'
+      this.o.onTrip()
+      this.o.emit({ type: 'fallback', error: asStoreError(this.o.primary.name, error) })
+      // First probe at once: a spurious trip heals within a round trip.
+      this.scheduleProbe(0)
+    } else {
+      this.scheduleProbe()
+    }
+  }
+
+  private scheduleProbe(delayMs = this.o.probeIntervalMs): void {
+    if (this.probeTimer || this.closed) return
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined
+      void this.probe()
+    }, delayMs)
+    this.probeTimer.unref()
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.closed || this.mode === 'primary') return
+    this.probing = true
+    try {
+      const { primary, fallback } = this.o
+      if (!this.primaryReady()) throw this.disconnected()
+      await this.pingPrimary()
+      // Writes that arrive during a replay land in a fresh log; replay again
+      // until a pass ends with nothing new, then serve from the primary.
+      for (let pass = 0; !this.log.empty; pass++) {
+        if (pass >= MAX_REPLAY_PASSES) throw new Error('outage log keeps growing during replay')
+        const log = this.log
+        this.log = this.newLog()
+        try {
+          await this.o.replay(log, primary, fallback)
+        } catch (error) {
+          log.absorb(this.log)
+          this.log = log
+          throw error
+        }
+      }
+      this.mode = 'primary'
+      this.o.onRecovered()
+      this.o.emit({ type: 'recover' })
+    } catch {
+      // Still down (or replay failed): the next probe tries again; events were sent on the way down.
+      this.scheduleProbe()
+    } finally {
+      this.probing = false
+    }
+  }
+}
