@@ -39,10 +39,7 @@ type SentryEvent = Record<string, unknown> & {
 
 const sentEvents = () => receiver.events() as unknown as SentryEvent[]
 const eventWhere = (where: string, extra: (e: SentryEvent) => boolean = () => true) =>
-  receiver.waitFor(
-    () => sentEvents().find((e) => e.tags?.where === where && extra(e)),
-    20_000,
-  )
+  receiver.waitFor(() => sentEvents().find((e) => e.tags?.where === where && extra(e)), 20_000)
 
 /** No secret anywhere in what reached the receiver, decompressed (headers, tags, messages, frames). */
 function expectNoSecrets(raw: string, secrets: Record<string, string>) {
