@@ -3,7 +3,7 @@
 // restaurant, user, job and Poster account tags and none of the secrets the request or job held;
 // the admin page and API show each restaurant's last errors with the trace id Sentry got.
 import type { AddressInfo } from 'node:net'
-import { context, trace } from '@opentelemetry/api'
+import { context, type ProxyTracerProvider, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +17,7 @@ let stack: Stack
 let session: string
 let managerId: number
 let admin: string
+let base: string
 const posterToken = (i: number) => (stack.fake.accounts[i] as { token: string }).token
 
 interface RecentErrorJson {
@@ -72,6 +73,8 @@ beforeAll(async () => {
   })
   session = await stack.login('manager@errors.test')
   admin = await stack.login('ops@errors.test')
+  await stack.app.listen({ port: 0, host: '127.0.0.1' })
+  base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`
   const { rows } = await stack.owner.query<{ id: string }>(
     "SELECT id FROM control.users WHERE email = 'manager@errors.test'",
   )
@@ -173,6 +176,11 @@ describe('error tracking with SENTRY_DSN', () => {
   }, 30_000)
 
   it("scrubs secrets an error's message quotes, and takes the active OpenTelemetry span's trace id", async () => {
+    // Sentry took none of OpenTelemetry's globals (an app's NodeSDK registers them, before or after).
+    expect((trace.getTracerProvider() as ProxyTracerProvider).getDelegate().constructor.name).toBe(
+      'NoopTracerProvider',
+    )
+    expect(propagation.fields()).toEqual([])
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
     const span = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: 1 })
     // Named as a secret only: the password. The Poster token is found through the restaurant, the
@@ -201,10 +209,45 @@ describe('error tracking with SENTRY_DSN', () => {
     expectNoSecrets(recorded!.message, { posterToken: posterToken(0), session, password: PASSWORD })
   }, 30_000)
 
+  it("reports a request's server span trace id, kept through the app's hooks, Redis and PostgreSQL", async () => {
+    // What OpenTelemetry's HTTP instrumentation does: each request handled inside its server span's
+    // context, the request stream bound to it. (app.inject runs outside any context: a real socket.)
+    const traceId = '0af7651916cd43dd8448eb211c80319c'
+    const span = trace.wrapSpanContext({ traceId, spanId: 'b7ad6b7169203331', traceFlags: 1 })
+    const server = stack.app.server
+    const handlers = server.listeners('request') as Array<(...args: unknown[]) => void>
+    server.removeAllListeners('request')
+    server.on('request', (req, res) => {
+      const active = trace.setSpan(context.active(), span)
+      context.with(active, () => {
+        context.bind(active, req)
+        for (const handler of handlers) handler.call(server, req, res)
+      })
+    })
+    await stack.owner.query('REVOKE INSERT ON sections FROM rc_app')
+    try {
+      const response = await fetch(`${base}/api/restaurants/r0/sections`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Kitchen' }),
+      })
+      expect(response.status).toBe(500)
+    } finally {
+      await stack.owner.query('GRANT INSERT ON sections TO rc_app')
+      server.removeAllListeners('request')
+      for (const handler of handlers) server.on('request', handler)
+    }
+    const event = await eventWhere(
+      'POST /api/restaurants/:restaurantId/sections',
+      (e) => e.contexts.trace.trace_id === traceId,
+    )
+    expect(event.tags).toMatchObject({ restaurant: 'r0', user_id: String(managerId) })
+    const recorded = (await recentOf('r0')).find((e) => e.sentryEventId === event.event_id)
+    expect(recorded!.traceId).toBe(traceId)
+  }, 30_000)
+
   it('shows the last errors on the admin page, with their trace ids', async () => {
     const [latest] = await recentOf('r0')
-    await stack.app.listen({ port: 0, host: '127.0.0.1' })
-    const base = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`
     let browser: Browser | undefined
     try {
       browser = await launchBrowser()
