@@ -76,6 +76,15 @@ describe('scrubEvent', () => {
 })
 
 describe('scrubText and secretFieldsOf', () => {
+  it('scans a long string quickly, every guard and shape in play', () => {
+    const long = `${'ab://user: rc_x Bearer '.repeat(10_000)}postgres://user:${'p'.repeat(100)}@host ${'1:'.repeat(20_000)}`
+    const started = performance.now()
+    const out = scrubText(long, [password])
+    // Generous bound (~10x what it takes on a loaded machine); a backtracking regex would take far longer.
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(out.includes('p'.repeat(100))).toBe(false)
+  })
+
   it('ignores secrets too short to be told from ordinary words', () => {
     expect(scrubText('status ok', ['ok'])).toBe('status ok')
   })

@@ -13,13 +13,23 @@ const SECRET_KEY =
 const KEPT_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'accept'])
 
 // Secrets by their shape, for values no caller named: a session token in a Bearer header or cookie, a
-// Poster token (`<account>:<32 hex>`), credentials in a connection URL, secrets in a query string.
-const SECRET_SHAPES: Array<[RegExp, string]> = [
-  [/\bBearer\s+[A-Za-z0-9._~+/-]+=*/gi, `Bearer ${FILTERED}`],
-  [/\b(rc_session|rc_device_[\w-]*)=[^;\s,]+/g, `$1=${FILTERED}`],
-  [/\b\d{1,20}:[0-9a-f]{32}\b/gi, FILTERED],
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)[^@/\s]+@/gi, `$1${FILTERED}@`],
-  [/([?&;](?:token|access_token|code|state|password|secret)=)[^&#\s"']+/gi, `$1${FILTERED}`],
+// Poster token (`<account>:<32 hex>`), credentials in a connection URL, secrets in a query string. Each
+// has a cheap guard first: most strings of an event (stack frames) have none of these and skip the regex.
+const SECRET_SHAPES: Array<[(text: string) => boolean, RegExp, string]> = [
+  // URL credentials first: the Bearer shape would otherwise take a URL's scheme for a token and hide it.
+  [
+    (t) => t.includes('://') && t.includes('@'),
+    /\b([a-z][a-z0-9+.-]{0,30}:\/\/[^:/?#\s@]{1,200}:)[^@/\s]{1,500}@/gi,
+    `$1${FILTERED}@`,
+  ],
+  [
+    (t) => t.includes('='),
+    /([?&;](?:token|access_token|code|state|password|secret)=)[^&#\s"']+/gi,
+    `$1${FILTERED}`,
+  ],
+  [(t) => /bearer/i.test(t), /\bBearer\s+[A-Za-z0-9._~+/-]+=*/gi, `Bearer ${FILTERED}`],
+  [(t) => t.includes('rc_'), /\b(rc_session|rc_device_[\w-]*)=[^;\s,]+/g, `$1=${FILTERED}`],
+  [(t) => t.includes(':'), /\b\d{1,20}:[0-9a-f]{32}\b/gi, FILTERED],
 ]
 
 // Shorter strings are too likely to match ordinary words or numbers in a message.
@@ -31,7 +41,8 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
     if (secret.length >= MIN_SECRET_LENGTH && out.includes(secret)) out = out.split(secret).join(FILTERED)
   }
-  for (const [shape, replacement] of SECRET_SHAPES) out = out.replace(shape, replacement)
+  for (const [guard, shape, replacement] of SECRET_SHAPES)
+    if (guard(out)) out = out.replace(shape, replacement)
   return out
 }
 
