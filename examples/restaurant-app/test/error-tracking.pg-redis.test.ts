@@ -300,6 +300,10 @@ describe('error tracking with SENTRY_DSN', () => {
     })
     await other.close()
     expect(sentEvents().some((e) => e.tags?.where === 'job shutdown')).toBe(true)
+    // Error events only: no sessions, client reports, spans or logs ever went out.
+    expect([...new Set(receiver.envelopes.flatMap((e) => e.items.map((i) => i.header.type)))]).toEqual([
+      'event',
+    ])
 
     const metrics = await stack.app.inject({ method: 'GET', url: '/metrics', headers: ops })
     expect(metrics.statusCode).toBe(200)
