@@ -68,7 +68,7 @@ beforeAll(async () => {
   stack = await startStack({
     label: 'errors',
     restaurants: 2,
-    users: [user('manager@errors.test', { r0: 'manager', r1: 'manager' }), user('ops@errors.test', {}, true)],
+    users: [user('manager@errors.test', { r0: 'manager', r1: 'admin' }), user('ops@errors.test', {}, true)],
     env: { SENTRY_DSN: receiver.dsn, SENTRY_ENVIRONMENT: 'test' },
   })
   session = await stack.login('manager@errors.test')
@@ -136,7 +136,14 @@ describe('error tracking with SENTRY_DSN', () => {
 
   it('a sync job Poster refuses reaches Sentry tagged with the job and the account', async () => {
     stack.fake.revokeToken('acct-r1')
-    const { id } = await stack.runtime.jobs.enqueueSync({ restaurantId: 'r1', reason: 'manual' })
+    // Sync now, as the restaurant's admin: the job knows who asked.
+    const started = await stack.app.inject({
+      method: 'POST',
+      url: '/api/restaurants/r1/sync',
+      headers: bearer(session),
+    })
+    expect(started.statusCode).toBe(202)
+    const id = started.json().jobId as string
     expect((await stack.waitForJob(id)).state).toBe('failed')
     const event = await eventWhere('job sync', (e) => e.tags.job_id === id)
     expect(event.tags).toMatchObject({
@@ -146,13 +153,19 @@ describe('error tracking with SENTRY_DSN', () => {
       job_attempt: '1',
       job_final: 'true',
       restaurant: 'r1',
+      user_id: String(managerId),
       poster_account: 'acct-r1',
     })
     expect(event.exception.values.at(-1)!.value).toMatch(/refused the token of r1/)
     expectNoSecrets(event.envelope.raw, { posterToken: posterToken(1), password: PASSWORD })
 
     const recorded = (await recentOf('r1')).find((e) => e.jobId === id)
-    expect(recorded).toMatchObject({ kind: 'job', where: 'job sync', sentryEventId: event.event_id })
+    expect(recorded).toMatchObject({
+      kind: 'job',
+      where: 'job sync',
+      userId: managerId,
+      sentryEventId: event.event_id,
+    })
     expect(recorded!.traceId).toBe(event.contexts.trace.trace_id)
   }, 90_000)
 

@@ -90,10 +90,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     '/api/admin/restaurants/:id/sync',
     { schema: { ...tags, summary: 'Force a full sync', params: restaurantId } },
     async (request, reply) => {
-      await auth.requirePlatformAdmin(request)
+      const user = await auth.requirePlatformAdmin(request)
       const restaurant = await runtime.control.restaurants.get(request.params.id)
       if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
-      const job = await runtime.jobs.syncNow({ restaurantId: restaurant.id, reason: 'manual' })
+      const job = await runtime.jobs.syncNow({
+        restaurantId: restaurant.id,
+        reason: 'manual',
+        requestedBy: user.id,
+      })
       return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
     },
   )
