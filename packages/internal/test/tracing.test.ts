@@ -46,7 +46,7 @@ describe('traced', () => {
     const { channel, events, stop } = record('rc:internal-test:ok')
     const value = await traced(
       channel,
-      () => ({ name: 'op' }),
+      (): Ctx => ({ name: 'op' }),
       async (c) => {
         c!.done = true
         return { secret: 'cached-value' }
@@ -87,7 +87,7 @@ describe('traced', () => {
     const onStart = () => {
       parentSeen = als.getStore()
     }
-    inner.subscribe({ start: onStart })
+    inner.start.subscribe(onStart)
     await traced(
       outer,
       () => ({ name: 'outer' }),
@@ -100,7 +100,7 @@ describe('traced', () => {
         )
       },
     )
-    inner.unsubscribe({ start: onStart })
+    inner.start.unsubscribe(onStart)
     outer.start.unbindStore(als)
     expect(parentSeen).toBe('span:outer')
   })
