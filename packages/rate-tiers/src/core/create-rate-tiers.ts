@@ -1,6 +1,8 @@
+import { trace } from '@rc/internal'
 import { type Duration, toMs } from '../duration'
 import { RateTiersError, UnknownBucketError } from '../errors'
 import { memoryRateStore } from '../memory/store'
+import { type RateTiersDecideContext, tracers } from '../tracing'
 import {
   ALGORITHMS,
   type Algorithm,
@@ -250,6 +252,27 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     }
   }
 
+  /** `run` inside an `rc:rate-tiers:decide` trace (the caller checked that someone listens). */
+  function tracedRun(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
+    const context: RateTiersDecideContext = {
+      tier: String(input?.tier),
+      operation: String(input?.bucket ?? input?.buckets?.join(',')),
+      key: String(input?.key),
+      algorithm,
+      cost: input?.cost ?? 1,
+      charge,
+    }
+    return trace(tracers.decide, context, async () => {
+      const decision = await run(input, charge)
+      context.allowed = decision.allowed
+      context.limit = decision.limit
+      context.remaining = decision.remaining
+      context.resetMs = decision.resetMs
+      context.store = (decision as Decision)[CALL]?.fallback ? 'fallback' : store.name
+      return decision
+    })
+  }
+
   /** The decision as built here, with its receipt when it charged something. */
   function adjustable(decision: RateDecision, what: string): [Decision, Receipt] | undefined {
     if (!store.adjust) {
@@ -302,8 +325,9 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
 
   return {
     tierNames: [...tiers.keys()],
-    consume: (input) => run(input, true),
-    peek: (input) => run(input, false),
+    // The hasSubscribers check first: with no subscriber a decision costs what it did before.
+    consume: (input) => (tracers.decide.hasSubscribers ? tracedRun(input, true) : run(input, true)),
+    peek: (input) => (tracers.decide.hasSubscribers ? tracedRun(input, false) : run(input, false)),
     async refund(decision, units) {
       if (units !== undefined) checkUnits(units, 'refund units')
       const [d, r] = adjustable(decision, 'refund') ?? []
