@@ -1,3 +1,11 @@
+export {
+  interleavedOverhead,
+  loadAverage,
+  noopSubscriber,
+  type OverheadCase,
+  type OverheadResult,
+  overheadTable,
+} from './bench-overhead'
 export { type Duration, formatDuration, parseDuration } from './duration'
 export { RcError, type RcErrorOptions } from './errors'
 export { luaScript, runScript, type Script } from './redis-script'
