@@ -1,14 +1,17 @@
 // The cost of the tracing channels on the l1 hit `get` (issue 16: with no subscriber, within 2%
 // of the code before them). `RC_BENCH_BASELINE` names a checkout of the code before the channels
 // (see bench/README.md); without it only the subscriber comparison runs.
+import { cpSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { interleavedOverhead, loadAverage, noopSubscriber, overheadTable } from '@rc/internal'
 import { type Cache, cacheChannels, createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
 import { supplier } from './harness'
 
 const KEYS = 1000
-const ITERATIONS = 200_000
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21)
+// Many short rounds: on a shared machine a ratio of two runs made milliseconds apart is steadier.
+const ITERATIONS = 100_000
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 61)
 
 type CacheModule = { createCache: typeof createCache }
 type MemoryModule = { memoryStore: typeof memoryStore }
@@ -31,16 +34,26 @@ export async function benchTracing(): Promise<string> {
       await import(`${baseline}/packages/cache/src/index.ts`),
       await import(`${baseline}/packages/cache/src/memory.ts`),
     )
+    // A second copy of the same code (its own functions for the JIT, as each contender has): how
+    // far apart two identical contenders land, the noise floor of this comparison.
+    const copy = `${baseline}/packages/cache/src-copy`
+    cpSync(`${baseline}/packages/cache/src`, copy, { recursive: true })
+    const again = await warmCache(await import(`${copy}/index.ts`), await import(`${copy}/memory.ts`))
     // Nobody has subscribed yet in this process: the state of an app that never traces.
     const result = await interleavedOverhead(
       [
         { name: 'before the channels (1f8076f)', call: (i) => before.get(keys[i % KEYS]!) },
         { name: 'with the channels, no subscriber', call: (i) => ours.get(keys[i % KEYS]!) },
+        {
+          name: 'before the channels, second copy (noise floor)',
+          call: (i) => again.get(keys[i % KEYS]!),
+        },
       ],
       { rounds: ROUNDS, iterations: ITERATIONS },
     )
     sections.push(overheadTable(result))
     await before.close()
+    await again.close()
   }
   let unsubscribe = () => {}
   const subscribed = await interleavedOverhead(
@@ -62,7 +75,7 @@ export async function benchTracing(): Promise<string> {
   return [
     `### Tracing channels: l1 hit \`get\` (memory, ${KEYS} keys, awaited tight loop; ${ROUNDS} interleaved rounds)`,
     '',
-    `Load average (1 / 5 / 15 min) at the start: ${loadStart}; at the end: ${loadAverage()}.`,
+    `Run ${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}; time is CPU time. Load average (1 / 5 / 15 min) at the start: ${loadStart}; at the end: ${loadAverage()}.`,
     '',
     ...sections.flatMap((s) => [s, '']),
     baseline

@@ -5,15 +5,16 @@
  * subscriber comparison runs. Both sides are imported from sources (tsx), so they are compiled
  * alike. Writes the tracing section of bench/README.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { interleavedOverhead, loadAverage, noopSubscriber, overheadTable } from '@rc/internal'
 import { createRateTiers, rateTiersChannels } from '../src/index'
 
 const KEYS = Array.from({ length: 500 }, (_, i) => `tenant-${i}`)
 const HIGH = 1_000_000
-const ITERATIONS = 200_000
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21)
+// Many short rounds: on a shared machine a ratio of two runs made milliseconds apart is steadier.
+const ITERATIONS = 50_000
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 61)
 
 type Module = { createRateTiers: typeof createRateTiers }
 
@@ -22,17 +23,27 @@ function limiter(module: Module) {
   return (i: number) => tiers.consume({ key: KEYS[i % KEYS.length]!, tier: 'pro', bucket: 'api' })
 }
 
+/** A copy of a source folder beside it (`src` → `src-copy`), so its modules load a second time. */
+function copyOf(dir: string): string {
+  cpSync(dir, `${dir}-copy`, { recursive: true })
+  return `${dir}-copy`
+}
+
 const baseline = process.env.RC_BENCH_BASELINE
 const loadStart = loadAverage()
 const ours = limiter({ createRateTiers })
 const sections: string[] = []
 if (baseline) {
   const before = limiter(await import(`${baseline}/packages/rate-tiers/src/index.ts`))
+  // A second copy of the same code (its own functions for the JIT, as each contender has): how far
+  // apart two identical contenders land, the noise floor of this comparison.
+  const again = limiter(await import(`${copyOf(`${baseline}/packages/rate-tiers/src`)}/index.ts`))
   // Nobody has subscribed yet in this process: the state of an app that never traces.
   const result = await interleavedOverhead(
     [
       { name: 'before the channels (1f8076f)', call: before },
       { name: 'with the channels, no subscriber', call: ours },
+      { name: 'before the channels, second copy (noise floor)', call: again },
     ],
     { rounds: ROUNDS, iterations: ITERATIONS },
   )

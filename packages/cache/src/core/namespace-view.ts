@@ -28,6 +28,8 @@ import type { NearEntry } from './near-cache'
 import type { CacheStats } from './stats'
 
 const notInL1: unique symbol = Symbol('not in l1')
+// The hottest call's channel in a const of its own: one load fewer on every l1 hit.
+const getChannel = tracers.get
 
 /**
  * The `Cache` a caller holds: the root cache or one namespace of it, all
@@ -47,7 +49,10 @@ export class CacheView implements Cache {
   }
 
   get<T = unknown>(key: string, options?: GetOptions<T>): Promise<T | undefined> {
-    if (tracers.get.hasSubscribers) return this.tracedGet(key, options)
+    return getChannel.hasSubscribers ? this.tracedGet(key, options) : this.untracedGet(key, options)
+  }
+
+  private untracedGet<T>(key: string, options: GetOptions<T> | undefined): Promise<T | undefined> {
     // The l1 hit without options: one map lookup and a few property reads.
     const core = this.core
     const l1 = core.l1

@@ -88,6 +88,8 @@ export interface RateTiers {
 }
 
 const MODES: readonly StoreErrorMode[] = ['memory', 'allow', 'deny']
+// Every decision reads it first: a const of its own is one load fewer.
+const decideChannel = tracers.decide
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function'
@@ -326,8 +328,8 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
   return {
     tierNames: [...tiers.keys()],
     // The hasSubscribers check first: with no subscriber a decision costs what it did before.
-    consume: (input) => (tracers.decide.hasSubscribers ? tracedRun(input, true) : run(input, true)),
-    peek: (input) => (tracers.decide.hasSubscribers ? tracedRun(input, false) : run(input, false)),
+    consume: (input) => (decideChannel.hasSubscribers ? tracedRun(input, true) : run(input, true)),
+    peek: (input) => (decideChannel.hasSubscribers ? tracedRun(input, false) : run(input, false)),
     async refund(decision, units) {
       if (units !== undefined) checkUnits(units, 'refund units')
       const [d, r] = adjustable(decision, 'refund') ?? []
