@@ -49,20 +49,27 @@ export function trace<C extends object, R>(
 ): Promise<R> {
   let value: R
   let failure: { error: unknown } | undefined
-  return channel
-    .tracePromise(async () => {
-      try {
-        value = await fn(context)
-      } catch (error) {
-        failure = { error }
-        throw publicError ? publicError(error) : error
-      }
-      return undefined
-    }, context)
-    .then(
-      () => value,
-      (error) => {
-        throw failure ? failure.error : error
-      },
-    )
+  const hide = (result: R) => {
+    value = result
+  }
+  const note = (error: unknown) => {
+    failure = { error }
+    throw publicError ? publicError(error) : error
+  }
+  // Plain promise callbacks rather than an async wrapper: one hop fewer on every traced call.
+  const run = (): Promise<void> => {
+    let pending: Promise<R>
+    try {
+      pending = fn(context)
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    return pending.then(hide, note)
+  }
+  return channel.tracePromise(run, context).then(
+    () => value,
+    (error) => {
+      throw failure ? failure.error : error
+    },
+  )
 }
