@@ -124,7 +124,7 @@ describe('rc-tenant-db', () => {
 
   it('the bin sets the process exit code', async () => {
     const run = (...argv: string[]) =>
-      exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...argv], {
+      exec(process.execPath, ['--conditions=@rc/source', '--import', 'tsx', 'src/cli.ts', ...argv], {
         cwd: join(import.meta.dirname, '..'),
         env: { ...process.env, DATABASE_URL: fx.db.url },
       }).then(
