@@ -24,6 +24,12 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' ')
 
+if (only?.startsWith('scale')) {
+  const { runScale } = await import('./scale')
+  await runScale(only)
+  process.exit(0)
+}
+
 const startedAt = new Date()
 const loads: Record<string, string> = { start: load() }
 console.log(`load average at start: ${loads.start}`)
