@@ -23,6 +23,18 @@ export interface FamilyUsage {
   keys: number
   /** `MEMORY USAGE` of every key, summed: the value, the key and Redis' per-key overhead. */
   bytes: number
+  /** The same by the key's next segments, ids replaced by `*` (`cache:tenant:*`, `limits:rt:*`...). */
+  parts: Record<string, { keys: number; bytes: number }>
+}
+
+/** `:cache:tenant:s00042:...` -> `tenant:*`: what kind of entry, not whose. */
+function partOf(key: string, prefix: string): string {
+  const rest = key.slice(key.indexOf(prefix) + prefix.length).replace(/^:/, '')
+  return rest
+    .split(':')
+    .slice(1, 3)
+    .map((p) => (/\d{3,}|[0-9a-f]{12,}|[A-Za-z0-9_-]{20,}/.test(p) ? '*' : p))
+    .join(':')
 }
 
 /**
@@ -31,7 +43,7 @@ export interface FamilyUsage {
  */
 export async function memoryByFamily(redis: Redis, prefix: string): Promise<Record<KeyFamily, FamilyUsage>> {
   const usage = Object.fromEntries(
-    Object.keys(KEY_FAMILIES).map((f) => [f, { keys: 0, bytes: 0 }]),
+    Object.keys(KEY_FAMILIES).map((f) => [f, { keys: 0, bytes: 0, parts: {} }]),
   ) as Record<KeyFamily, FamilyUsage>
   let cursor = '0'
   do {
@@ -46,6 +58,10 @@ export async function memoryByFamily(redis: Redis, prefix: string): Promise<Reco
       const family = usage[familyOf(key, prefix)]
       family.keys++
       family.bytes += bytes
+      const part = partOf(key, prefix)
+      family.parts[part] ??= { keys: 0, bytes: 0 }
+      family.parts[part].keys++
+      family.parts[part].bytes += bytes
     }
   } while (cursor !== '0')
   return usage

@@ -62,14 +62,16 @@ export interface ModeRun extends Quantiles {
   pool: { maxActive: number; maxServers: number; maxClientsWaiting: number; maxWaitMs: number }
   /** The instances' cache events during the run (hit: memory or Redis; load: the query ran). */
   cache: Record<string, number>
+  /** Fastify's reply.elapsedTime of every answer in both instances: the server's own share. */
+  server: Quantiles
 }
 
 export interface ScaleHttpResult {
   options: ScaleHttpOptions
   database: ScaleDatabase & { bytes: number; tenantTableBytes: Record<string, number> }
   runs: ModeRun[]
-  /** Medians over rounds, per mode. */
-  medians: Record<'cached' | 'uncached', Quantiles & { requestsPerS: number }>
+  /** Medians over rounds, per mode (max: the highest). */
+  medians: Record<'cached' | 'uncached', Quantiles & { requestsPerS: number; server: Quantiles }>
   /** SHOW SERVERS at the end: server connections PgBouncer opened to PostgreSQL in all. */
   serverConnections: number
   clientConnections: number
@@ -197,6 +199,26 @@ async function load(
   }
 }
 
+/** Every answer's server time (ms) since the last call, from each instance (bench/server.ts 'times'). */
+async function serverTimes(
+  children: Array<Child<{ type: 'ready'; url: string }, unknown>>,
+): Promise<number[]> {
+  const all = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<number[]>((resolve) => {
+          const off = child.onMessage((message) => {
+            if (message.type !== 'times') return
+            off()
+            resolve(message.times as number[])
+          })
+          child.send({ type: 'times' })
+        }),
+    ),
+  )
+  return all.flat().sort((a, b) => a - b)
+}
+
 /** The instances' cache_events_total by event (hit, miss, load...), summed, from their /metrics. */
 async function cacheEvents(urls: string[], opsToken: string): Promise<Record<string, number>> {
   const total: Record<string, number> = {}
@@ -273,6 +295,7 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
           child: await startChild<{ type: 'ready'; url: string }>('./server.ts', {
             ...env,
             CACHE: mode === 'cached' ? 'on' : 'off',
+            BENCH_SERVER_TIMES: '1',
           }),
         })
     const targets = (mode: ModeRun['mode']) =>
@@ -298,6 +321,8 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
     for (let round = 1; round <= options.rounds; round++)
       for (const mode of ['cached', 'uncached'] as const) {
         const urls = targets(mode).map((t) => t.url)
+        const children = servers.filter((s) => s.mode === mode).map((s) => s.child)
+        await serverTimes(children) // drops the warm-up's
         const before = await cacheEvents(urls, env.OPS_TOKEN!)
         const { value, pool } = await watchPool(
           admin,
@@ -309,11 +334,12 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
             seed: round,
           }),
         )
+        const server = quantiles(await serverTimes(children))
         const after = await cacheEvents(urls, env.OPS_TOKEN!)
         const cache = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
-        runs.push({ mode, round, ...value, pool, cache })
+        runs.push({ mode, round, ...value, pool, cache, server })
         console.log(
-          `  round ${round} ${mode}: ${value.requestsPerS.toFixed(0)}/s p50 ${value.p50.toFixed(2)} p99 ${value.p99.toFixed(2)} ms, servers ${pool.maxServers} (active ${pool.maxActive}), non-2xx ${value.non2xx}`,
+          `  round ${round} ${mode}: ${value.requestsPerS.toFixed(0)}/s p50 ${value.p50.toFixed(2)} p99 ${value.p99.toFixed(2)} ms (server p99 ${server.p99.toFixed(2)}), servers ${pool.maxServers} (active ${pool.maxActive}), non-2xx ${value.non2xx}`,
         )
       }
     const { rows: serverRows } = await admin.query('SHOW SERVERS')
@@ -332,6 +358,12 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
             p99: median(of.map((r) => r.p99)),
             max: Math.max(...of.map((r) => r.max)),
             requestsPerS: median(of.map((r) => r.requestsPerS)),
+            server: {
+              p50: median(of.map((r) => r.server.p50)),
+              p90: median(of.map((r) => r.server.p90)),
+              p99: median(of.map((r) => r.server.p99)),
+              max: Math.max(...of.map((r) => r.server.max)),
+            },
           },
         ]
       }),

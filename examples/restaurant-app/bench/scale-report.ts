@@ -1,0 +1,158 @@
+import { cpus } from 'node:os'
+import type { FamilyUsage, KeyFamily } from './redis-memory'
+import { ROWS_PER_RESTAURANT, SCALE_RESTAURANTS, SCALE_USERS, TENANT_ROWS_PER_RESTAURANT } from './scale-data'
+import type { ScaleHttpResult } from './scale-http'
+import type { ScaleSyncResult } from './scale-sync'
+
+export const SCALE_SECTIONS = ['scale-sync', 'scale-http']
+
+export interface Meta {
+  startedAt: Date
+  loads: Record<string, string>
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+const ms = (value: number) => `${value.toFixed(2)} ms`
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+const median = (values: number[]) => {
+  const v = [...values].sort((a, b) => a - b)
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2
+}
+
+function memoryTable(byFamily: Record<KeyFamily, FamilyUsage>, per: number, unit: string): string {
+  const rows = (Object.entries(byFamily) as Array<[KeyFamily, FamilyUsage]>)
+    .filter(([, f]) => f.keys > 0)
+    .map(([name, f]) => {
+      const parts = Object.entries(f.parts)
+        .sort((a, b) => b[1].bytes - a[1].bytes)
+        .slice(0, 4)
+        .map(([part, p]) => `\`${part || '-'}\` ${p.keys} keys ${mb(p.bytes)}`)
+        .join('; ')
+      return `| ${name} | ${f.keys} | ${mb(f.bytes)} | ${kb(f.bytes / per)} | ${parts} |`
+    })
+  return `| family | keys | bytes | per ${unit} | largest parts |
+| ------ | ---- | ----- | ------------- | ------------- |
+${rows.join('\n')}`
+}
+
+export function renderScaleSync(results: ScaleSyncResult[], meta: Meta): string {
+  const first = results[0]!
+  const o = first.options
+  const ratio = (r: ScaleSyncResult) => r.totalMs / r.minimumMs
+  const row = (r: ScaleSyncResult, i: number) =>
+    `| ${i + 1} | ${s(r.totalMs)} | ${s(r.minimumMs)} | **${ratio(r).toFixed(2)}** | ${s(r.steadyRateMs)} (${(r.totalMs / r.steadyRateMs).toFixed(2)}) | ${r.rateLimited} | ${r.otherErrors}, ${r.failedJobs.length} | ${r.calls.total} (${r.calls.perRestaurant.min}-${r.calls.perRestaurant.max}, mean ${r.calls.perRestaurant.mean.toFixed(2)}) | ${(r.done.max / r.done.mean).toFixed(2)} (${s(r.done.max)} / ${s(r.done.mean)}) | ${(r.wait.max / r.wait.mean).toFixed(2)} | ${s(r.duration.mean)}, ${s(r.duration.p99)} | ${r.maxPerSecond} | ${r.peakCallsPerS} |`
+  const total = median(results.map((r) => r.totalMs))
+  const medianRatio = median(results.map(ratio))
+  const memory = first.redis
+  return `## At scale: 1,000 restaurants synced at Poster's pacing (\`bench/scale-sync.ts\`)
+
+Run ${utc(meta.startedAt)} with \`BENCH_ONLY=scale-sync\`, ${cpus().length} cores shared with other engineers' tests (load
+average ${meta.loads.start} at the start, ${meta.loads.afterSync ?? '-'} after), Node ${process.versions.node}.
+${o.restaurants.toLocaleString('en')} accounts on the fake Poster (seed 11, 7 or 8 calls per full sync: 5 lists and one leftovers call per
+live storage), each limited by the fake to **${first.perSecond} requests per sliding second** (answering 429 beyond), the app told
+the same (\`POSTER_PER_SECOND=${first.perSecond}\`); ${o.restaurants.toLocaleString('en')} restaurants seeded through \`seed()\`, ${(o.restaurants / 10).toLocaleString('en')} managers of ten each. **${o.workers} worker
+processes** (\`bench/worker.ts\`) x \`WORKER_CONCURRENCY=${o.concurrency}\` = ${first.slots} jobs at once, one BullMQ queue and one Poster
+limiter in Redis. Each round enqueues every restaurant's full sync at once (as the scheduler's tick or a
+mass "sync now" would) and waits for all of them; ${results.length} rounds on the same data, each with fresh worker processes.
+
+| round | total | minimum | total / minimum (target <= 1.2) | steady-rate formula (total / it) | 429s (target 0) | other errors, failed jobs | Poster calls (per restaurant) | fairness: enqueue-to-done max / mean (target <= 2) | first-call wait max / mean | sync duration mean, p99 | most calls of one account in 1 s | calls/s at the fake, peak |
+| ----- | ----- | ------- | ------------------------------- | -------------------------------- | --------------- | ------------------------- | ----------------------------- | -------------------------------------------------- | -------------------------- | ----------------------- | -------------------------------- | ------------------------- |
+${results.map(row).join('\n')}
+
+Median over rounds: **${s(total)}, ${medianRatio.toFixed(2)}x the minimum** (target 1.2x: ${medianRatio <= 1.2 ? 'met' : 'not met'}).
+
+- Minimum, as the pacing allows: with calls taking no time, an account's \`n\` calls under a sliding second of
+  ${first.perSecond} need \`earliestLastCall(n) = floor((n - 1) / ${first.perSecond})\` s (1 s for 5 to 8 calls: four at once, the rest a second
+  later), and the ${o.restaurants.toLocaleString('en')} jobs go in queue order onto the first free of ${first.slots} slots
+  (\`bench/scale-sync.ts\` › \`pacedMakespan\`): \`ceil(${o.restaurants} / ${first.slots}) x 1 s = ${s(first.minimumMs)}\`.
+- The steady-rate formula, \`total calls / (${first.perSecond}/s x min(accounts, slots))\` = ${first.calls.total} / (${first.perSecond} x ${Math.min(first.slots, o.restaurants)}) =
+  ${s(first.steadyRateMs)}, is *not* a lower bound here: a sliding-second limit lets an account send ${first.perSecond} calls at once, so a
+  job of 8 calls needs 1 s, not 2 s. It is the right bound for accounts with long syncs (hundreds of calls), where
+  the burst is negligible; the table gives the run against both.
+- Fairness: enqueue to the end of the restaurant's sync, max over mean. All jobs are enqueued at once and
+  taken in order, so the ends spread evenly over the run and the ideal ratio is just under 2 (uniform);
+  a starved account (behind another's backoff, or a 429's Retry-After) would show as a max far past it.
+  The first-call wait is the same spread from 0, so about 2 by construction.
+- Sync duration: first Poster call to the job's end; the ideal is 1 s (the pacing), the rest is each call's
+  latency (sequential within a sync), the final transaction and BullMQ's bookkeeping, and is what puts the
+  total over the minimum: \`total ~= ceil(${o.restaurants} / ${first.slots}) x mean duration\`.
+- Workers: ${results.map((r) => r.workers.map((w) => w?.jobsCompleted ?? '?').join('/')).join(', ')} jobs per process and round (from the app's metrics), ${results.map((r) => r.workers.reduce((t, w) => t + (w?.posterRetries ?? 0), 0)).join(', ')} Poster retries.
+
+Redis after round 1 (${o.restaurants.toLocaleString('en')} completed sync jobs kept; \`MEMORY USAGE\` of every key under the run's prefix):
+
+${memoryTable(memory, o.restaurants / 1000, '1,000 restaurants')}
+
+The queue keeps completed jobs for 24 h, at most 5,000 (\`src/jobs/bullmq-queue.ts\`), so its size is bounded by
+that count (about ${kb(memory.queue.bytes / Math.max(1, o.restaurants))} per kept job here), not by the number of restaurants.
+`
+}
+
+export function renderScaleHttp(r: ScaleHttpResult, meta: Meta): string {
+  const o = r.options
+  const d = r.database
+  const per1000 = SCALE_RESTAURANTS / 1000
+  const m = r.medians
+  const cachedMet = m.cached.p99 < 25 && m.cached.requestsPerS >= o.rate * 0.95
+  const uncachedMet = m.uncached.p99 < 50 && m.uncached.requestsPerS >= o.rate * 0.95
+  const row = (run: ScaleHttpResult['runs'][number]) =>
+    `| ${run.round} | ${run.mode} | ${run.requestsPerS.toFixed(0)} | ${ms(run.p50)} | ${ms(run.p90)} | ${ms(run.p99)} | ${ms(run.max)} | ${ms(run.server.p50)} | ${ms(run.server.p99)} | ${run.pool.maxServers} / ${run.pool.maxActive} / ${run.pool.maxClientsWaiting} | ${run.cache.load ?? 0} | ${run.non2xx} / ${run.errors} / ${run.timeouts} |`
+  const tables = Object.entries(d.tenantTableBytes)
+    .filter(([, b]) => b > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, b]) => `${t} ${mb(b)}`)
+    .join(', ')
+  const sessions = r.redis.byFamily.sessions
+  return `## At scale: 10,000 restaurants, 5M rows, PgBouncer, two API instances (\`bench/scale-http.ts\`)
+
+Run ${utc(meta.startedAt)} with \`BENCH_ONLY=scale-http\`, ${cpus().length} cores shared with other engineers' tests (load
+average ${meta.loads.start} at the start, ${meta.loads.afterHttp ?? '-'} after), Node ${process.versions.node}.
+
+Data (\`bench/scale-data.ts\`, database \`rc_bench_scale\`, ${d.reused ? 'reused from an earlier run' : `loaded in ${d.loadS.toFixed(1)} s`} with \`INSERT ... SELECT
+generate_series\`): ${SCALE_RESTAURANTS.toLocaleString('en')} restaurants of ${TENANT_ROWS_PER_RESTAURANT} tenant rows each (${Object.entries(
+    ROWS_PER_RESTAURANT,
+  )
+    .map(([t, n]) => `${n} ${t}`)
+    .join(
+      ', ',
+    )}), **${d.tenantRows.toLocaleString('en')} tenant rows**; ${SCALE_USERS.toLocaleString('en')} managers of ten restaurants each.
+\`pg_database_size\`: **${mb(d.bytes)}, ${mb(d.bytes / per1000)} per 1,000 restaurants** (tables with their indexes: ${tables}).
+
+Deployment: PgBouncer (\`startPgBouncer\` from \`@rc/test-services\`) in transaction pooling with
+\`default_pool_size = ${o.poolSize}\` in front of PostgreSQL for the app's login (\`APP_DATABASE_URL\`; migrations as the owner go
+straight to PostgreSQL); per mode **two API instances** (\`bench/server.ts\`, each with its pg pool of 10, so 20
+clients on ${o.poolSize} server connections), the cached pair with \`CACHE=on\` and the uncached pair with \`CACHE=off\`, all four
+running at once. autocannon in the parent drives both instances of a mode at once, **${o.rate} requests/s offered in
+all** (\`overallRate\` ${o.rate / 2} each, ${o.connections} connections each); every connection walks all ${SCALE_RESTAURANTS.toLocaleString('en')} restaurants in its own
+random order, as a round-robin balancer would spread them (no instance sees a subset). The request is
+\`GET /api/restaurants/:id/${o.path}\` (the first 50 of 150 ingredients, ${kb(r.runs[0]?.bytesPerResponse ?? 0)} per response)
+with the restaurant's manager's session (\`Authorization: Bearer\`, ${r.redis.sessions.toLocaleString('en')} sessions made through the app's \`Sessions\`): session
+lookup, membership, both plan limits (Redis), then the cached list or, uncached, the RLS-scoped query through
+PgBouncer. Before measuring: every restaurant once (the cache's Redis holds all ${SCALE_RESTAURANTS.toLocaleString('en')} listings; each
+instance's memory keeps 5,000 for 30 s), then 5 s at the rate. Then ${o.rounds} interleaved rounds of ${o.durationS} s per mode.
+
+| round | mode | requests/s | p50 | p90 | p99 | max | server p50 | server p99 | PgBouncer servers / active / clients waiting (max) | tenant queries (cache loads) | non-2xx / errors / timeouts |
+| ----- | ---- | ---------- | --- | --- | --- | --- | ---------- | ---------- | -------------------------------------------------- | ---------------------------- | --------------------------- |
+${r.runs.map(row).join('\n')}
+
+Medians over rounds: cached **p99 ${ms(m.cached.p99)}** at ${m.cached.requestsPerS.toFixed(0)} requests/s (server p99 ${ms(m.cached.server.p99)}; target < 25 ms at
+${o.rate}/s: ${cachedMet ? 'met' : 'not met'}), uncached **p99 ${ms(m.uncached.p99)}** at ${m.uncached.requestsPerS.toFixed(0)} requests/s (server p99 ${ms(m.uncached.server.p99)};
+target < 50 ms: ${uncachedMet ? 'met' : 'not met'}). PgBouncer: at most ${Math.max(...r.runs.map((x) => x.pool.maxServers))} server connections (${Math.max(...r.runs.map((x) => x.pool.maxActive))} active at once) for
+${r.clientConnections} client connections, never more than the ${o.poolSize} it is given (\`SHOW POOLS\` every 100 ms; \`SHOW SERVERS\` at the end:
+${r.serverConnections}); longest client wait for a server ${ms(Math.max(...r.runs.map((x) => x.pool.maxWaitMs)))}.
+
+p50/p90/p99/max are every 2xx answer's time as autocannon saw it (client, loopback and the parent's event loop
+included); server p50/p99 are Fastify's \`reply.elapsedTime\` in the instances. "tenant queries" counts the cache's
+\`load\` events (the listing query ran; in cached mode, entries past their 5-minute TTL).
+
+Redis at the end (\`MEMORY USAGE\` of every key under the run's prefix; \`used_memory\` grew by ${mb(r.redis.usedMemoryDelta)} on the shared
+server meanwhile):
+
+${memoryTable(r.redis.byFamily, per1000, '1,000 restaurants')}
+
+Sessions: ${sessions.bytes > 0 ? `${(sessions.bytes / Math.max(1, sessions.keys)).toFixed(0)} bytes each` : '-'} (${sessions.keys} keys). The limits are sliding logs: one entry per request in
+the window (1 minute) per restaurant and per user, so their size follows the request rate (here ${o.rate}/s across
+${SCALE_RESTAURANTS.toLocaleString('en')} restaurants), not the number of restaurants.
+`
+}
