@@ -23,17 +23,18 @@ export interface FamilyUsage {
   keys: number
   /** `MEMORY USAGE` of every key, summed: the value, the key and Redis' per-key overhead. */
   bytes: number
-  /** The same by the key's next segments, ids replaced by `*` (`cache:tenant:*`, `limits:rt:*`...). */
+  /** The same by the key's first segments, ids replaced by `*` (`cache:tenant:*`, `rt:*:api`...). */
   parts: Record<string, { keys: number; bytes: number }>
 }
 
-/** `:cache:tenant:s00042:...` -> `tenant:*`: what kind of entry, not whose. */
+/** `:cache|tenant:s00042||ingredients...` -> `cache:tenant:*`: what kind of entry, not whose. */
 function partOf(key: string, prefix: string): string {
-  const rest = key.slice(key.indexOf(prefix) + prefix.length).replace(/^:/, '')
-  return rest
-    .split(':')
-    .slice(1, 3)
-    .map((p) => (/\d{3,}|[0-9a-f]{12,}|[A-Za-z0-9_-]{20,}/.test(p) ? '*' : p))
+  return key
+    .slice(key.indexOf(prefix) + prefix.length)
+    .split(/[|:{}]+/)
+    .filter(Boolean)
+    .slice(0, 3)
+    .map((token) => (/\d/.test(token) || token.length >= 16 ? '*' : token))
     .join(':')
 }
 

@@ -64,6 +64,8 @@ export interface ModeRun extends Quantiles {
   cache: Record<string, number>
   /** Fastify's reply.elapsedTime of every answer in both instances: the server's own share. */
   server: Quantiles
+  /** CPU time of both instances during the run over the answers they gave. */
+  cpuMsPerRequest: number
 }
 
 export interface ScaleHttpResult {
@@ -202,21 +204,24 @@ async function load(
 /** Every answer's server time (ms) since the last call, from each instance (bench/server.ts 'times'). */
 async function serverTimes(
   children: Array<Child<{ type: 'ready'; url: string }, unknown>>,
-): Promise<number[]> {
+): Promise<{ times: number[]; cpuMs: number }> {
   const all = await Promise.all(
     children.map(
       (child) =>
-        new Promise<number[]>((resolve) => {
+        new Promise<{ times: number[]; cpuMs: number }>((resolve) => {
           const off = child.onMessage((message) => {
             if (message.type !== 'times') return
             off()
-            resolve(message.times as number[])
+            resolve({ times: message.times as number[], cpuMs: Number(message.cpuMs) })
           })
           child.send({ type: 'times' })
         }),
     ),
   )
-  return all.flat().sort((a, b) => a - b)
+  return {
+    times: all.flatMap((a) => a.times).sort((x, y) => x - y),
+    cpuMs: all.reduce((t, a) => t + a.cpuMs, 0),
+  }
 }
 
 /** The instances' cache_events_total by event (hit, miss, load...), summed, from their /metrics. */
@@ -334,10 +339,12 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
             seed: round,
           }),
         )
-        const server = quantiles(await serverTimes(children))
+        const measured = await serverTimes(children)
+        const server = quantiles(measured.times)
+        const cpuMsPerRequest = measured.cpuMs / Math.max(1, measured.times.length)
         const after = await cacheEvents(urls, env.OPS_TOKEN!)
         const cache = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
-        runs.push({ mode, round, ...value, pool, cache, server })
+        runs.push({ mode, round, ...value, pool, cache, server, cpuMsPerRequest })
         console.log(
           `  round ${round} ${mode}: ${value.requestsPerS.toFixed(0)}/s p50 ${value.p50.toFixed(2)} p99 ${value.p99.toFixed(2)} ms (server p99 ${server.p99.toFixed(2)}), servers ${pool.maxServers} (active ${pool.maxActive}), non-2xx ${value.non2xx}`,
         )

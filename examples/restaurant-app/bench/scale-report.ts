@@ -79,6 +79,7 @@ Median over rounds: **${s(total)}, ${medianRatio.toFixed(2)}x the minimum** (tar
   latency (sequential within a sync), the final transaction and BullMQ's bookkeeping, and is what puts the
   total over the minimum: \`total ~= ceil(${o.restaurants} / ${first.slots}) x mean duration\`.
 - Workers: ${results.map((r) => r.workers.map((w) => w?.jobsCompleted ?? '?').join('/')).join(', ')} jobs per process and round (from the app's metrics), ${results.map((r) => r.workers.reduce((t, w) => t + (w?.posterRetries ?? 0), 0)).join(', ')} Poster retries.
+  CPU per sync job: ${results.map((r) => `${(r.workers.reduce((t, w) => t + (w?.cpuMs ?? 0), 0) / Math.max(1, r.jobs)).toFixed(1)} ms`).join(', ')} (the worker processes' CPU time, start-up included, over the jobs they ran).
 
 Redis after round 1 (${o.restaurants.toLocaleString('en')} completed sync jobs kept; \`MEMORY USAGE\` of every key under the run's prefix):
 
@@ -97,7 +98,7 @@ export function renderScaleHttp(r: ScaleHttpResult, meta: Meta): string {
   const cachedMet = m.cached.p99 < 25 && m.cached.requestsPerS >= o.rate * 0.95
   const uncachedMet = m.uncached.p99 < 50 && m.uncached.requestsPerS >= o.rate * 0.95
   const row = (run: ScaleHttpResult['runs'][number]) =>
-    `| ${run.round} | ${run.mode} | ${run.requestsPerS.toFixed(0)} | ${ms(run.p50)} | ${ms(run.p90)} | ${ms(run.p99)} | ${ms(run.max)} | ${ms(run.server.p50)} | ${ms(run.server.p99)} | ${run.pool.maxServers} / ${run.pool.maxActive} / ${run.pool.maxClientsWaiting} | ${run.cache.load ?? 0} | ${run.non2xx} / ${run.errors} / ${run.timeouts} |`
+    `| ${run.round} | ${run.mode} | ${run.requestsPerS.toFixed(0)} | ${ms(run.p50)} | ${ms(run.p90)} | ${ms(run.p99)} | ${ms(run.max)} | ${ms(run.server.p50)} | ${ms(run.server.p99)} | ${run.pool.maxServers} / ${run.pool.maxActive} / ${run.pool.maxClientsWaiting} | ${run.cache.load ?? 0} | ${run.cpuMsPerRequest.toFixed(2)} | ${run.non2xx} / ${run.errors} / ${run.timeouts} |`
   const tables = Object.entries(d.tenantTableBytes)
     .filter(([, b]) => b > 0)
     .sort((a, b) => b[1] - a[1])
@@ -132,8 +133,8 @@ lookup, membership, both plan limits (Redis), then the cached list or, uncached,
 PgBouncer. Before measuring: every restaurant once (the cache's Redis holds all ${SCALE_RESTAURANTS.toLocaleString('en')} listings; each
 instance's memory keeps 5,000 for 30 s), then 5 s at the rate. Then ${o.rounds} interleaved rounds of ${o.durationS} s per mode.
 
-| round | mode | requests/s | p50 | p90 | p99 | max | server p50 | server p99 | PgBouncer servers / active / clients waiting (max) | tenant queries (cache loads) | non-2xx / errors / timeouts |
-| ----- | ---- | ---------- | --- | --- | --- | --- | ---------- | ---------- | -------------------------------------------------- | ---------------------------- | --------------------------- |
+| round | mode | requests/s | p50 | p90 | p99 | max | server p50 | server p99 | PgBouncer servers / active / clients waiting (max) | tenant queries (cache loads) | API CPU per request | non-2xx / errors / timeouts |
+| ----- | ---- | ---------- | --- | --- | --- | --- | ---------- | ---------- | -------------------------------------------------- | ---------------------------- | ------------------- | --------------------------- |
 ${r.runs.map(row).join('\n')}
 
 Medians over rounds: cached **p99 ${ms(m.cached.p99)}** at ${m.cached.requestsPerS.toFixed(0)} requests/s (server p99 ${ms(m.cached.server.p99)}; target < 25 ms at
@@ -144,7 +145,8 @@ ${r.serverConnections}); longest client wait for a server ${ms(Math.max(...r.run
 
 p50/p90/p99/max are every 2xx answer's time as autocannon saw it (client, loopback and the parent's event loop
 included); server p50/p99 are Fastify's \`reply.elapsedTime\` in the instances. "tenant queries" counts the cache's
-\`load\` events (the listing query ran; in cached mode, entries past their 5-minute TTL).
+\`load\` events (the listing query ran; in cached mode, entries past their 5-minute TTL). API CPU per request:
+both instances' CPU time (user + system, \`process.cpuUsage\`) during the run over the answers they gave, in ms.
 
 Redis at the end (\`MEMORY USAGE\` of every key under the run's prefix; \`used_memory\` grew by ${mb(r.redis.usedMemoryDelta)} on the shared
 server meanwhile):
