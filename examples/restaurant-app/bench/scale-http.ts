@@ -30,8 +30,8 @@ import {
 import { BENCH_TIERS } from './setup'
 
 export interface ScaleHttpOptions {
-  /** Offered requests/s in all, half to each instance. */
-  rate: number
+  /** Offered requests/s in all, half to each instance: the target first, then lower ones to find what holds. */
+  rates: number[]
   /** Connections per instance. */
   connections: number
   durationS: number
@@ -51,6 +51,7 @@ export interface Quantiles {
 
 export interface ModeRun extends Quantiles {
   mode: 'cached' | 'uncached'
+  rate: number
   round: number
   requests: number
   requestsPerS: number
@@ -72,8 +73,16 @@ export interface ScaleHttpResult {
   options: ScaleHttpOptions
   database: ScaleDatabase & { bytes: number; tenantTableBytes: Record<string, number> }
   runs: ModeRun[]
-  /** Medians over rounds, per mode (max: the highest). */
-  medians: Record<'cached' | 'uncached', Quantiles & { requestsPerS: number; server: Quantiles }>
+  /** Medians over rounds, per mode and rate (max: the highest). */
+  medians: Array<
+    Quantiles & {
+      mode: ModeRun['mode']
+      rate: number
+      requestsPerS: number
+      server: Quantiles
+      cpuMsPerRequest: number
+    }
+  >
   /** SHOW SERVERS at the end: server connections PgBouncer opened to PostgreSQL in all. */
   serverConnections: number
   clientConnections: number
@@ -127,6 +136,9 @@ interface Target {
   requests: Array<{ method: 'GET'; path: string; headers: Record<string, string> }>
 }
 
+/** Requests in each connection's list. */
+const WALK = 1_000
+
 /** A seeded shuffle (mulberry32): every connection walks all restaurants in its own random order. */
 function shuffled<T>(items: T[], seed: number): T[] {
   let state = seed >>> 0
@@ -147,7 +159,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 
 /**
  * autocannon against each target at once, `rate / targets` each (`rate` undefined: as fast as it goes);
- * every 2xx latency, to the microsecond. Each connection walks every restaurant in its own random order,
+ * every 2xx latency, to the microsecond. Each connection walks 1,000 random restaurants of all in its own order,
  * as requests through a round-robin balancer would arrive: no instance sees a subset of the tenants.
  * With `ranges`, connection k of target t walks the k-th contiguous slice instead, once (`amount`).
  */
@@ -176,7 +188,14 @@ async function load(
               if (run.ranges) {
                 const from = (t * run.connections + k) * size
                 client.setRequests(target.requests.slice(from, from + size))
-              } else client.setRequests(shuffled(target.requests, (run.seed ?? 1) * 1000 + t * 100 + k))
+              }
+              // A random 1,000 of them (more than a connection sends in a run): autocannon prepares every
+              // request of a list up front, and 10,000 per connection blocked this process for seconds,
+              // which showed as seconds of latency on the connections already sending.
+              else
+                client.setRequests(
+                  shuffled(target.requests, (run.seed ?? 1) * 1000 + t * 100 + k).slice(0, WALK),
+                )
             },
           },
           (error, done) => (error ? reject(error) : resolve(done)),
@@ -316,7 +335,7 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
       console.log(`  warm-up ${mode} ...`)
       await load(targets(mode), { connections: options.connections, ranges: true })
       await load(targets(mode), {
-        rate: options.rate,
+        rate: options.rates[0]!,
         connections: options.connections,
         durationS: 5,
         seed: 99,
@@ -324,57 +343,59 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
     }
     const runs: ModeRun[] = []
     for (let round = 1; round <= options.rounds; round++)
-      for (const mode of ['cached', 'uncached'] as const) {
-        const urls = targets(mode).map((t) => t.url)
-        const children = servers.filter((s) => s.mode === mode).map((s) => s.child)
-        await serverTimes(children) // drops the warm-up's
-        const before = await cacheEvents(urls, env.OPS_TOKEN!)
-        const { value, pool } = await watchPool(
-          admin,
-          'rc_app',
-          load(targets(mode), {
-            rate: options.rate,
-            connections: options.connections,
-            durationS: options.durationS,
-            seed: round,
-          }),
-        )
-        const measured = await serverTimes(children)
-        const server = quantiles(measured.times)
-        const cpuMsPerRequest = measured.cpuMs / Math.max(1, measured.times.length)
-        const after = await cacheEvents(urls, env.OPS_TOKEN!)
-        const cache = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
-        runs.push({ mode, round, ...value, pool, cache, server, cpuMsPerRequest })
-        console.log(
-          `  round ${round} ${mode}: ${value.requestsPerS.toFixed(0)}/s p50 ${value.p50.toFixed(2)} p99 ${value.p99.toFixed(2)} ms (server p99 ${server.p99.toFixed(2)}), servers ${pool.maxServers} (active ${pool.maxActive}), non-2xx ${value.non2xx}`,
-        )
-      }
+      for (const rate of options.rates)
+        for (const mode of ['cached', 'uncached'] as const) {
+          const urls = targets(mode).map((t) => t.url)
+          const children = servers.filter((s) => s.mode === mode).map((s) => s.child)
+          await serverTimes(children) // drops the warm-up's
+          const before = await cacheEvents(urls, env.OPS_TOKEN!)
+          const { value, pool } = await watchPool(
+            admin,
+            'rc_app',
+            load(targets(mode), {
+              rate,
+              connections: options.connections,
+              durationS: options.durationS,
+              seed: round * 100 + rate,
+            }),
+          )
+          const measured = await serverTimes(children)
+          const server = quantiles(measured.times)
+          const cpuMsPerRequest = measured.cpuMs / Math.max(1, measured.times.length)
+          const after = await cacheEvents(urls, env.OPS_TOKEN!)
+          const cache = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
+          runs.push({ mode, rate, round, ...value, pool, cache, server, cpuMsPerRequest })
+          console.log(
+            `  round ${round} ${mode} at ${rate}/s: ${value.requestsPerS.toFixed(0)}/s p50 ${value.p50.toFixed(2)} p99 ${value.p99.toFixed(2)} ms (server p99 ${server.p99.toFixed(2)}), servers ${pool.maxServers} (active ${pool.maxActive}), non-2xx ${value.non2xx}`,
+          )
+        }
     const { rows: serverRows } = await admin.query('SHOW SERVERS')
     const { rows: clientRows } = await admin.query('SHOW CLIENTS')
     const byFamily = await memoryByFamily(redis, prefix)
     const usedMemoryDelta = (await usedMemory(redis)) - usedBefore
     const sizes = await sizesOf(database.url)
-    const medians = Object.fromEntries(
+    const medians: ScaleHttpResult['medians'] = options.rates.flatMap((rate) =>
       (['cached', 'uncached'] as const).map((mode) => {
-        const of = runs.filter((r) => r.mode === mode)
-        return [
+        const of = runs.filter((r) => r.mode === mode && r.rate === rate)
+        const med = (f: (r: ModeRun) => number) => median(of.map(f))
+        return {
           mode,
-          {
-            p50: median(of.map((r) => r.p50)),
-            p90: median(of.map((r) => r.p90)),
-            p99: median(of.map((r) => r.p99)),
-            max: Math.max(...of.map((r) => r.max)),
-            requestsPerS: median(of.map((r) => r.requestsPerS)),
-            server: {
-              p50: median(of.map((r) => r.server.p50)),
-              p90: median(of.map((r) => r.server.p90)),
-              p99: median(of.map((r) => r.server.p99)),
-              max: Math.max(...of.map((r) => r.server.max)),
-            },
+          rate,
+          p50: med((r) => r.p50),
+          p90: med((r) => r.p90),
+          p99: med((r) => r.p99),
+          max: Math.max(...of.map((r) => r.max)),
+          requestsPerS: med((r) => r.requestsPerS),
+          server: {
+            p50: med((r) => r.server.p50),
+            p90: med((r) => r.server.p90),
+            p99: med((r) => r.server.p99),
+            max: Math.max(...of.map((r) => r.server.max)),
           },
-        ]
+          cpuMsPerRequest: med((r) => r.cpuMsPerRequest),
+        }
       }),
-    ) as ScaleHttpResult['medians']
+    )
     return {
       options,
       database: { ...database, ...sizes },
