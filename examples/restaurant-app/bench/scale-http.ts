@@ -2,14 +2,11 @@
  * 10,000 restaurants in PostgreSQL (5M tenant rows) behind PgBouncer in transaction pooling, two API
  * instances per mode, 1,000 requests/s split between them (BENCH_ONLY=scale-http).
  */
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import {
-  deleteRedisKeys,
-  type PgBouncer,
-  startPgBouncer,
-  TEST_PG_URL,
-  TEST_REDIS_URL,
-} from '@rc/test-services'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type PgBouncer, type RedisServer, startPgBouncer, startRedis, TEST_PG_URL } from '@rc/test-services'
 import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import pg from 'pg'
@@ -67,6 +64,11 @@ export interface ModeRun extends Quantiles {
   server: Quantiles
   /** CPU time of both instances during the run over the answers they gave. */
   cpuMsPerRequest: number
+  /** Commands the bench's own Redis processed during the run, per request (bus and BullMQ's polling included). */
+  redisCommandsPerRequest: number
+  /** PgBouncer's CPU time, and its PostgreSQL backends' (from /proc), over the requests. */
+  pgbouncerCpuMsPerRequest: number
+  postgresCpuMsPerRequest: number
 }
 
 export interface ScaleHttpResult {
@@ -81,6 +83,9 @@ export interface ScaleHttpResult {
       requestsPerS: number
       server: Quantiles
       cpuMsPerRequest: number
+      redisCommandsPerRequest: number
+      postgresCpuMsPerRequest: number
+      pgbouncerCpuMsPerRequest: number
     }
   >
   /** SHOW SERVERS at the end: server connections PgBouncer opened to PostgreSQL in all. */
@@ -243,6 +248,29 @@ async function serverTimes(
   }
 }
 
+/** User + system CPU time of a process from /proc, in ms (Linux; 0 when it is gone). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return 0
+  }
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+
+/** CPU ms of PgBouncer and of the PostgreSQL backends it holds for the bench's database. */
+async function databaseCpu(admin: pg.Client, bouncerPid: number): Promise<Map<number, number>> {
+  const { rows } = await admin.query('SHOW SERVERS')
+  const pids = rows.filter((r) => r.database === SCALE_DATABASE).map((r) => Number(r.remote_pid))
+  return new Map([bouncerPid, ...pids].map((pid) => [pid, processCpuMs(pid)]))
+}
+
+async function commandsProcessed(redis: Redis): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0)
+}
+
 /** The instances' cache_events_total by event (hit, miss, load...), summed, from their /metrics. */
 async function cacheEvents(urls: string[], opsToken: string): Promise<Record<string, number>> {
   const total: Record<string, number> = {}
@@ -263,7 +291,9 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
     database.reused ? '  reused (row counts as expected)' : `  loaded in ${database.loadS.toFixed(1)} s`,
   )
   const prefix = `bench-scale-${randomBytes(4).toString('hex')}`
-  const redis = new Redis(TEST_REDIS_URL)
+  // A redis-server of its own: its used_memory and command count are this bench's alone.
+  const redisServer: RedisServer = await startRedis()
+  const redis = new Redis(redisServer.url)
   let bouncer: PgBouncer | undefined
   let admin: pg.Client | undefined
   const servers: Array<{ mode: ModeRun['mode']; child: Child<{ type: 'ready'; url: string }, unknown> }> = []
@@ -279,12 +309,13 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
       connectionString: `postgres://postgres@127.0.0.1:${bouncer.port}/pgbouncer`,
     })
     await admin.connect()
+    const bouncerPid = Number(readFileSync(join(bouncer.dir, 'pgbouncer.pid'), 'utf8').trim())
     const appUrl = `postgres://rc_app@127.0.0.1:${bouncer.port}/${SCALE_DATABASE}`
     const env: Record<string, string> = {
       // Migrations (advisory locks, DDL) as the owner straight to PostgreSQL; the app's role through PgBouncer.
       DATABASE_URL: database.url,
       APP_DATABASE_URL: appUrl,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: redisServer.url,
       TOKEN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
       POSTER_APP_SECRET: 'bench-scale-secret',
       KEY_PREFIX: prefix,
@@ -349,6 +380,8 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
           const children = servers.filter((s) => s.mode === mode).map((s) => s.child)
           await serverTimes(children) // drops the warm-up's
           const before = await cacheEvents(urls, env.OPS_TOKEN!)
+          const commandsBefore = await commandsProcessed(redis)
+          const cpuBefore = await databaseCpu(admin, bouncerPid)
           const { value, pool } = await watchPool(
             admin,
             'rc_app',
@@ -359,12 +392,33 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
               seed: round * 100 + rate,
             }),
           )
+          const commands = (await commandsProcessed(redis)) - commandsBefore
+          const cpuAfter = await databaseCpu(admin, bouncerPid)
+          // Only processes there before and after: a backend opened during the run is not counted.
+          const spent = (pid: number) =>
+            cpuBefore.has(pid) ? (cpuAfter.get(pid) ?? 0) - cpuBefore.get(pid)! : 0
+          const bouncerCpu = spent(bouncerPid)
+          const postgresCpu = [...cpuAfter.keys()]
+            .filter((p) => p !== bouncerPid)
+            .reduce((t, p) => t + spent(p), 0)
           const measured = await serverTimes(children)
           const server = quantiles(measured.times)
           const cpuMsPerRequest = measured.cpuMs / Math.max(1, measured.times.length)
           const after = await cacheEvents(urls, env.OPS_TOKEN!)
           const cache = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
-          runs.push({ mode, rate, round, ...value, pool, cache, server, cpuMsPerRequest })
+          runs.push({
+            mode,
+            rate,
+            round,
+            ...value,
+            pool,
+            cache,
+            server,
+            cpuMsPerRequest,
+            redisCommandsPerRequest: commands / Math.max(1, value.requests),
+            pgbouncerCpuMsPerRequest: bouncerCpu / Math.max(1, value.requests),
+            postgresCpuMsPerRequest: postgresCpu / Math.max(1, value.requests),
+          })
           console.log(
             `  round ${round} ${mode} at ${rate}/s: ${value.requestsPerS.toFixed(0)}/s p50 ${value.p50.toFixed(2)} p99 ${value.p99.toFixed(2)} ms (server p99 ${server.p99.toFixed(2)}), servers ${pool.maxServers} (active ${pool.maxActive}), non-2xx ${value.non2xx}`,
           )
@@ -393,6 +447,9 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
             max: Math.max(...of.map((r) => r.server.max)),
           },
           cpuMsPerRequest: med((r) => r.cpuMsPerRequest),
+          redisCommandsPerRequest: med((r) => r.redisCommandsPerRequest),
+          postgresCpuMsPerRequest: med((r) => r.postgresCpuMsPerRequest),
+          pgbouncerCpuMsPerRequest: med((r) => r.pgbouncerCpuMsPerRequest),
         }
       }),
     )
@@ -409,8 +466,8 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
     await Promise.all(servers.map((s) => s.child.stop()))
     await admin?.end().catch(() => {})
     await bouncer?.stop()
-    await deleteRedisKeys(`*${prefix}*`)
     redis.disconnect()
+    await redisServer.destroy()
     if (process.env.BENCH_SCALE_DROP === '1') await dropScaleDatabase()
   }
 }

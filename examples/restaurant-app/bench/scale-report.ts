@@ -107,7 +107,7 @@ export function renderScaleHttp(r: ScaleHttpResult, meta: Meta): string {
   const row = (run: ScaleHttpResult['runs'][number]) =>
     `| ${run.round} | ${run.rate} | ${run.mode} | ${run.requestsPerS.toFixed(0)} | ${ms(run.p50)} | ${ms(run.p90)} | ${ms(run.p99)} | ${ms(run.max)} | ${ms(run.server.p50)} | ${ms(run.server.p99)} | ${run.pool.maxServers} / ${run.pool.maxActive} / ${run.pool.maxClientsWaiting} | ${run.cache.load ?? 0} | ${run.cpuMsPerRequest.toFixed(2)} | ${run.non2xx} / ${run.errors} / ${run.timeouts} |`
   const medianRow = (m: ScaleHttpResult['medians'][number]) =>
-    `| ${m.rate} | ${m.mode} | ${m.requestsPerS.toFixed(0)} | ${ms(m.p50)} | ${ms(m.p99)} | ${ms(m.server.p50)} | ${ms(m.server.p99)} | ${m.cpuMsPerRequest.toFixed(2)} | ${held(m) ? 'yes' : 'no'} |`
+    `| ${m.rate} | ${m.mode} | ${m.requestsPerS.toFixed(0)} | ${ms(m.p50)} | ${ms(m.p99)} | ${ms(m.server.p50)} | ${ms(m.server.p99)} | ${m.cpuMsPerRequest.toFixed(2)} | ${m.postgresCpuMsPerRequest.toFixed(3)} / ${m.pgbouncerCpuMsPerRequest.toFixed(3)} | ${m.redisCommandsPerRequest.toFixed(1)} | ${held(m) ? 'yes' : 'no'} |`
   const tables = Object.entries(d.tenantTableBytes)
     .filter(([, b]) => b > 0)
     .sort((a, b) => b[1] - a[1])
@@ -145,8 +145,8 @@ instance's memory keeps 5,000 for 30 s), then 5 s at ${target}/s. Then ${o.round
 
 Medians over rounds:
 
-| offered/s | mode | served/s | p50 | p99 | server p50 | server p99 | API CPU ms per request | held (p99 under target, >= 95% served) |
-| --------- | ---- | -------- | --- | --- | ---------- | ---------- | ---------------------- | -------------------------------------- |
+| offered/s | mode | served/s | p50 | p99 | server p50 | server p99 | API CPU ms per request | PostgreSQL / PgBouncer CPU ms per request | Redis commands per request | held (p99 under target, >= 95% served) |
+| --------- | ---- | -------- | --- | --- | ---------- | ---------- | ---------------------- | ----------------------------------------- | -------------------------- | -------------------------------------- |
 ${r.medians.map(medianRow).join('\n')}
 
 - ${verdict('cached')}.
@@ -165,10 +165,13 @@ p50/p90/p99/max are every 2xx answer's time as autocannon saw it (client, loopba
 included); server p50/p99 are Fastify's \`reply.elapsedTime\` in the instances. "tenant queries" counts the cache's
 \`load\` events (the listing query ran; in cached mode, entries past their 5-minute TTL; uncached, also the
 sessions' and memberships' loads). API CPU per request: both instances' CPU time (user + system,
-\`process.cpuUsage\`) during the run over the answers they gave, in ms.
+\`process.cpuUsage\`) during the run over the answers they gave, in ms. Redis commands: \`total_commands_processed\`
+of the bench's own redis-server (started for it, \`startRedis\`) during the run over the requests. PostgreSQL /
+PgBouncer CPU: \`/proc/<pid>/stat\` of the backends PgBouncer holds for the database (\`SHOW SERVERS\` › \`remote_pid\`) and of
+PgBouncer itself, over the requests (10 ms resolution).
 
-Redis at the end (\`MEMORY USAGE\` of every key under the run's prefix; \`used_memory\` of the shared server grew by
-${mb(r.redis.usedMemoryDelta)} meanwhile):
+Redis at the end (\`MEMORY USAGE\` of every key; the bench's own redis-server's \`used_memory\` grew by
+${mb(r.redis.usedMemoryDelta)} from its start, buffers and Redis' own structures included):
 
 ${memoryTable(r.redis.byFamily, per1000, '1,000 restaurants')}
 
