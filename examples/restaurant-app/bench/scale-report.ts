@@ -152,7 +152,7 @@ ${r.medians.map(medianRow).join('\n')}
 - ${verdict('cached')}.
 - ${verdict('uncached')}.
 - PgBouncer: at most ${Math.max(...r.runs.map((x) => x.pool.maxServers))} server connections open (${Math.max(...r.runs.map((x) => x.pool.maxActive))} active at once) for the instances' client
-  connections, never more than the ${o.poolSize} it is given (\`SHOW POOLS\` every 100 ms; \`SHOW SERVERS\` at the end: ${r.serverConnections});
+  connections, ${Math.max(...r.runs.map((x) => x.pool.maxServers)) <= o.poolSize ? 'never more than' : '**more than**'} the ${o.poolSize} it is given (\`SHOW POOLS\` every 100 ms; \`SHOW SERVERS\` at the end: ${r.serverConnections});
   longest client wait for a server ${ms(Math.max(...r.runs.map((x) => x.pool.maxWaitMs)))}.
 
 Every run:

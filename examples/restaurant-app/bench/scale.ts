@@ -2,7 +2,7 @@
  * The app at scale, on demand (not part of the default `pnpm bench`, which they would slow by minutes):
  * BENCH_ONLY=scale-sync, scale-http or scale (both). Rewrites only their sections of README.md
  * (BENCH_WRITE=0: prints only). Knobs: BENCH_SCALE_ROUNDS (3), BENCH_SCALE_WORKERS (4),
- * BENCH_SCALE_CONCURRENCY (10), BENCH_SCALE_RESTAURANTS (1,000, the sync), BENCH_SCALE_RATES (1000,500,250 requests/s, the target first),
+ * BENCH_SCALE_CONCURRENCY (10), BENCH_SCALE_RESTAURANTS (1,000, the sync), BENCH_SCALE_RATES (1000,500,250,100 requests/s, the target first),
  * BENCH_SCALE_CONNECTIONS (10 per instance), BENCH_SCALE_DURATION (10 s), BENCH_SCALE_POOL (10),
  * BENCH_SCALE_RESET=1 / BENCH_SCALE_DROP=1 (the rc_bench_scale database, see bench/scale-data.ts).
  */
@@ -44,7 +44,7 @@ export async function runScale(only: string): Promise<void> {
     const meta = { startedAt: new Date(), loads: { start: load() } as Record<string, string> }
     console.log(`scale-http, load average ${meta.loads.start}`)
     const result = await runScaleHttp({
-      rates: (process.env.BENCH_SCALE_RATES ?? '1000,500,250').split(',').map(Number),
+      rates: (process.env.BENCH_SCALE_RATES ?? '1000,500,250,100').split(',').map(Number),
       connections: env('BENCH_SCALE_CONNECTIONS', 10),
       durationS: env('BENCH_SCALE_DURATION', 10),
       rounds: env('BENCH_SCALE_ROUNDS', 3),
