@@ -141,6 +141,9 @@ interface Target {
   requests: Array<{ method: 'GET'; path: string; headers: Record<string, string> }>
 }
 
+/** Requests sent this soon after a run's start are served but not counted in its latencies. */
+const SETTLE_MS = 1_000
+
 /** Requests in each connection's list. */
 const WALK = 1_000
 
@@ -205,8 +208,14 @@ async function load(
           },
           (error, done) => (error ? reject(error) : resolve(done)),
         )
+        const started = performance.now()
         instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-          if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime)
+          // Requests sent in the run's first second are not counted: autocannon sets up every connection
+          // (its request list included) synchronously at the start, and on a loaded machine the first
+          // requests' answers then wait for that, which is this process' cost, not the server's.
+          const sentAt = performance.now() - responseTime - started
+          if (statusCode >= 200 && statusCode < 300 && (run.ranges || sentAt >= SETTLE_MS))
+            latencies.push(responseTime)
         })
       })
     }),

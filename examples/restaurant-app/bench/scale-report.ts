@@ -47,6 +47,8 @@ export function renderScaleSync(results: ScaleSyncResult[], meta: Meta): string 
   const total = median(results.map((r) => r.totalMs))
   const medianRatio = median(results.map(ratio))
   const memory = first.redis
+  // The jobs themselves: the queue's part with the most keys (one hash per job).
+  const jobs = Object.values(memory.queue.parts).sort((a, b) => b.keys - a.keys)[0] ?? { keys: 0, bytes: 0 }
   return `## At scale: 1,000 restaurants synced at Poster's pacing (\`bench/scale-sync.ts\`)
 
 Run ${utc(meta.startedAt)} with \`BENCH_ONLY=scale-sync\`, ${cpus().length} cores shared with other engineers' tests (load
@@ -87,7 +89,8 @@ Redis after round 1 (${o.restaurants.toLocaleString('en')} completed sync jobs k
 ${memoryTable(memory, o.restaurants / 1000, '1,000 restaurants')}
 
 The queue keeps completed jobs for 24 h, at most 5,000 (\`src/jobs/bullmq-queue.ts\`), so its size is bounded by
-that count (about ${kb(memory.queue.bytes / Math.max(1, o.restaurants))} per kept job here), not by the number of restaurants.
+that count (${kb(jobs.bytes / Math.max(1, jobs.keys))} per kept job here, \`bull:sync:*\`), plus the events stream (${mb(memory.queue.parts['bull:sync:events']?.bytes ?? 0)}; BullMQ trims it to
+about 10,000 events), not by the number of restaurants.
 `
 }
 
@@ -163,7 +166,9 @@ Every run:
 ${r.runs.map(row).join('\n')}
 
 p50/p90/p99/max are every 2xx answer's time as autocannon saw it (client, loopback and the parent's event loop
-included); server p50/p99 are Fastify's \`reply.elapsedTime\` in the instances. "tenant queries" counts the cache's
+included), but for requests sent in a run's first second: autocannon sets up all its connections synchronously
+at the start, and on this loaded machine the first answers waited seconds for that (an earlier run's max was 5-10 s
+in every run, its server max under 0.6 s); server p50/p99 are Fastify's \`reply.elapsedTime\` in the instances. "tenant queries" counts the cache's
 \`load\` events (the listing query ran; in cached mode, entries past their 5-minute TTL; uncached, also the
 sessions' and memberships' loads). API CPU per request: both instances' CPU time (user + system,
 \`process.cpuUsage\`) during the run over the answers they gave, in ms. Redis commands: \`total_commands_processed\`
