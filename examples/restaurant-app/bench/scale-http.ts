@@ -2,12 +2,10 @@
  * 10,000 restaurants in PostgreSQL (5M tenant rows) behind PgBouncer in transaction pooling, two API
  * instances per mode, 1,000 requests/s split between them (BENCH_ONLY=scale-http).
  */
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type PgBouncer, type RedisServer, startPgBouncer, startRedis, TEST_PG_URL } from '@rc/test-services'
-import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { loadConfig } from '../src/config'
@@ -24,6 +22,15 @@ import {
   scaleDatabase,
   userEmail,
 } from './scale-data'
+import { load, type Quantiles, quantiles } from './scale-load'
+import {
+  cacheEvents,
+  commandsProcessed,
+  databaseCpu,
+  type PoolPeak,
+  serverTimes,
+  watchPool,
+} from './scale-probes'
 import { BENCH_TIERS } from './setup'
 
 export interface ScaleHttpOptions {
@@ -39,13 +46,6 @@ export interface ScaleHttpOptions {
   path: string
 }
 
-export interface Quantiles {
-  p50: number
-  p90: number
-  p99: number
-  max: number
-}
-
 export interface ModeRun extends Quantiles {
   mode: 'cached' | 'uncached'
   rate: number
@@ -57,7 +57,7 @@ export interface ModeRun extends Quantiles {
   errors: number
   timeouts: number
   /** PgBouncer's SHOW POOLS for the app's pool, sampled every 100 ms during the run. */
-  pool: { maxActive: number; maxServers: number; maxClientsWaiting: number; maxWaitMs: number }
+  pool: PoolPeak
   /** The instances' cache events during the run (hit: memory or Redis; load: the query ran). */
   cache: Record<string, number>
   /** Fastify's reply.elapsedTime of every answer in both instances: the server's own share. */
@@ -93,204 +93,9 @@ export interface ScaleHttpResult {
   clientConnections: number
   redis: { byFamily: Record<KeyFamily, FamilyUsage>; usedMemoryDelta: number; sessions: number }
 }
-
-const quantiles = (sorted: number[]): Quantiles => {
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? 0 }
-}
 const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
-
-/** Polls the admin console's SHOW POOLS for one database and user while `work` runs. */
-async function watchPool<T>(
-  admin: pg.Client,
-  user: string,
-  work: Promise<T>,
-): Promise<{ value: T; pool: ModeRun['pool'] }> {
-  const pool = { maxActive: 0, maxServers: 0, maxClientsWaiting: 0, maxWaitMs: 0 }
-  let running = true
-  const poll = (async () => {
-    while (running) {
-      const { rows } = await admin.query('SHOW POOLS')
-      const row = rows.find((r) => r.database === SCALE_DATABASE && r.user === user)
-      if (row) {
-        const n = (k: string) => Number(row[k] ?? 0)
-        pool.maxActive = Math.max(pool.maxActive, n('sv_active'))
-        pool.maxServers = Math.max(
-          pool.maxServers,
-          n('sv_active') + n('sv_idle') + n('sv_used') + n('sv_tested') + n('sv_login'),
-        )
-        pool.maxClientsWaiting = Math.max(pool.maxClientsWaiting, n('cl_waiting'))
-        pool.maxWaitMs = Math.max(pool.maxWaitMs, n('maxwait') * 1000 + n('maxwait_us') / 1000)
-      }
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  })()
-  try {
-    return { value: await work, pool }
-  } finally {
-    running = false
-    await poll
-  }
-}
-
-interface Target {
-  url: string
-  requests: Array<{ method: 'GET'; path: string; headers: Record<string, string> }>
-}
-
-/** Requests sent this soon after a run's start are served but not counted in its latencies. */
-const SETTLE_MS = 1_000
-
-/** Requests in each connection's list. */
-const WALK = 1_000
-
-/** A seeded shuffle (mulberry32): every connection walks all restaurants in its own random order. */
-function shuffled<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1))
-    ;[out[i], out[j]] = [out[j]!, out[i]!]
-  }
-  return out
-}
-
-/**
- * autocannon against each target at once, `rate / targets` each (`rate` undefined: as fast as it goes);
- * every 2xx latency, to the microsecond. Each connection walks 1,000 random restaurants of all in its own order,
- * as requests through a round-robin balancer would arrive: no instance sees a subset of the tenants.
- * With `ranges`, connection k of target t walks the k-th contiguous slice instead, once (`amount`).
- */
-async function load(
-  targets: Target[],
-  run: { rate?: number; connections: number; durationS?: number; ranges?: boolean; seed?: number },
-) {
-  const latencies: number[] = []
-  const results = await Promise.all(
-    targets.map((target, t) => {
-      let nextClient = 0
-      const slices = targets.length * run.connections
-      const size = Math.ceil(target.requests.length / slices)
-      return new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: target.url,
-            connections: run.connections,
-            ...(run.ranges
-              ? { amount: Math.ceil(target.requests.length / targets.length) }
-              : { duration: run.durationS! }),
-            ...(run.rate ? { overallRate: run.rate / targets.length } : {}),
-            requests: target.requests,
-            setupClient(client) {
-              const k = nextClient++
-              if (run.ranges) {
-                const from = (t * run.connections + k) * size
-                client.setRequests(target.requests.slice(from, from + size))
-              }
-              // A random 1,000 of them (more than a connection sends in a run): autocannon prepares every
-              // request of a list up front, and 10,000 per connection blocked this process for seconds,
-              // which showed as seconds of latency on the connections already sending.
-              else
-                client.setRequests(
-                  shuffled(target.requests, (run.seed ?? 1) * 1000 + t * 100 + k).slice(0, WALK),
-                )
-            },
-          },
-          (error, done) => (error ? reject(error) : resolve(done)),
-        )
-        const started = performance.now()
-        instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-          // Requests sent in the run's first second are not counted: autocannon sets up every connection
-          // (its request list included) synchronously at the start, and on a loaded machine the first
-          // requests' answers then wait for that, which is this process' cost, not the server's.
-          const sentAt = performance.now() - responseTime - started
-          if (statusCode >= 200 && statusCode < 300 && (run.ranges || sentAt >= SETTLE_MS))
-            latencies.push(responseTime)
-        })
-      })
-    }),
-  )
-  latencies.sort((a, b) => a - b)
-  const sum = (f: (r: autocannon.Result) => number) => results.reduce((t, r) => t + f(r), 0)
-  const seconds = run.durationS ?? Math.max(...results.map((r) => r.duration))
-  return {
-    ...quantiles(latencies),
-    requests: sum((r) => r.requests.total),
-    requestsPerS: sum((r) => r.requests.total) / seconds,
-    bytesPerResponse: sum((r) => r.throughput.total) / Math.max(1, latencies.length),
-    non2xx: sum((r) => r.non2xx),
-    errors: sum((r) => r.errors),
-    timeouts: sum((r) => r.timeouts),
-  }
-}
-
-/** Every answer's server time (ms) since the last call, from each instance (bench/server.ts 'times'). */
-async function serverTimes(
-  children: Array<Child<{ type: 'ready'; url: string }, unknown>>,
-): Promise<{ times: number[]; cpuMs: number }> {
-  const all = await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<{ times: number[]; cpuMs: number }>((resolve) => {
-          const off = child.onMessage((message) => {
-            if (message.type !== 'times') return
-            off()
-            resolve({ times: message.times as number[], cpuMs: Number(message.cpuMs) })
-          })
-          child.send({ type: 'times' })
-        }),
-    ),
-  )
-  return {
-    times: all.flatMap((a) => a.times).sort((x, y) => x - y),
-    cpuMs: all.reduce((t, a) => t + a.cpuMs, 0),
-  }
-}
-
-/** User + system CPU time of a process from /proc, in ms (Linux; 0 when it is gone). */
-function processCpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
-  } catch {
-    return 0
-  }
-}
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
-
-/** CPU ms of PgBouncer and of the PostgreSQL backends it holds for the bench's database. */
-async function databaseCpu(admin: pg.Client, bouncerPid: number): Promise<Map<number, number>> {
-  const { rows } = await admin.query('SHOW SERVERS')
-  const pids = rows.filter((r) => r.database === SCALE_DATABASE).map((r) => Number(r.remote_pid))
-  return new Map([bouncerPid, ...pids].map((pid) => [pid, processCpuMs(pid)]))
-}
-
-async function commandsProcessed(redis: Redis): Promise<number> {
-  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0)
-}
-
-/** The instances' cache_events_total by event (hit, miss, load...), summed, from their /metrics. */
-async function cacheEvents(urls: string[], opsToken: string): Promise<Record<string, number>> {
-  const total: Record<string, number> = {}
-  for (const url of urls) {
-    const text = await (
-      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${opsToken}` } })
-    ).text()
-    for (const m of text.matchAll(/^cache_events_total\{event="([^"]+)"\} (\d+)/gm))
-      total[m[1]!] = (total[m[1]!] ?? 0) + Number(m[2])
-  }
-  return total
 }
 
 export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttpResult> {
@@ -390,9 +195,10 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
           await serverTimes(children) // drops the warm-up's
           const before = await cacheEvents(urls, env.OPS_TOKEN!)
           const commandsBefore = await commandsProcessed(redis)
-          const cpuBefore = await databaseCpu(admin, bouncerPid)
+          const cpuBefore = await databaseCpu(admin, bouncerPid, SCALE_DATABASE)
           const { value, pool } = await watchPool(
             admin,
+            SCALE_DATABASE,
             'rc_app',
             load(targets(mode), {
               rate,
@@ -402,7 +208,7 @@ export async function runScaleHttp(options: ScaleHttpOptions): Promise<ScaleHttp
             }),
           )
           const commands = (await commandsProcessed(redis)) - commandsBefore
-          const cpuAfter = await databaseCpu(admin, bouncerPid)
+          const cpuAfter = await databaseCpu(admin, bouncerPid, SCALE_DATABASE)
           // Only processes there before and after: a backend opened during the run is not counted.
           const spent = (pid: number) =>
             cpuBefore.has(pid) ? (cpuAfter.get(pid) ?? 0) - cpuBefore.get(pid)! : 0
