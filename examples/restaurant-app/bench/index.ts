@@ -7,12 +7,15 @@
  *   3. the staff UI's main pages of a restaurant with 2,000 ingredients at 200 requests/s, server time.
  * Writes bench/README.md. BENCH_ONLY=http skips the rate-limited part (one sync round instead);
  * BENCH_ONLY=sync skips HTTP and the UI; BENCH_ONLY=ui runs the UI pages alone and rewrites only their
- * section of the README; BENCH_WRITE=0 prints without writing the README.
+ * section of the README; BENCH_WRITE=0 prints without writing the README. BENCH_ONLY=scale-sync, scale-http
+ * or scale: the benches at scale (bench/scale.ts), minutes each, never part of the default run.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { type HttpResult, runHttpBench } from './http'
 import { renderReport, renderUiSection, replaceUiSection } from './report'
+import { SCALE_SECTIONS } from './scale-report'
+import { keepSections } from './sections'
 import { setUp } from './setup'
 import { runSyncBench, type SyncResult } from './sync'
 import { type PageRun, runUiBench } from './ui'
@@ -23,6 +26,12 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')
+
+if (only?.startsWith('scale')) {
+  const { runScale } = await import('./scale')
+  await runScale(only)
+  process.exit(0)
+}
 
 const startedAt = new Date()
 const loads: Record<string, string> = { start: load() }
@@ -86,7 +95,8 @@ const report = renderReport({
 })
 console.log(report)
 const readme = new URL('./README.md', import.meta.url)
-if (process.env.BENCH_WRITE !== '0' && only === undefined) writeFileSync(readme, report)
+if (process.env.BENCH_WRITE !== '0' && only === undefined)
+  writeFileSync(readme, keepSections(report, readFileSync(readme, 'utf8'), SCALE_SECTIONS))
 if (process.env.BENCH_WRITE !== '0' && only === 'ui')
   writeFileSync(
     readme,

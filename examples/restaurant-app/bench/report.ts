@@ -91,7 +91,11 @@ export function renderReport(input: ReportInput): string {
 
 Run with \`npx -y pnpm@10.34.9 --filter restaurant-app bench\` (about ${seconds} s). It needs PostgreSQL on
 127.0.0.1:5432 and Redis on 127.0.0.1:6379, creates a throwaway database (\`rc_bench_app_<hex>\`) and a random
-Redis key prefix, and removes both at the end. It rewrites this file.
+Redis key prefix, and removes both at the end. It rewrites this file, keeping the sections of the benches at
+scale, which run only on their own (minutes each): \`BENCH_ONLY=scale-sync\` (1,000 restaurants at Poster's
+pacing, 3 to 6 minutes), \`BENCH_ONLY=scale-http\` (10,000 restaurants and 5M rows in a database
+\`rc_bench_scale\` kept between runs, behind PgBouncer; about 8 minutes, plus under a minute to load it the
+first time) or \`BENCH_ONLY=scale\` (both); knobs in \`bench/scale.ts\`.
 
 Latest run: ${utc(input.startedAt)}, ${cpus().length} cores, Node ${input.versions.node}, PostgreSQL
 ${input.versions.postgres}, Redis ${input.versions.redis}. Load average (1, 5, 15 min) at the start

@@ -33,18 +33,36 @@ export interface Setup {
   close(): Promise<void>
 }
 
+export interface SetupOptions {
+  restaurants: number
+  /** Each user manages `restaurants / users` of them. */
+  users: number
+  /** What the fake enforces per account; the app's limiter is told the same (per second: 5 when unset). */
+  rateLimit: { perSecond?: number; perMinute?: number }
+  label: string
+}
+
 /**
  * A throwaway database and Redis key prefix, a fake Poster with 100 accounts enforcing
- * 100 requests/min each, and the app migrated and seeded with a restaurant per account.
+ * 100 requests/min each (by default), and the app migrated and seeded with a restaurant per account.
  */
-export async function setUp(): Promise<Setup> {
-  const database = await createTestDatabase('bench_app')
-  const prefix = `bench-app-${randomBytes(4).toString('hex')}`
-  const fake = await createFakePoster({
-    accounts: Array.from({ length: RESTAURANTS }, (_, i) => `bench${i}`),
-    seed: 11,
+export async function setUp(
+  options: SetupOptions = {
+    restaurants: RESTAURANTS,
+    users: USERS,
     rateLimit: { perMinute: POSTER_PER_MINUTE },
+    label: 'app',
+  },
+): Promise<Setup> {
+  const database = await createTestDatabase(`bench_${options.label}`)
+  const prefix = `bench-${options.label}-${randomBytes(4).toString('hex')}`
+  const fake = await createFakePoster({
+    accounts: Array.from({ length: options.restaurants }, (_, i) => `bench${i}`),
+    seed: 11,
+    rateLimit: options.rateLimit,
   })
+  const perRestaurantUser = options.restaurants / options.users
+  const idWidth = Math.max(3, String(options.restaurants - 1).length)
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
@@ -53,16 +71,16 @@ export async function setUp(): Promise<Setup> {
     KEY_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     RATE_TIERS: JSON.stringify(BENCH_TIERS),
-    POSTER_PER_SECOND: String(POSTER_PER_SECOND),
-    POSTER_PER_MINUTE: String(POSTER_PER_MINUTE),
+    POSTER_PER_SECOND: String(options.rateLimit.perSecond ?? POSTER_PER_SECOND),
+    ...(options.rateLimit.perMinute ? { POSTER_PER_MINUTE: String(options.rateLimit.perMinute) } : {}),
   }
   let runtime: Runtime | undefined
   try {
     runtime = await createRuntime(loadConfig({ ...env, WORKER: 'off' }))
     const restaurants = fake.accounts.map((a, i) => ({
-      id: `r${String(i).padStart(3, '0')}`,
+      id: `r${String(i).padStart(idWidth, '0')}`,
       account: a.account,
-      user: `group${Math.floor(i / (RESTAURANTS / USERS))}@bench.example`,
+      user: `group${Math.floor(i / perRestaurantUser)}@bench.example`,
     }))
     const users = [...new Set(restaurants.map((r) => r.user))]
     await seed(runtime.owner as QueryPool, runtime.cipher, {

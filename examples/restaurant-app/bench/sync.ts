@@ -18,6 +18,7 @@ export interface WorkerReport {
   jobsCompleted: number
   posterCalls: number
   posterRetries: number
+  cpuMs?: number
 }
 
 export interface SyncResult {

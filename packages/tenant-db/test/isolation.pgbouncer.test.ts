@@ -1,3 +1,4 @@
+import { type PgBouncer, startPgBouncer } from '@rc/test-services'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { drizzleTenantDb } from '../src/drizzle'
@@ -8,7 +9,6 @@ import { describeTenantIsolation } from '../src/testing'
 import { createSuppliersFixture, type TenantFixture, urlAs } from './support/database'
 import { OPS, runLeak, runQueryLeak } from './support/isolation-suite'
 import { drizzleExecutor, kyselyExecutor } from './support/orm-executors'
-import { type PgBouncer, startPgBouncer } from './support/pgbouncer'
 import { ORDERS_SQL } from './support/schemas'
 
 let fx: TenantFixture

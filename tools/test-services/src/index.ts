@@ -1,3 +1,4 @@
+export { type PgBouncer, type PgBouncerOptions, startPgBouncer } from './pgbouncer'
 export { freePort } from './ports'
 export { type PosterSample, posterSampleNames, posterSamplesDir, readPosterSample } from './poster-samples'
 export { createTestDatabase, TEST_PG_URL, TEST_REDIS_URL, type TestDatabase } from './postgres'

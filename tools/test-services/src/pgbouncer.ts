@@ -3,7 +3,7 @@ import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '@rc/test-services'
+import { freePort } from './ports'
 
 /** A PgBouncer in transaction pooling mode in front of the machine's PostgreSQL. */
 export interface PgBouncer {
@@ -14,8 +14,22 @@ export interface PgBouncer {
 
 const PGBOUNCER = '/usr/sbin/pgbouncer'
 
-/** Starts PgBouncer on a free loopback port with a generated ini; `users` must be listed for trust auth. */
-export async function startPgBouncer(options: { target: string; users: string[] }): Promise<PgBouncer> {
+export interface PgBouncerOptions {
+  /** The PostgreSQL server to pool (any database on it: the ini maps `*`). */
+  target: string
+  /** Logins PgBouncer accepts (trust auth lists them); the first is also its admin (`SHOW POOLS`...). */
+  users: string[]
+  /** Server connections per database and user (`default_pool_size`). Default 4. */
+  poolSize?: number
+  /** Client connections accepted in all (`max_client_conn`). Default 200. */
+  maxClients?: number
+}
+
+/**
+ * Starts PgBouncer on a free loopback port with a generated ini; `users` must be listed for trust auth.
+ * Its admin console is the `pgbouncer` database, as `users[0]`.
+ */
+export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
   const target = new URL(options.target)
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'rc-pgbouncer-'))
@@ -32,8 +46,9 @@ unix_socket_dir =
 auth_type = trust
 auth_file = ${join(dir, 'users.txt')}
 pool_mode = transaction
-default_pool_size = 4
-max_client_conn = 200
+default_pool_size = ${options.poolSize ?? 4}
+max_client_conn = ${options.maxClients ?? 200}
+admin_users = ${options.users[0]}
 logfile = ${join(dir, 'pgbouncer.log')}
 pidfile = ${join(dir, 'pgbouncer.pid')}
 ignore_startup_parameters = extra_float_digits,options
