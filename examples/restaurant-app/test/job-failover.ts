@@ -37,9 +37,10 @@ export async function startJobRig(label: string, target: RedisTarget) {
   queue.startWorker(handlers, 4)
   await queue.startSchedules({ syncEveryMs: 1_000, tokenCheckEveryMs: 24 * 3600_000, checkEveryMs: 1_000 })
 
-  /** Enqueues one job every `everyMs` until stopped; keeps the ids Redis acknowledged. */
+  /** Enqueues one job every `everyMs` until stopped; keeps the ids Redis acknowledged, and when. */
   function enqueueLoad(everyMs: number) {
     const acknowledged: string[] = []
+    const ackedAt = new Map<string, number>()
     let refused = 0
     let n = 0
     const pending = new Set<Promise<void>>()
@@ -49,6 +50,7 @@ export async function startJobRig(label: string, target: RedisTarget) {
         .then(
           (r) => {
             acknowledged.push(r.id)
+            ackedAt.set(r.id, Date.now())
           },
           () => {
             refused++
@@ -59,6 +61,11 @@ export async function startJobRig(label: string, target: RedisTarget) {
     }, everyMs)
     return {
       acknowledged,
+      /** Acknowledged before `at` (the failover began), and from then on. */
+      split(at: Date) {
+        const before = acknowledged.filter((id) => ackedAt.get(id)! < at.getTime())
+        return { before, during: acknowledged.filter((id) => ackedAt.get(id)! >= at.getTime()) }
+      },
       get refused() {
         return refused
       },

@@ -1,7 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { type RedisSentinel, startRedisSentinel } from '@rc/test-services'
+import {
+  type RedisCluster,
+  type RedisSentinel,
+  startRedisCluster,
+  startRedisSentinel,
+} from '@rc/test-services'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createFakePoster, type FakePoster } from '../src/testing'
 import { maxInWindow } from './helpers'
@@ -23,14 +28,17 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const children = new Set<ChildProcess>()
 let fake: FakePoster
 let sentinel: RedisSentinel | undefined
+let cluster: RedisCluster | undefined
 
 beforeAll(async () => {
-  fake = await createFakePoster({ accounts: 2, rateLimit: { perSecond: PER_SECOND + BOUND } })
+  fake = await createFakePoster({ accounts: 3, rateLimit: { perSecond: PER_SECOND + BOUND } })
 })
 afterEach(async () => {
   for (const child of children) child.kill('SIGKILL')
   await sentinel?.destroy()
   sentinel = undefined
+  await cluster?.destroy()
+  cluster = undefined
 })
 afterAll(async () => {
   await fake?.close()
@@ -41,9 +49,11 @@ interface Report {
   errors: Array<{ at: number; code: string }>
 }
 
-/** Starts the workers on one account through the Sentinels, runs `fail` FAIL_AT_MS after "go". */
+/** Starts the workers on one account (Sentinel or Cluster), runs `fail` FAIL_AT_MS after "go". */
 async function run(account: { account: string; token: string }, fail: () => Promise<void>) {
-  const s = sentinel!
+  const target = cluster
+    ? { CLUSTER_NODES: JSON.stringify(cluster.startupNodes) }
+    : { SENTINELS: JSON.stringify(sentinel!.sentinels), SENTINEL_NAME: sentinel!.name }
   const prefix = `test:poster:failover:${randomUUID()}:`
   const workers = Array.from({ length: WORKERS }, () => {
     const child = spawn(
@@ -61,8 +71,7 @@ async function run(account: { account: string; token: string }, fail: () => Prom
           PER_SECOND: String(PER_SECOND),
           CALLERS: String(CALLERS),
           DURATION_MS: String(DURATION_MS),
-          SENTINELS: JSON.stringify(s.sentinels),
-          SENTINEL_NAME: s.name,
+          ...target,
         },
       },
     )
@@ -100,7 +109,7 @@ async function run(account: { account: string; token: string }, fail: () => Prom
     failedAt,
   }
   console.log(
-    `poster limiter, ${WORKERS} processes at ${PER_SECOND}/s: ${seen.length} served, max ${result.maxPerSecond} in a second, ` +
+    `poster limiter${cluster ? ' (cluster)' : ''}, ${WORKERS} processes at ${PER_SECOND}/s: ${seen.length} served, max ${result.maxPerSecond} in a second, ` +
       `${seen.filter((r) => r.status === 429).length} x 429, ${errors.length} errors (${[...new Set(errors.map((e) => e.code))].join(', ')}), longest gap ${Math.round(gapMs)} ms`,
   )
   return result
@@ -132,6 +141,24 @@ describe.runIf(FULL)(
         await sentinel!.freezePrimary()
         await sentinel!.waitForFailover()
         sentinel!.thaw()
+      })
+      expect(result.seen.filter((r) => r.status === 429)).toEqual([])
+      expect(result.maxPerSecond).toBeLessThanOrEqual(PER_SECOND + BOUND)
+      expect(result.errors.filter((e) => e.code !== 'POSTER_LIMITER_UNAVAILABLE')).toEqual([])
+      expect(result.servedLate).toBeGreaterThan(0)
+    }, 120_000)
+  },
+)
+
+describe.runIf(FULL)(
+  "the Redis limiter store on a 3-master Cluster with replicas, the account's master killed",
+  () => {
+    it('at most limit + bound in any second, no 429, back on its own', async () => {
+      cluster = await startRedisCluster(3, { replicas: 1 })
+      const account = fake.accounts[2]!
+      const result = await run(account, async () => {
+        await cluster!.killMaster(await cluster!.masterIndexOf(`{${account.account}}`))
+        await cluster!.waitForFailover()
       })
       expect(result.seen.filter((r) => r.status === 429)).toEqual([])
       expect(result.maxPerSecond).toBeLessThanOrEqual(PER_SECOND + BOUND)

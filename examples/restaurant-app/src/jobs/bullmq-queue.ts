@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
-import type { Cluster, RedisOptions } from 'ioredis'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { createRedisClient, type RedisTarget, redisOptionsOf, slotPrefix } from '../infra/redis'
 import {
   dedupeKey,
@@ -51,12 +51,17 @@ export function bullConnection(url: string): ConnectionOptions {
 }
 
 /**
- * BullMQ's connection to a target: ioredis options (BullMQ opens its connections from them), or on a
- * Cluster a client of our own (BullMQ takes Cluster instances only), kept in `owned` to close.
+ * BullMQ's connection to a target: ioredis options for one server (BullMQ opens its connections from
+ * them), else a client of ours, kept in `owned` to close: BullMQ takes a Cluster only as an instance,
+ * and a Sentinel client needs `followFailovers` (src/infra/redis.ts), which BullMQ's would lack.
  */
-function connectionOf(target: RedisTarget, options: RedisOptions, owned: Cluster[]): ConnectionOptions {
-  if (target.kind !== 'cluster') return redisOptionsOf(target, options) as ConnectionOptions
-  const client = createRedisClient(target, options) as Cluster
+function connectionOf(
+  target: RedisTarget,
+  options: RedisOptions,
+  owned: (Redis | Cluster)[],
+): ConnectionOptions {
+  if (target.kind === 'standalone') return redisOptionsOf(target, options) as ConnectionOptions
+  const client = createRedisClient(target, options)
   client.on('error', () => {}) // reconnects by itself; health checks report the outage
   owned.push(client)
   return client
@@ -77,7 +82,7 @@ export function createBullQueue(options: {
   scheduleCheckMs?: number
   log?: { warn(details: object, message: string): void }
 }): JobQueue {
-  const owned: Cluster[] = []
+  const owned: (Redis | Cluster)[] = []
   const prefix = slotPrefix(options.redis, options.prefix)
   const queue = new Queue(QUEUE, { connection: connectionOf(options.redis, PRODUCER_OPTIONS, owned), prefix })
   queue.on('error', () => {}) // reconnects by itself; health checks report the outage
