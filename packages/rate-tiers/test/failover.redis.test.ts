@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { type RedisSentinel, startRedisSentinel } from '@rc/test-services'
+import {
+  type RedisCluster,
+  type RedisSentinel,
+  startRedisCluster,
+  startRedisSentinel,
+} from '@rc/test-services'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FailoverConfig, FailoverTally } from './fixtures/failover-worker'
 import { runWorkers } from './fixtures/run-workers'
@@ -23,16 +28,20 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
 const bound = (lost: number) => LIMIT + PROCESSES * Math.floor(LIMIT / PROCESSES) + lost
 
 let sentinel: RedisSentinel | undefined
+let cluster: RedisCluster | undefined
 afterEach(async () => {
   await sentinel?.destroy()
   sentinel = undefined
+  await cluster?.destroy()
+  cluster = undefined
 })
 
-async function run(fail: (s: RedisSentinel) => Promise<void>) {
-  const s = sentinel!
+/** Runs the workers through the Sentinels (or on the Cluster, when started), `fail` RUN.failAtMs in. */
+async function run(fail: () => Promise<void>) {
   const config: FailoverConfig = {
-    sentinels: s.sentinels,
-    name: s.name,
+    ...(cluster
+      ? { cluster: cluster.startupNodes }
+      : { sentinels: sentinel!.sentinels, name: sentinel!.name }),
     prefix: `rt-failover:${randomBytes(4).toString('hex')}:`,
     key: 'hot',
     limit: `${LIMIT}/1m`,
@@ -43,12 +52,15 @@ async function run(fail: (s: RedisSentinel) => Promise<void>) {
   const tallies = await runWorkers<FailoverTally>(PROCESSES, config, {
     worker: WORKER,
     beforeGo: async () => {
-      failure = new Promise((r) => setTimeout(r, RUN.failAtMs)).then(() => fail(s))
+      failure = new Promise((r) => setTimeout(r, RUN.failAtMs)).then(fail)
     },
   })
   await failure
-  const primary = await s.currentPrimary()
-  const inRedis = Number(await primary.cli('LLEN', `${config.prefix}{${config.key}}:api:60000:sl`))
+  const log = `${config.prefix}{${config.key}}:api:60000:sl`
+  const primary = cluster
+    ? (await cluster.masters())[await cluster.masterIndexOf(log)]!
+    : await sentinel!.currentPrimary()
+  const inRedis = Number(await primary.cli('LLEN', log))
   const admitted = sum(tallies.map((t) => t.admitted))
   const fallback = sum(tallies.map((t) => t.admittedFallback))
   // Admissions Redis decided that the promoted node does not hold (replication lag at the failover).
@@ -59,7 +71,7 @@ async function run(fail: (s: RedisSentinel) => Promise<void>) {
     return error && recovered ? recovered.at - error.at : undefined
   })
   console.log(
-    `rate-tiers failover, ${PROCESSES} processes on ${LIMIT}/1m: admitted ${admitted} (${fallback} by the fallbacks, ` +
+    `rate-tiers failover${cluster ? ' (cluster)' : ''}, ${PROCESSES} processes on ${LIMIT}/1m: admitted ${admitted} (${fallback} by the fallbacks, ` +
       `${inRedis} held by the new primary, ${lost} lost), bound ${bound(lost)}; fallback per process ${tallies.map((t) => t.admittedFallback).join('/')}; ` +
       `back on Redis after ${downMs.join('/')} ms; ${sum(tallies.map((t) => t.errors))} errors`,
   )
@@ -69,9 +81,9 @@ async function run(fail: (s: RedisSentinel) => Promise<void>) {
 describe.runIf(FULL)('rate-tiers through a Sentinel failover, 4 processes on one key', () => {
   it('primary killed: admissions stay within the bound, and decisions return to Redis by themselves', async () => {
     sentinel = await startRedisSentinel()
-    const r = await run(async (s) => {
-      await s.killPrimary()
-      await s.waitForFailover()
+    const r = await run(async () => {
+      await sentinel!.killPrimary()
+      await sentinel!.waitForFailover()
     })
     expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
     expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
@@ -92,10 +104,28 @@ describe.runIf(FULL)('rate-tiers through a Sentinel failover, 4 processes on one
       replicas: 2,
       nodeArgs: ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '2'],
     })
-    const r = await run(async (s) => {
-      await s.freezePrimary()
-      await s.waitForFailover()
-      s.thaw()
+    const r = await run(async () => {
+      await sentinel!.freezePrimary()
+      await sentinel!.waitForFailover()
+      sentinel!.thaw()
+    })
+    expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
+    expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
+    for (const t of r.tallies) expect(t.admittedFallback).toBeLessThanOrEqual(LIMIT / PROCESSES)
+    for (const t of r.tallies) {
+      expect(t.events.map((e) => e.type)).toContain('store-error')
+      expect(t.events.at(-1)?.type).toBe('store-recovered')
+    }
+    expect(r.inRedis).toBe(LIMIT)
+  }, 120_000)
+})
+
+describe.runIf(FULL)('rate-tiers on a 3-master Cluster with replicas, 4 processes on one key', () => {
+  it("the key's master killed: admissions stay within the bound, decisions return to Redis", async () => {
+    cluster = await startRedisCluster(3, { replicas: 1 })
+    const r = await run(async () => {
+      await cluster!.killMaster(await cluster!.masterIndexOf('{hot}'))
+      await cluster!.waitForFailover()
     })
     expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
     expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
