@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { parseDuration } from '@rc/cache'
 import { z } from 'zod'
+import { authOf, parseHostPorts, type RedisTarget } from './infra/redis'
 
 const tierLimits = z.object({ api: z.string(), analysis: z.string() })
 const loginLimits = z.object({
@@ -46,6 +47,12 @@ const envSchema = z.object({
   /** The app's own login (a non-owner role); default: DATABASE_URL with the user replaced by rc_app. */
   APP_DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
+  /** Sentinels (`host:port,...`) that name the primary; REDIS_URL, if set too, gives only credentials and db. */
+  REDIS_SENTINELS: z.string().min(1).optional(),
+  /** The master name the Sentinels monitor. */
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  /** Seed nodes of a Redis Cluster (`host:port,...`); REDIS_URL, if set too, gives only credentials. */
+  REDIS_CLUSTER_NODES: z.string().min(1).optional(),
   /** Embedded mode: where PGlite (and the fake Poster) keep their data; `:memory:` keeps nothing. */
   DATA_DIR: z.string().min(1).optional(),
   /** Prefix of every Redis key and queue this deployment writes. */
@@ -162,7 +169,10 @@ export interface AppConfig {
   dataDir: string | undefined
   databaseUrl: string | undefined
   appDatabaseUrl: string | undefined
+  /** REDIS_URL when Redis is one server reached by it; undefined with Sentinel or Cluster. */
   redisUrl: string | undefined
+  /** Where Redis is (one server, a Sentinel set or a Cluster); undefined: embedded. */
+  redis: RedisTarget | undefined
   keyPrefix: string
   posterBaseUrl: string | undefined
   /** Origin for links the app gives out; default: the request's own (behind a proxy, set TRUST_PROXY). */
@@ -216,8 +226,11 @@ export function loadConfig(
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`)
   }
   const e = parsed.data
-  if ((e.DATABASE_URL === undefined) !== (e.REDIS_URL === undefined)) {
-    throw new ConfigError('Set both DATABASE_URL and REDIS_URL (real services) or neither (embedded mode).')
+  const redis = redisTargetOf(e)
+  if ((e.DATABASE_URL === undefined) !== (redis === undefined)) {
+    throw new ConfigError(
+      'Set both DATABASE_URL and Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES) for real services, or neither (embedded mode).',
+    )
   }
   const embedded = e.DATABASE_URL === undefined
   const production = e.NODE_ENV === 'production'
@@ -233,7 +246,8 @@ export function loadConfig(
     dataDir: embedded ? dataDirOf(e.DATA_DIR) : undefined,
     databaseUrl: e.DATABASE_URL,
     appDatabaseUrl: e.APP_DATABASE_URL ?? (e.DATABASE_URL ? withUser(e.DATABASE_URL, 'rc_app') : undefined),
-    redisUrl: e.REDIS_URL,
+    redisUrl: redis?.kind === 'standalone' ? redis.url : undefined,
+    redis,
     keyPrefix: e.KEY_PREFIX,
     posterBaseUrl: e.POSTER_BASE_URL,
     publicUrl: e.PUBLIC_URL,
@@ -278,6 +292,32 @@ export function loadConfig(
       : undefined,
     ...overrides,
   }
+}
+
+function redisTargetOf(e: Env): RedisTarget | undefined {
+  if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('Set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both.')
+  }
+  try {
+    if (e.REDIS_SENTINELS) {
+      return {
+        kind: 'sentinel',
+        sentinels: parseHostPorts(e.REDIS_SENTINELS, 'REDIS_SENTINELS'),
+        name: e.REDIS_SENTINEL_NAME,
+        auth: authOf(e.REDIS_URL),
+      }
+    }
+    if (e.REDIS_CLUSTER_NODES) {
+      return {
+        kind: 'cluster',
+        nodes: parseHostPorts(e.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES'),
+        auth: authOf(e.REDIS_URL),
+      }
+    }
+  } catch (error) {
+    throw new ConfigError(`Invalid environment:\n  ${(error as Error).message}`)
+  }
+  return e.REDIS_URL ? { kind: 'standalone', url: e.REDIS_URL } : undefined
 }
 
 /** The embedded data directory's default: `.data` in the app's folder (gitignored). */

@@ -6,7 +6,7 @@ import { redisRateLimitStore } from '@rc/poster-client/redis'
 import { createTokenCipher, type TokenCipher } from '@rc/poster-client/tokens'
 import { createRateTiers, memoryRateStore, type RateTiers } from '@rc/rate-tiers'
 import { redisRateStore } from '@rc/rate-tiers/redis'
-import { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import pino from 'pino'
 import { type AccessCache, createAccess } from './auth/access'
 import { createDeviceCookies } from './auth/device-cookies'
@@ -18,6 +18,7 @@ import { createSessions, type Sessions } from './auth/sessions'
 import type { AppConfig } from './config'
 import { type Database, openPglite, openPostgres, type QueryPool } from './infra/database'
 import { createMetrics, type Metrics } from './infra/metrics'
+import { createRedisClient } from './infra/redis'
 import { createBullQueue } from './jobs/bullmq-queue'
 import { createMemoryQueue } from './jobs/memory-queue'
 import type { JobHandlers, JobQueue } from './jobs/queue'
@@ -52,7 +53,8 @@ export interface Runtime {
    */
   owner: QueryPool
   control: Control
-  redis: Redis | undefined
+  /** One server, or through Sentinel (REDIS_SENTINELS), or a Cluster (REDIS_CLUSTER_NODES). */
+  redis: Redis | Cluster | undefined
   /** Restaurant config and analytics. */
   cache: Cache
   /** Sessions: Redis itself (no memory fallback), with logouts recorded in PostgreSQL during outages. */
@@ -100,8 +102,8 @@ export async function createRuntime(
     syncEvents: createSyncEventRepository(db.pool),
   }
 
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
+  const redis = config.redis
+    ? createRedisClient(config.redis, {
         // Short commands and quick reconnects: @rc/cache and @rc/rate-tiers fall back while Redis is away.
         maxRetriesPerRequest: 1,
         retryStrategy: (times) => Math.min(times * 50, 500),
@@ -202,9 +204,9 @@ export async function createRuntime(
   })
 
   const onJobEvent = (name: string, outcome: string) => metrics.jobs.inc({ name, outcome })
-  const jobs = config.redisUrl
+  const jobs = config.redis
     ? createBullQueue({
-        redisUrl: config.redisUrl,
+        redis: config.redis,
         prefix: `${config.keyPrefix}:bull`,
         onEvent: onJobEvent,
         scheduleCheckMs: config.scheduleCheckMs,

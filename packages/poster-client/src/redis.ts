@@ -1,5 +1,7 @@
 import { luaScript, runScript } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
+import { type Duration, toMs } from './duration'
+import { PosterError } from './errors'
 import { LIMITER_SCRIPT } from './limiter/redis-script'
 import type { AcquireResult, RateLimitPolicy, RateLimitStore } from './limiter/store'
 
@@ -11,6 +13,12 @@ export interface RedisRateLimitStoreOptions {
   prefix?: string
   /** How soon to ask again while the blocking request is in flight in another process. Default 25 ms. */
   pollMs?: number
+  /**
+   * Longest one store call waits for Redis before it fails (an acquire then fails the Poster call with
+   * `POSTER_LIMITER_UNAVAILABLE`, nothing sent). Bounds a frozen or failing-over Redis even on a client
+   * without `commandTimeout`. Default `'2s'`.
+   */
+  timeout?: Duration
 }
 
 const SCRIPT = luaScript(LIMITER_SCRIPT)
@@ -24,16 +32,27 @@ export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RateLi
   const { client } = options
   const prefix = options.prefix ?? 'rc:poster:rl:'
   const pollMs = options.pollMs ?? 25
+  const timeoutMs = toMs(options.timeout ?? '2s', 'redisRateLimitStore timeout')
 
   // Both keys of an account share its hash slot, so the script runs on Redis Cluster too.
-  const run = (key: string, args: Array<string | number>) =>
+  const send = (key: string, args: Array<string | number>) =>
     runScript(client, SCRIPT, [`${prefix}{${key}}`, `${prefix}{${key}}:pause`], args)
+  const run = (key: string, args: Array<string | number>) => bounded(send(key, args), timeoutMs)
 
   return {
     async tryAcquire(key: string, leaseId: string, policy: RateLimitPolicy): Promise<AcquireResult> {
       const args: Array<string | number> = ['acquire', leaseId, policy.leaseMs, policy.maxConcurrent, pollMs]
       for (const { windowMs, limit } of policy.windows) args.push(windowMs, limit)
-      const [granted, wait] = (await run(key, args)) as [number, number]
+      const sent = send(key, args) as Promise<[number, number]>
+      const [granted, wait] = await bounded(sent, timeoutMs).catch((error: unknown) => {
+        // The command may still run once Redis answers (ioredis keeps it queued): a grant nobody
+        // holds would block a slot for leaseMs, so hand it back.
+        sent.then(
+          ([late]) => late === 1 && send(key, ['release', leaseId]).catch(() => {}),
+          () => {},
+        )
+        throw error
+      })
       return granted === 1 ? { granted: true } : { granted: false, retryInMs: Number(wait) }
     },
     async release(key: string, leaseId: string): Promise<void> {
@@ -43,4 +62,22 @@ export function redisRateLimitStore(options: RedisRateLimitStoreOptions): RateLi
       await run(key, ['pause', Math.ceil(ms)])
     },
   }
+}
+
+/** `work`, or a rejection once `ms` pass without its answer. */
+function bounded<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new PosterError(
+            'POSTER_LIMITER_UNAVAILABLE',
+            `redisRateLimitStore: no answer within ${ms} ms; Redis may be frozen or failing over (pass \`commandTimeout\` and, with Sentinel, \`failoverDetector: true\` to ioredis; raise \`timeout\` if it is merely slow).`,
+          ),
+        ),
+      ms,
+    )
+  })
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer))
 }

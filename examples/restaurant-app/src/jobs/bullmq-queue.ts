@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
+import { createRedisClient, type RedisTarget, redisOptionsOf, slotPrefix } from '../infra/redis'
 import {
   dedupeKey,
   type EnqueueResult,
@@ -33,20 +35,36 @@ async function unavailable<T>(operation: Promise<T>): Promise<T> {
   }
 }
 
+// Workers must keep retrying while Redis is away instead of failing commands.
+const WORKER_OPTIONS: RedisOptions = {
+  maxRetriesPerRequest: null,
+  // Back within 2 s of Redis returning (BullMQ's default backoff grows to 20 s).
+  retryStrategy: (times: number) => Math.min(times * 100, 2_000),
+}
+// Producers fail fast while Redis is away (an API request must not hang); workers keep waiting.
+// Not enableOfflineQueue: false, which makes BullMQ's close() hang after a Redis restart.
+const PRODUCER_OPTIONS: RedisOptions = { ...WORKER_OPTIONS, maxRetriesPerRequest: 1, commandTimeout: 2_000 }
+
 /** ioredis options from a redis:// URL; BullMQ opens its own connections (workers block on one). */
 export function bullConnection(url: string): ConnectionOptions {
-  const parsed = new URL(url)
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
-    // Workers must keep retrying while Redis is away instead of failing commands.
-    maxRetriesPerRequest: null,
-    // Back within 2 s of Redis returning (BullMQ's default backoff grows to 20 s).
-    retryStrategy: (times: number) => Math.min(times * 100, 2_000),
-  }
+  return redisOptionsOf({ kind: 'standalone', url }, WORKER_OPTIONS) as ConnectionOptions
+}
+
+/**
+ * BullMQ's connection to a target: ioredis options for one server (BullMQ opens its connections from
+ * them), else a client of ours, kept in `owned` to close: BullMQ takes a Cluster only as an instance,
+ * and a Sentinel client needs `followFailovers` (src/infra/redis.ts), which BullMQ's would lack.
+ */
+function connectionOf(
+  target: RedisTarget,
+  options: RedisOptions,
+  owned: (Redis | Cluster)[],
+): ConnectionOptions {
+  if (target.kind === 'standalone') return redisOptionsOf(target, options) as ConnectionOptions
+  const client = createRedisClient(target, options)
+  client.on('error', () => {}) // reconnects by itself; health checks report the outage
+  owned.push(client)
+  return client
 }
 
 /**
@@ -56,20 +74,17 @@ export function bullConnection(url: string): ConnectionOptions {
  * for the whole deployment however many instances start them.
  */
 export function createBullQueue(options: {
-  redisUrl: string
+  redis: RedisTarget
+  /** Key prefix; on a Cluster it is wrapped in a hash tag (`{prefix}`) so each queue stays in one slot. */
   prefix: string
   onEvent?: (name: string, outcome: string) => void
   /** Default for `startSchedules`' `checkEveryMs`. */
   scheduleCheckMs?: number
   log?: { warn(details: object, message: string): void }
 }): JobQueue {
-  const connection = bullConnection(options.redisUrl)
-  // Producers fail fast while Redis is away (an API request must not hang); workers keep waiting.
-  // Not enableOfflineQueue: false, which makes BullMQ's close() hang after a Redis restart.
-  const queue = new Queue(QUEUE, {
-    connection: { ...connection, maxRetriesPerRequest: 1, commandTimeout: 2_000 },
-    prefix: options.prefix,
-  })
+  const owned: (Redis | Cluster)[] = []
+  const prefix = slotPrefix(options.redis, options.prefix)
+  const queue = new Queue(QUEUE, { connection: connectionOf(options.redis, PRODUCER_OPTIONS, owned), prefix })
   queue.on('error', () => {}) // reconnects by itself; health checks report the outage
   let worker: Worker | undefined
   let schedule: ScheduleOptions | undefined
@@ -182,7 +197,7 @@ export function createBullQueue(options: {
             throw error
           }
         },
-        { connection, prefix: options.prefix, concurrency },
+        { connection: connectionOf(options.redis, WORKER_OPTIONS, owned), prefix, concurrency },
       )
       worker.on('error', () => {})
       worker.on('completed', (job) => options.onEvent?.(job.name, 'completed'))
@@ -226,6 +241,7 @@ export function createBullQueue(options: {
       if (scheduleCheck) clearInterval(scheduleCheck)
       await worker?.close()
       await queue.close()
+      for (const client of owned) client.disconnect()
     },
   }
 }
