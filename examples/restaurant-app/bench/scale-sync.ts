@@ -3,6 +3,7 @@
  * by worker processes sharing one queue and one Poster limiter in Redis (BENCH_ONLY=scale-sync).
  */
 
+import type { Redis } from 'ioredis'
 import { startChild } from './processes'
 import { type FamilyUsage, type KeyFamily, memoryByFamily } from './redis-memory'
 import { type Setup, setUp } from './setup'
@@ -165,7 +166,8 @@ async function measure(setup: Setup, options: ScaleSyncOptions): Promise<ScaleSy
         .slice(i, i + 100)
         .map(async ([restaurant, id]) => infos.set(restaurant, await runtime.jobs.get(id))),
     )
-  const redis = await memoryByFamily(runtime.redis!, setup.prefix)
+  // The bench runs on one redis-server of its own, never a Cluster.
+  const redis = await memoryByFamily(runtime.redis as Redis, setup.prefix)
 
   const api = fake.requests.filter((r) => r.method.includes('.'))
   const byAccount = new Map<string, number[]>()
