@@ -32,9 +32,27 @@ function outcome(
   fill(out, left, Math.ceil(level * interval), retry, next)
 }
 
+/**
+ * The level as the scripts store it: printed with `%.9f`, read back. The float residue of the
+ * arithmetic (4.65 - 1 is 3.6500000000000004) is dropped there, so it must be here: with it, a
+ * later `ceil` can land a millisecond later than the script's (and the exact) answer.
+ */
+export function asStored(level: number): number {
+  const scaled = level * 1e9
+  const whole = Math.round(scaled)
+  // Rounding the product is printf's rounding unless the product is within its own float error of
+  // a half (or too large to be exact): there, rarely, print the exact value as printf does.
+  if (scaled < 2 ** 52 && Math.abs(Math.abs(whole - scaled) - 0.5) > scaled * 2 ** -52) return whole / 1e9
+  const text = level.toFixed(9)
+  // toFixed rounds an exact half up, printf to even; exact halves are the odd multiples of 1/1024.
+  const last = text.charCodeAt(text.length - 1) - 48
+  if ((level * 1024) % 2 !== 1 || last % 2 === 0) return Number(text)
+  return Number(text.slice(0, -1) + (last - 1))
+}
+
 function keep(state: GcraState | undefined, level: number, interval: number, now: number): GcraState {
   const next = state ?? { level, at: now, expiresAt: 0 }
-  next.level = level
+  next.level = asStored(level)
   next.at = now
   next.expiresAt = now + level * interval
   return next
