@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto'
 import { luaScript, runScript } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
-import { CacheError, CacheStoreError } from './errors'
-import type { BusMessage, CacheBus, CacheStore } from './types'
-
-type Client = Redis | Cluster
+import { CacheStoreError } from './errors'
+import { assertClient, type Client } from './redis-client'
+import type { CacheStore } from './types'
 
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster`. Yours: the store never connects or quits it. */
@@ -22,12 +20,6 @@ return 1`)
 // Keys per SCAN page: Redis's default of 10 makes listing a large prefix take thousands of round trips.
 const SCAN_COUNT = 500
 const px = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs))
-
-function assertClient(client: unknown, what: string): asserts client is Client {
-  if (typeof client !== 'object' || client === null || typeof (client as Redis).get !== 'function') {
-    throw new CacheError('CACHE_INVALID_ARGUMENT', `${what} needs { client: an ioredis Redis or Cluster }.`)
-  }
-}
 
 /** Throws the first error of a pipeline or transaction (null results: the transaction was aborted). */
 function failOn(results: [Error | null, unknown][] | null, what: string): void {
@@ -194,60 +186,4 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   }
 }
 
-export interface RedisBusOptions {
-  /** Publishes on this client. */
-  client: Client
-  /** Subscribes on this one. Default: `client.duplicate()`, opened and closed by the bus. */
-  subscriber?: Client
-  /** Pub/Sub channel. Default `'rc:cache:bus'`. */
-  channel?: string
-}
-
-/**
- * Invalidation bus on Redis Pub/Sub. Messages name stored keys, patterns or
- * tags, so instances drop those from l1; after a reconnect (messages may have
- * been missed) each instance drops its whole l1.
- */
-export function redisBus(options: RedisBusOptions): CacheBus {
-  assertClient(options?.client, 'redisBus')
-  const { client } = options
-  const channel = options.channel ?? 'rc:cache:bus'
-  const instance = randomUUID()
-  let subscriber: Client | undefined
-  const owned = options.subscriber === undefined
-
-  return {
-    async subscribe(onMessage, onReconnect) {
-      subscriber = options.subscriber ?? client.duplicate()
-      let connectedOnce = false
-      subscriber.on('ready', () => {
-        if (connectedOnce) onReconnect()
-        connectedOnce = true
-      })
-      subscriber.on('error', () => {
-        // Reconnection is ioredis's job; without a listener it would log.
-      })
-      subscriber.on('message', (from: string, text: string) => {
-        if (from !== channel) return
-        let parsed: { from?: unknown; message?: BusMessage }
-        try {
-          parsed = JSON.parse(text)
-        } catch {
-          return
-        }
-        if (parsed.from === instance || !parsed.message || typeof parsed.message !== 'object') return
-        onMessage(parsed.message)
-      })
-      if (subscriber.status === 'ready') connectedOnce = true
-      await subscriber.subscribe(channel)
-    },
-    publish(message) {
-      // Never queue behind a disconnected client: peers drop their l1 on reconnect anyway.
-      if (client.status !== 'ready') return
-      client.publish(channel, JSON.stringify({ from: instance, message })).catch(() => {})
-    },
-    async close() {
-      if (subscriber && owned) subscriber.disconnect()
-    },
-  }
-}
+export { type RedisBusOptions, redisBus } from './redis-bus'
