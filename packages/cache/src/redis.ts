@@ -1,7 +1,7 @@
 import { luaScript, runScript } from '@rc/internal'
 import type { Cluster, Redis } from 'ioredis'
 import { CacheStoreError } from './errors'
-import { assertClient, type Client } from './redis-client'
+import { assertClient, type Client, serverWatch } from './redis-client'
 import type { CacheStore } from './types'
 
 export interface RedisStoreOptions {
@@ -49,7 +49,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     connectedOnce = true
   })
   const starting = new Set(['wait', 'connecting', 'connect'])
-
+  const servers = serverWatch(client)
   // The first get of a tick goes out at once as a GET; the others of that tick
   // gather into one MGET, sent on nextTick. A lone get waits for nothing, and
   // a burst costs two commands instead of one per key.
@@ -179,6 +179,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     async unlock(key, token) {
       await runScript(client, UNLOCK, [key], [token])
     },
+    generation: servers.generation,
     isReady: () => client.status === 'ready' || (!connectedOnce && starting.has(client.status)),
     async ping() {
       await client.ping()

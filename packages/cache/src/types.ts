@@ -46,6 +46,14 @@ export interface CacheStore {
   unlock?(key: string, token: string): Promise<void>
   /** False while a call would queue rather than be sent (disconnected client). */
   isReady?(): boolean
+  /**
+   * Changes when the store now talks to other servers than before (Redis: a
+   * promoted replica after a failover), which may lack writes the old ones
+   * acknowledged. The cache then deletes the keys it wrote in the last second
+   * or two, so they read as misses rather than as older values. Stores that
+   * cannot lose an acknowledged write leave it out.
+   */
+  generation?(): number
   /** A cheap round trip proving the store answers. */
   ping?(): Promise<void>
   /** Stops the driver's own timers; never closes a client the caller passed in. */

@@ -24,6 +24,12 @@ export interface CircuitBreakerOptions {
 
 export type Layer = 'store' | 'fallback'
 
+// How long an acknowledged write is remembered in case the primary loses it
+// (asynchronous replication: a failover drops what the replica had not
+// received, a few ms here). Kept in two logs rotated on writes, so between 1
+// and 2 times this, and longer when no write came since.
+const RECENT_WRITES_MS = 1_000
+
 // Writes that land during a replay pass are replayed by the next pass; a log
 // that still is not empty after this many passes means writes outpace replay.
 const MAX_REPLAY_PASSES = 20
@@ -158,12 +164,23 @@ export class StoreCircuitBreaker {
   private readonly o: CircuitBreakerOptions
   private readonly commands: Deadlines
   private readonly bulk: Deadlines
+  /** Writes acknowledged lately, replayed if the primary turns out to have lost them. */
+  private recent: OutageLog | undefined
+  private older: OutageLog | undefined
+  private rotatedAt = 0
+  /** The primary's `generation()` last seen: a change means a new connection. */
+  private generation: number | undefined
 
   constructor(options: CircuitBreakerOptions) {
     this.o = options
     this.commands = new Deadlines(options.commandTimeoutMs)
     this.bulk = new Deadlines(options.bulkTimeoutMs)
     this.log = this.newLog()
+    if (options.primary.generation) {
+      this.generation = options.primary.generation()
+      this.recent = new OutageLog(options.maxOutageKeys, ignore)
+      this.older = new OutageLog(options.maxOutageKeys, ignore)
+    }
   }
 
   /** Which layer a store is: the primary, or the fallback. */
@@ -210,9 +227,15 @@ export class StoreCircuitBreaker {
       const { primary } = this.o
       if (this.primaryReady()) {
         try {
-          if (!bulk) return await this.commands.race(op, primary)
-          await this.pingPrimary()
-          return await this.bulk.race(op, primary)
+          let result: T
+          if (bulk) {
+            await this.pingPrimary()
+            result = await this.bulk.race(op, primary)
+          } else {
+            result = await this.commands.race(op, primary)
+          }
+          if (this.recent) this.remember(record)
+          return result
         } catch (error) {
           this.trip(error)
         }
@@ -282,7 +305,43 @@ export class StoreCircuitBreaker {
   }
 
   private primaryReady(): boolean {
-    return this.o.primary.isReady?.() ?? true
+    if (!(this.o.primary.isReady?.() ?? true)) return false
+    // Connected to another server since the last call (a failover): it may
+    // lack the last writes the old one acknowledged. Handled as an outage that
+    // already ended: the probe replays them (see probe).
+    if (this.mode === 'primary' && this.generation !== undefined) {
+      return this.o.primary.generation!() === this.generation
+    }
+    return true
+  }
+
+  /**
+   * Back on another server than the one that took the last writes (a promoted
+   * replica): what the old one acknowledged lately may be lost with it. Those
+   * keys are replayed too; the fallback holds none of them from before the
+   * outage, so they are deleted and read as misses, never as older values.
+   * Back on the same server, they are intact and forgotten.
+   */
+  private replayRecentIfMoved(): void {
+    if (this.generation === undefined) return
+    const now = this.o.primary.generation!()
+    if (now !== this.generation) {
+      this.generation = now
+      this.log.absorb(this.older!)
+      this.log.absorb(this.recent!)
+    }
+    this.older = new OutageLog(this.o.maxOutageKeys, ignore)
+    this.recent = new OutageLog(this.o.maxOutageKeys, ignore)
+  }
+
+  private remember(record: (log: OutageLog) => void): void {
+    const now = Date.now()
+    if (now - this.rotatedAt > RECENT_WRITES_MS) {
+      this.rotatedAt = now
+      this.older = this.recent
+      this.recent = new OutageLog(this.o.maxOutageKeys, ignore)
+    }
+    record(this.recent!)
   }
 
   private disconnected(): CacheStoreError {
@@ -346,6 +405,7 @@ export class StoreCircuitBreaker {
       const { primary, fallback } = this.o
       if (!this.primaryReady()) throw this.disconnected()
       await this.pingPrimary()
+      this.replayRecentIfMoved()
       // Writes that arrive during a replay land in a fresh log; replay again
       // until a pass ends with nothing new, then serve from the primary.
       for (let pass = 0; !this.log.empty; pass++) {
