@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
-import { CacheError } from './errors'
+import { CacheError, CacheStoreError } from './errors'
 
 /** What the Redis store and bus take: an ioredis `Redis` or `Cluster`. */
 export type Client = Redis | Cluster
@@ -42,14 +42,25 @@ export function serverWatch(client: Client): { generation: () => number } {
   }
   const redis = client as Redis
   let server: string | undefined
-  const seen = () => {
+  let socket: unknown
+  // Judged on each call, not on 'ready', which ioredis emits a tick after commands may already
+  // go out on the new connection.
+  const generationNow = () => {
     const stream = redis.stream as { remoteAddress?: string; remotePort?: number } | undefined
-    if (!stream?.remotePort) return
+    if (stream === socket || redis.status !== 'ready' || !stream?.remotePort) return generation
+    socket = stream
     const now = `${stream.remoteAddress}:${stream.remotePort}`
     if (server !== undefined && now !== server) generation++
     server = now
+    return generation
   }
-  redis.on('ready', seen)
-  if (redis.status === 'ready') seen()
-  return { generation: () => generation }
+  generationNow()
+  return { generation: generationNow }
+}
+
+/** Throws the first error of a pipeline or transaction (null results: the transaction was aborted). */
+export function failOn(results: [Error | null, unknown][] | null, what: string): void {
+  const failed = results?.find(([error]) => error)
+  if (results && !failed) return
+  throw new CacheStoreError('redis', 'failed', `failed ${what}`, failed?.[0] ?? undefined)
 }

@@ -54,6 +54,11 @@ export interface CacheStore {
    * cannot lose an acknowledged write leave it out.
    */
   generation?(): number
+  /**
+   * Called once by the cache with its event sink, for what a store reports
+   * without failing the call (an `unreplicated` write).
+   */
+  observe?(emit: (event: CacheEvent) => void): void
   /** A cheap round trip proving the store answers. */
   ping?(): Promise<void>
   /** Stops the driver's own timers; never closes a client the caller passed in. */
@@ -100,6 +105,7 @@ export type CacheEventType =
   | 'expire'
   | 'refresh'
   | 'outage-overflow'
+  | 'unreplicated'
 
 /** What `onEvent` receives. `layer` says which tier served a hit. */
 export interface CacheEvent {

@@ -26,8 +26,8 @@ export type Layer = 'store' | 'fallback'
 
 // How long an acknowledged write is remembered in case the primary loses it
 // (asynchronous replication: a failover drops what the replica had not
-// received, a few ms here). Kept in two logs rotated on writes, so between 1
-// and 2 times this, and longer when no write came since.
+// received). Kept in two logs rotated on writes: between 1 and 2 times this,
+// and longer when no write came since (a failover then deletes more than needed).
 const RECENT_WRITES_MS = 1_000
 
 // Writes that land during a replay pass are replayed by the next pass; a log
@@ -196,17 +196,27 @@ export class StoreCircuitBreaker {
     if (this.mode === 'primary') {
       const { primary } = this.o
       if (this.primaryReady()) {
-        return this.commands.race(op, primary).catch((error) => {
-          // A lone read timeout may be a blip: this call misses (the fallback
-          // only holds outage data) and a probe decides. Another timeout while
-          // the probe runs opens the circuit.
-          if (isTimeout(error) && !this.suspect) {
-            this.suspectPrimary()
-            return none
-          }
-          this.trip(error)
-          return this.onFallback(op, none)
-        })
+        const generation = this.generation
+        return this.commands.race(op, primary).then(
+          (value) => {
+            // Sent before a failover, answered after it by the new server (ioredis
+            // resends unanswered commands on reconnect): it may lack the last writes.
+            if (generation === undefined || primary.generation!() === generation) return value
+            this.trip(this.disconnected())
+            return this.onFallback(op, none)
+          },
+          (error) => {
+            // A lone read timeout may be a blip: this call misses (the fallback
+            // only holds outage data) and a probe decides. Another timeout while
+            // the probe runs opens the circuit.
+            if (isTimeout(error) && !this.suspect) {
+              this.suspectPrimary()
+              return none
+            }
+            this.trip(error)
+            return this.onFallback(op, none)
+          },
+        )
       }
       this.trip(this.disconnected())
     }
@@ -336,9 +346,11 @@ export class StoreCircuitBreaker {
 
   private remember(record: (log: OutageLog) => void): void {
     const now = Date.now()
-    if (now - this.rotatedAt > RECENT_WRITES_MS) {
+    const age = now - this.rotatedAt
+    if (age > RECENT_WRITES_MS) {
       this.rotatedAt = now
-      this.older = this.recent
+      // Writes older than two windows are forgotten; the previous window is kept.
+      this.older = age > 2 * RECENT_WRITES_MS ? new OutageLog(this.o.maxOutageKeys, ignore) : this.recent
       this.recent = new OutageLog(this.o.maxOutageKeys, ignore)
     }
     record(this.recent!)
