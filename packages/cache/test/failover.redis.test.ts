@@ -5,7 +5,7 @@ import {
   startRedisCluster,
   startRedisSentinel,
 } from '@rc/test-services'
-import { type Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Cache, type CacheEvent, createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
@@ -146,7 +146,7 @@ describe.runIf(FULL)('failover through Sentinel, under load', () => {
 
   it('primary killed: no call throws or waits past the timeout, own writes read back, l1 coherent again', async () => {
     const { reportA, promoted, prefix } = await scenario((s) => s.killPrimary())
-    await assertOwnWritesKept(promoted.port, prefix, reportA)
+    await assertOwnWritesKept(() => new Redis({ port: promoted.port, host: '127.0.0.1' }), prefix, reportA)
   }, 180_000)
 
   async function freezeThaw(setup: { clientOptions?: RedisOptions; nodeArgs?: string[] }) {
@@ -166,7 +166,7 @@ describe.runIf(FULL)('failover through Sentinel, under load', () => {
       },
       setup,
     )
-    await assertOwnWritesKept(promoted.port, prefix, reportA)
+    await assertOwnWritesKept(() => new Redis({ port: promoted.port, host: '127.0.0.1' }), prefix, reportA)
   }
 
   it('primary frozen then thawed (failoverDetector): same, and nothing replayed onto the old primary is lost', async () => {
@@ -193,9 +193,10 @@ describe.runIf(FULL)('failover through Sentinel, under load', () => {
   )
 })
 
-/** Reads A's own keys straight from a node: none may hold a value older than A's last completed write. */
-async function assertOwnWritesKept(port: number, prefix: string, report: LoadReport) {
-  const direct = new Redis({ port, host: '127.0.0.1' })
+/** Reads A's own keys from the store afresh (no l1): none may hold a value older than A's last completed write. */
+async function assertOwnWritesKept(connect: () => Redis | Cluster, prefix: string, report: LoadReport) {
+  const direct = connect()
+  direct.on('error', () => {})
   try {
     const reader = createCache({ store: redisStore({ client: direct }), prefix, storeTimeout: '5s' })
     const older: string[] = []
@@ -210,3 +211,91 @@ async function assertOwnWritesKept(port: number, prefix: string, report: LoadRep
     direct.disconnect()
   }
 }
+
+describe.runIf(FULL)('failover of a Redis Cluster master, under load', () => {
+  let cluster: RedisCluster | undefined
+  const clients: (Redis | Cluster)[] = []
+  const caches: Cache[] = []
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((c) => c.close()))
+    for (const c of clients.splice(0)) c.disconnect()
+    await cluster?.destroy()
+    cluster = undefined
+  })
+
+  it('a master killed: same properties, and deletePattern / keys() reach every master after it', async () => {
+    cluster = await startRedisCluster(3, { replicas: 1 })
+    const c = cluster
+    const connect = () =>
+      new Cluster(c.startupNodes, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (times) => Math.min(times * 50, 500),
+        redisOptions: { commandTimeout: 1_000, maxRetriesPerRequest: 1 },
+      })
+    const prefix = `cfo-${randomBytes(3).toString('hex')}`
+    const a = makeInstance(connect(), prefix, clients)
+    const b = makeInstance(connect(), prefix, clients)
+    caches.push(a.cache, b.cache)
+    await waitFor(() => a.cache.stats().mode === 'primary' && b.cache.stats().mode === 'primary', 'primary')
+    await coherenceRecovers(a.cache, b.cache)
+    const shared = Array.from({ length: 10 }, (_, i) => `shared:${i}`)
+    const loadA = runLoad(a.cache, { own: 'a', ownKeys: 1_000, shared, writer: true, pauseMs: 2 })
+    const loadB = runLoad(b.cache, { own: 'b', ownKeys: 1_000, shared, writer: false, pauseMs: 2 })
+    await sleep(1_000)
+
+    const failedAt = performance.now()
+    const killed = await c.killMaster(0)
+    const promoted = await c.waitForFailover({ timeoutMs: RECOVERY_BOUND_MS })
+    const promotedAt = performance.now()
+    expect(promoted).not.toBe(killed)
+    await waitFor(
+      () =>
+        (modeTimes(a.events, failedAt).recover ?? 0) > failedAt &&
+        (modeTimes(b.events, failedAt).recover ?? 0) > failedAt &&
+        a.cache.stats().mode === 'primary' &&
+        b.cache.stats().mode === 'primary',
+      'both instances back on the primary',
+    )
+    await sleep(1_000)
+    const [reportA, reportB] = [await loadA.stop(), await loadB.stop()]
+    const coherenceMs = await coherenceRecovers(a.cache, b.cache)
+    const timesA = modeTimes(a.events, failedAt)
+    const timesB = modeTimes(b.events, failedAt)
+    console.log(
+      `cluster failover: replica promoted ${Math.round(promotedAt - failedAt)} ms after the kill; ` +
+        `A in fallback ${timesA.inFallbackMs} ms, B ${timesB.inFallbackMs} ms; ` +
+        `calls A ${reportA.calls} (slowest ${Math.round(reportA.slowestMs)} ms), B ${reportB.calls} (slowest ${Math.round(reportB.slowestMs)} ms); ` +
+        `l1 coherence back within ${coherenceMs} ms of the check`,
+    )
+    assertHealthy('A', reportA)
+    assertHealthy('B', reportB)
+    await assertOwnWritesKept(connect, prefix, reportA)
+
+    // The promoted replica is a master now: listing and pattern deletes must reach it too.
+    const masters = await c.masters()
+    expect(masters).toContain(promoted)
+    const spread = a.cache.namespace('spread')
+    for (let i = 0; i < 300; i++) await spread.set(`item:${i}`, i)
+    const perMaster = await Promise.all(
+      masters.map(
+        async (m) =>
+          (await m.cli('--scan', '--pattern', `${prefix}|spread*`)).split('\n').filter(Boolean).length,
+      ),
+    )
+    expect(
+      perMaster.every((n) => n > 0),
+      `keys per master: ${perMaster}`,
+    ).toBe(true)
+    const listed = new Set<string>()
+    for await (const key of spread.keys('item:*')) listed.add(key)
+    expect(listed.size).toBe(300)
+    expect(await spread.deletePattern('item:*')).toBe(300)
+    const left = await Promise.all(
+      masters.map(
+        async (m) =>
+          (await m.cli('--scan', '--pattern', `${prefix}|spread*`)).split('\n').filter(Boolean).length,
+      ),
+    )
+    expect(left).toEqual([0, 0, 0])
+  }, 240_000)
+})
