@@ -2,6 +2,7 @@
 // writes the figures into bench/README.md between the results markers.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { benchDurability } from './durability'
 import { benchFailSafe } from './fail-safe'
 import { benchL1 } from './l1'
 import { benchRedis } from './redis'
@@ -17,6 +18,7 @@ const suites: [string, () => Promise<string>][] = [
   ['fail-safe', benchFailSafe],
   ['stampede', benchStampede],
   ['timing', benchTiming],
+  ['durability', benchDurability],
 ]
 const sections: string[] = []
 for (const [name, run] of suites) {
