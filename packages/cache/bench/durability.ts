@@ -28,7 +28,11 @@ export async function benchDurability(): Promise<string> {
     while (!(await replica.cli('ROLE')).includes('connected')) await new Promise((r) => setTimeout(r, 50))
     const raw = connect()
     // storeTimeout 1s: this measures cost, not the breaker (a stall must not send sets to no store).
-    const plain = createCache({ store: redisStore({ client: connect() }), prefix: 'plain', storeTimeout: '1s' })
+    const plain = createCache({
+      store: redisStore({ client: connect() }),
+      prefix: 'plain',
+      storeTimeout: '1s',
+    })
     const durable = createCache({
       store: redisStore({ client: connect(), durability: { replicas: 1, timeout: 20 } }),
       prefix: 'durable',
@@ -39,7 +43,12 @@ export async function benchDurability(): Promise<string> {
       ['ioredis SET + JSON.stringify', (i) => raw.set(`raw:${i % KEYS}`, JSON.stringify(values[i % KEYS]))],
       [
         'ioredis SET + WAIT 1 (one pipeline)',
-        (i) => raw.pipeline().set(`rawwait:${i % KEYS}`, JSON.stringify(values[i % KEYS])).wait(1, 20).exec(),
+        (i) =>
+          raw
+            .pipeline()
+            .set(`rawwait:${i % KEYS}`, JSON.stringify(values[i % KEYS]))
+            .wait(1, 20)
+            .exec(),
       ],
       ['@rc/cache set (redisStore)', (i) => plain.set(`k${i % KEYS}`, values[i % KEYS])],
       ['@rc/cache set, durability WAIT 1', (i) => durable.set(`k${i % KEYS}`, values[i % KEYS])],
