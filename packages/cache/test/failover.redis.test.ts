@@ -176,21 +176,14 @@ describe.runIf(FULL)('failover through Sentinel, under load', () => {
   // Without failoverDetector the clients stay on the frozen primary's open sockets; once it thaws
   // they replay onto it, and Sentinel's demotion throws those writes away. min-replicas-to-write
   // makes the thawed node refuse them instead: the cache stays on its fallback until the
-  // demotion disconnects the clients, then replays onto the new primary.
+  // demotion disconnects the clients, then replays onto the new primary. (With neither, one run
+  // read back 74 values older than A's own writes.)
   it('primary frozen then thawed, no failoverDetector but min-replicas-to-write 1: nothing is lost', async () => {
     await freezeThaw({
       clientOptions: { failoverDetector: false },
       nodeArgs: ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '2'],
     })
   }, 300_000)
-
-  it.runIf(process.env.RC_FAILOVER_UNSAFE === '1')(
-    'UNSAFE (shows the loss): frozen, thawed, neither',
-    async () => {
-      await freezeThaw({ clientOptions: { failoverDetector: false } })
-    },
-    300_000,
-  )
 })
 
 /** Reads A's own keys from the store afresh (no l1): none may hold a value older than A's last completed write. */
