@@ -62,5 +62,6 @@ export function serverWatch(client: Client): { generation: () => number } {
 export function failOn(results: [Error | null, unknown][] | null, what: string): void {
   const failed = results?.find(([error]) => error)
   if (results && !failed) return
-  throw new CacheStoreError('redis', 'failed', `failed ${what}`, failed?.[0] ?? undefined)
+  const cause = failed?.[0] ?? undefined
+  throw new CacheStoreError('redis', 'failed', `failed ${what}${cause ? ` (${cause.message})` : ''}`, cause)
 }
