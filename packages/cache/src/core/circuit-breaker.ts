@@ -1,6 +1,7 @@
 import { asStoreError, CacheError, CacheStoreError } from '../errors'
 import type { CacheEvent, CacheStore } from '../types'
 import { OutageLog } from './outage-log'
+import { RecentWrites } from './recent-writes'
 
 export interface CircuitBreakerOptions {
   primary: CacheStore
@@ -23,12 +24,6 @@ export interface CircuitBreakerOptions {
 }
 
 export type Layer = 'store' | 'fallback'
-
-// How long an acknowledged write is remembered in case the primary loses it
-// (asynchronous replication: a failover drops what the replica had not
-// received). Kept in two logs rotated on writes: between 1 and 2 times this,
-// and longer when no write came since (a failover then deletes more than needed).
-const RECENT_WRITES_MS = 1_000
 
 // Writes that land during a replay pass are replayed by the next pass; a log
 // that still is not empty after this many passes means writes outpace replay.
@@ -165,21 +160,16 @@ export class StoreCircuitBreaker {
   private readonly commands: Deadlines
   private readonly bulk: Deadlines
   /** Writes acknowledged lately, replayed if the primary turns out to have lost them. */
-  private recent: OutageLog | undefined
-  private older: OutageLog | undefined
-  private rotatedAt = 0
-  /** The primary's `generation()` last seen: a change means a new connection. */
-  private generation: number | undefined
+  private readonly recent: RecentWrites | undefined
 
   constructor(options: CircuitBreakerOptions) {
     this.o = options
     this.commands = new Deadlines(options.commandTimeoutMs)
     this.bulk = new Deadlines(options.bulkTimeoutMs)
     this.log = this.newLog()
-    if (options.primary.generation) {
-      this.generation = options.primary.generation()
-      this.recent = new OutageLog(options.maxOutageKeys, ignore)
-      this.older = new OutageLog(options.maxOutageKeys, ignore)
+    const { primary } = options
+    if (primary.generation) {
+      this.recent = new RecentWrites(primary as CacheStore & { generation(): number }, options.maxOutageKeys)
     }
   }
 
@@ -196,12 +186,11 @@ export class StoreCircuitBreaker {
     if (this.mode === 'primary') {
       const { primary } = this.o
       if (this.primaryReady()) {
-        const generation = this.generation
         return this.commands.race(op, primary).then(
           (value) => {
             // Sent before a failover, answered after it by the new server (ioredis
             // resends unanswered commands on reconnect): it may lack the last writes.
-            if (generation === undefined || primary.generation!() === generation) return value
+            if (!this.recent || this.recent.sameServer()) return value
             this.trip(this.disconnected())
             return this.onFallback(op, none)
           },
@@ -244,7 +233,7 @@ export class StoreCircuitBreaker {
           } else {
             result = await this.commands.race(op, primary)
           }
-          if (this.recent) this.remember(record)
+          this.recent?.remember(record)
           return result
         } catch (error) {
           this.trip(error)
@@ -319,41 +308,8 @@ export class StoreCircuitBreaker {
     // Connected to another server since the last call (a failover): it may
     // lack the last writes the old one acknowledged. Handled as an outage that
     // already ended: the probe replays them (see probe).
-    if (this.mode === 'primary' && this.generation !== undefined) {
-      return this.o.primary.generation!() === this.generation
-    }
+    if (this.mode === 'primary' && this.recent) return this.recent.sameServer()
     return true
-  }
-
-  /**
-   * Back on another server than the one that took the last writes (a promoted
-   * replica): what the old one acknowledged lately may be lost with it. Those
-   * keys are replayed too; the fallback holds none of them from before the
-   * outage, so they are deleted and read as misses, never as older values.
-   * Back on the same server, they are intact and forgotten.
-   */
-  private replayRecentIfMoved(): void {
-    if (this.generation === undefined) return
-    const now = this.o.primary.generation!()
-    if (now !== this.generation) {
-      this.generation = now
-      this.log.absorb(this.older!)
-      this.log.absorb(this.recent!)
-    }
-    this.older = new OutageLog(this.o.maxOutageKeys, ignore)
-    this.recent = new OutageLog(this.o.maxOutageKeys, ignore)
-  }
-
-  private remember(record: (log: OutageLog) => void): void {
-    const now = Date.now()
-    const age = now - this.rotatedAt
-    if (age > RECENT_WRITES_MS) {
-      this.rotatedAt = now
-      // Writes older than two windows are forgotten; the previous window is kept.
-      this.older = age > 2 * RECENT_WRITES_MS ? new OutageLog(this.o.maxOutageKeys, ignore) : this.recent
-      this.recent = new OutageLog(this.o.maxOutageKeys, ignore)
-    }
-    record(this.recent!)
   }
 
   private disconnected(): CacheStoreError {
@@ -417,7 +373,8 @@ export class StoreCircuitBreaker {
       const { primary, fallback } = this.o
       if (!this.primaryReady()) throw this.disconnected()
       await this.pingPrimary()
-      this.replayRecentIfMoved()
+      // Another server than the one that took the last writes: replay them too.
+      this.recent?.handOver(this.log)
       // Writes that arrive during a replay land in a fresh log; replay again
       // until a pass ends with nothing new, then serve from the primary.
       for (let pass = 0; !this.log.empty; pass++) {
