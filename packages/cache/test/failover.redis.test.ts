@@ -37,7 +37,7 @@ const sentinelClientOptions = (sentinel: RedisSentinel): RedisOptions => ({
 
 interface Instance {
   cache: Cache
-  events: { type: CacheEvent['type']; at: number }[]
+  events: { type: CacheEvent['type']; at: number; detail?: string }[]
 }
 
 function makeInstance(client: Redis | Cluster, prefix: string, clients: (Redis | Cluster)[]): Instance {
@@ -51,18 +51,37 @@ function makeInstance(client: Redis | Cluster, prefix: string, clients: (Redis |
     bus: redisBus({ client }),
     prefix,
     storeTimeout: STORE_TIMEOUT_MS,
-    onEvent: (e) => events.push({ type: e.type, at: performance.now() }),
+    onEvent: (e) =>
+      events.push({
+        type: e.type,
+        at: performance.now(),
+        detail: e.error ? String(e.error).slice(0, 160) : undefined,
+      }),
   })
   return { cache, events }
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = RECOVERY_BOUND_MS) {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string | (() => string),
+  timeoutMs = RECOVERY_BOUND_MS,
+) {
   const started = performance.now()
   while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    if (performance.now() - started > timeoutMs) {
+      throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms`)
+    }
     await sleep(20)
   }
   return Math.round(performance.now() - started)
+}
+
+/** An instance's mode and its last events, for a timeout's message. */
+function status(instance: Instance): string {
+  const last = instance.events
+    .filter((e) => e.type !== 'hit' && e.type !== 'miss' && e.type !== 'set')
+    .slice(-5)
+  return `${instance.cache.stats().mode}, last events ${last.map((e) => `${e.type} ${e.detail ?? ''}`).join(' | ')}`
 }
 
 /** Until a write on `a` drops `b`'s l1 copy: the bus carries invalidations again. */
@@ -126,7 +145,7 @@ describe.runIf(FULL)('failover through Sentinel, under load', () => {
         (modeTimes(b.events, failedAt).recover ?? 0) > failedAt &&
         a.cache.stats().mode === 'primary' &&
         b.cache.stats().mode === 'primary',
-      'both instances back on the primary',
+      () => `both instances back on the primary (A ${status(a)}; B ${status(b)})`,
     )
     await sleep(1_000)
     const [reportA, reportB] = [await loadA.stop(), await loadB.stop()]
@@ -247,7 +266,7 @@ describe.runIf(FULL)('failover of a Redis Cluster master, under load', () => {
         (modeTimes(b.events, failedAt).recover ?? 0) > failedAt &&
         a.cache.stats().mode === 'primary' &&
         b.cache.stats().mode === 'primary',
-      'both instances back on the primary',
+      () => `both instances back on the primary (A ${status(a)}; B ${status(b)})`,
     )
     await sleep(1_000)
     const [reportA, reportB] = [await loadA.stop(), await loadB.stop()]
