@@ -36,6 +36,7 @@ const sentinelClientOptions = (sentinel: RedisSentinel): RedisOptions => ({
 })
 
 interface Instance {
+  client: Redis | Cluster
   cache: Cache
   events: { type: CacheEvent['type']; at: number; detail?: string }[]
 }
@@ -58,7 +59,7 @@ function makeInstance(client: Redis | Cluster, prefix: string, clients: (Redis |
         detail: e.error ? String(e.error).slice(0, 160) : undefined,
       }),
   })
-  return { cache, events }
+  return { client, cache, events }
 }
 
 async function waitFor(
@@ -78,10 +79,9 @@ async function waitFor(
 
 /** An instance's mode and its last events, for a timeout's message. */
 function status(instance: Instance): string {
-  const last = instance.events
-    .filter((e) => e.type !== 'hit' && e.type !== 'miss' && e.type !== 'set')
-    .slice(-5)
-  return `${instance.cache.stats().mode}, last events ${last.map((e) => `${e.type} ${e.detail ?? ''}`).join(' | ')}`
+  const last = instance.events.filter((e) => ['fallback', 'recover', 'error'].includes(e.type)).slice(-4)
+  const stream = (instance.client as Redis).stream as { remotePort?: number } | undefined
+  return `${instance.cache.stats().mode}, client ${instance.client.status} on port ${stream?.remotePort}, last events ${last.map((e) => `${e.type} ${e.detail ?? ''}`).join(' | ')}`
 }
 
 /** Until a write on `a` drops `b`'s l1 copy: the bus carries invalidations again. */

@@ -28,6 +28,10 @@ export type Layer = 'store' | 'fallback'
 // Writes that land during a replay pass are replayed by the next pass; a log
 // that still is not empty after this many passes means writes outpace replay.
 const MAX_REPLAY_PASSES = 20
+// Passes after which new writes are held (each for at most the command
+// timeout) until the replay ends: under a steady stream of writes a pass
+// that takes a few ms never ends with an empty log.
+const HOLD_WRITES_AFTER_PASSES = 2
 
 interface Pending {
   /** The step count when the call was made. */
@@ -155,6 +159,8 @@ export class StoreCircuitBreaker {
   private log: OutageLog
   private probeTimer: NodeJS.Timeout | undefined
   private probing = false
+  /** Set while the last replay passes run: writes wait for it (bounded) rather than grow the log. */
+  private hold: Promise<void> | undefined
   private closed = false
   private readonly o: CircuitBreakerOptions
   private readonly commands: Deadlines
@@ -222,6 +228,7 @@ export class StoreCircuitBreaker {
     none: T,
     bulk = false,
   ): Promise<T> {
+    if (this.hold) await this.waitForReplay()
     if (this.mode === 'primary') {
       const { primary } = this.o
       if (this.primaryReady()) {
@@ -369,6 +376,7 @@ export class StoreCircuitBreaker {
   private async probe(): Promise<void> {
     if (this.probing || this.closed || this.mode === 'primary') return
     this.probing = true
+    let release: (() => void) | undefined
     try {
       const { primary, fallback } = this.o
       if (!this.primaryReady()) throw this.disconnected()
@@ -379,6 +387,11 @@ export class StoreCircuitBreaker {
       // until a pass ends with nothing new, then serve from the primary.
       for (let pass = 0; !this.log.empty; pass++) {
         if (pass >= MAX_REPLAY_PASSES) throw new Error('outage log keeps growing during replay')
+        if (pass === HOLD_WRITES_AFTER_PASSES) {
+          this.hold = new Promise((resolve) => {
+            release = resolve
+          })
+        }
         const log = this.log
         this.log = this.newLog()
         try {
@@ -397,6 +410,20 @@ export class StoreCircuitBreaker {
       this.scheduleProbe()
     } finally {
       this.probing = false
+      // Held writes go on: to the primary if it serves now, else logged as before.
+      this.hold = undefined
+      release?.()
     }
+  }
+
+  private waitForReplay(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.o.commandTimeoutMs)
+      timer.unref()
+      this.hold!.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
   }
 }
