@@ -2,6 +2,7 @@
 // writes the figures into bench/README.md between the results markers.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { benchDurability } from './durability'
 import { benchFailSafe } from './fail-safe'
 import { benchL1 } from './l1'
 import { benchRedis } from './redis'
@@ -18,6 +19,7 @@ const suites: [string, () => Promise<string>][] = [
   ['fail-safe', benchFailSafe],
   ['stampede', benchStampede],
   ['timing', benchTiming],
+  ['durability', benchDurability],
 ]
 // Run alone (`bench tracing`): it writes its own section of bench/README.md.
 if (only === 'tracing') {

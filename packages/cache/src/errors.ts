@@ -11,6 +11,7 @@ export type CacheErrorCode =
   | 'CACHE_STORE_UNAVAILABLE'
   | 'CACHE_LOADER_FAILED'
   | 'CACHE_OUTAGE_LOG_OVERFLOW'
+  | 'CACHE_NOT_REPLICATED'
 
 /** Base class of every @rc/cache error: check `code`, not the message. */
 export class CacheError extends RcError<CacheErrorCode> {
@@ -57,6 +58,30 @@ export class CacheStoreError extends CacheError {
     super('CACHE_STORE_UNAVAILABLE', `${store} store ${detail}; ${hint}.`, { cause })
     this.store = store
     this.reason = reason
+  }
+}
+
+/**
+ * A write reached the primary but fewer replicas than `durability.replicas`
+ * acknowledged it within `durability.timeout` (Redis WAIT): a failover in the
+ * next moments may lose it. Reported in `unreplicated` events; the call
+ * itself succeeded.
+ */
+export class CacheReplicationError extends CacheError {
+  override readonly name = 'CacheReplicationError'
+  /** Replicas that acknowledged the write in time. */
+  readonly acked: number
+  /** Replicas asked for. */
+  readonly replicas: number
+
+  constructor(key: string, acked: number, replicas: number, timeoutMs: number) {
+    super(
+      'CACHE_NOT_REPLICATED',
+      `the write of "${key}" was acknowledged by ${acked} of ${replicas} replicas within ${timeoutMs} ms; a failover now may lose it (check the replicas, or raise durability.timeout).`,
+      { key },
+    )
+    this.acked = acked
+    this.replicas = replicas
   }
 }
 

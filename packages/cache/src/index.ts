@@ -1,6 +1,12 @@
 export { type Cache, type CacheStats, createCache, type ManyLoaded, type ManyLoader } from './cache'
 export { type Duration, toMs as parseDuration } from './duration'
-export { CacheError, type CacheErrorCode, CacheStoreError, CacheTimeoutError } from './errors'
+export {
+  CacheError,
+  type CacheErrorCode,
+  CacheReplicationError,
+  CacheStoreError,
+  CacheTimeoutError,
+} from './errors'
 export type {
   CacheOptions,
   GetOptions,

@@ -106,3 +106,4 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     },
   }
 }
+export { type MemoryBusOptions, memoryBus } from './memory-bus'

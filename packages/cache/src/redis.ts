@@ -1,14 +1,18 @@
-import { randomUUID } from 'node:crypto'
 import { luaScript, runScript } from '@rc/internal'
-import type { Cluster, Redis } from 'ioredis'
-import { CacheError, CacheStoreError } from './errors'
-import type { BusMessage, CacheBus, CacheStore } from './types'
-
-type Client = Redis | Cluster
+import type { ChainableCommander, Cluster, Redis } from 'ioredis'
+import { assertClient, type Client, failOn, serverWatch } from './redis-client'
+import { DurableWrites, type RedisDurability } from './redis-durability'
+import type { CacheStore } from './types'
 
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster`. Yours: the store never connects or quits it. */
   client: Client
+  /**
+   * After each write, `WAIT` for this many replicas (up to `timeout`), so a failover does not lose
+   * what was acknowledged. A write fewer replicas acknowledged still succeeds; it is reported as an
+   * `unreplicated` event and counted in `stats().unreplicated`. Off by default. Locks are not waited for.
+   */
+  durability?: RedisDurability
 }
 
 const UNLOCK = luaScript(
@@ -22,19 +26,6 @@ return 1`)
 // Keys per SCAN page: Redis's default of 10 makes listing a large prefix take thousands of round trips.
 const SCAN_COUNT = 500
 const px = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs))
-
-function assertClient(client: unknown, what: string): asserts client is Client {
-  if (typeof client !== 'object' || client === null || typeof (client as Redis).get !== 'function') {
-    throw new CacheError('CACHE_INVALID_ARGUMENT', `${what} needs { client: an ioredis Redis or Cluster }.`)
-  }
-}
-
-/** Throws the first error of a pipeline or transaction (null results: the transaction was aborted). */
-function failOn(results: [Error | null, unknown][] | null, what: string): void {
-  const failed = results?.find(([error]) => error)
-  if (results && !failed) return
-  throw new CacheStoreError('redis', 'failed', `failed ${what}`, failed?.[0] ?? undefined)
-}
 
 /** Masters to SCAN: every master of a cluster, or the one server. */
 function masters(client: Client): Redis[] {
@@ -57,7 +48,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     connectedOnce = true
   })
   const starting = new Set(['wait', 'connecting', 'connect'])
-
+  const servers = serverWatch(client)
+  const durable = options.durability ? new DurableWrites(options.durability) : undefined
   // The first get of a tick goes out at once as a GET; the others of that tick
   // gather into one MGET, sent on nextTick. A lone get waits for nothing, and
   // a burst costs two commands instead of one per key.
@@ -98,6 +90,12 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   }
 
   async function setOne(key: string, value: string, ttlMs: number | undefined): Promise<void> {
+    if (durable) {
+      await durable.run(client, key, (p) =>
+        ttlMs === undefined ? p.set(key, value) : p.set(key, value, 'PX', px(ttlMs)),
+      )
+      return
+    }
     if (ttlMs === undefined) await client.set(key, value)
     else await client.set(key, value, 'PX', px(ttlMs))
   }
@@ -131,30 +129,49 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         await Promise.all(entries.map((e) => setOne(e.key, e.value, e.ttlMs)))
         return
       }
-      const pipeline = (client as Redis).pipeline()
-      for (const { key, value, ttlMs } of entries) {
-        if (ttlMs === undefined) pipeline.set(key, value)
-        else pipeline.set(key, value, 'PX', px(ttlMs))
+      const add = (pipeline: ChainableCommander) => {
+        for (const { key, value, ttlMs } of entries) {
+          if (ttlMs === undefined) pipeline.set(key, value)
+          else pipeline.set(key, value, 'PX', px(ttlMs))
+        }
       }
+      if (durable) {
+        await durable.run(client, entries[0]!.key, add)
+        return
+      }
+      const pipeline = (client as Redis).pipeline()
+      add(pipeline)
       failOn(await pipeline.exec(), 'a batch of SETs')
     },
     async replace(key, expected, value, ttlMs) {
-      const written = await runScript(
-        client,
-        REPLACE,
-        [key],
-        [expected, value, ttlMs === undefined ? '' : px(ttlMs)],
-      )
+      const args = [expected, value, ttlMs === undefined ? '' : px(ttlMs)]
+      // EVAL, not EVALSHA: inside a pipeline a NOSCRIPT could not be retried.
+      const written = durable
+        ? (await durable.run(client, key, (p) => p.eval(REPLACE.source, 1, key, ...args)))[0]
+        : await runScript(client, REPLACE, [key], args)
       return written === 1
     },
     async delete(keys) {
       if (keys.length === 0) return 0
+      if (durable) {
+        const one = async (ks: string[]) =>
+          Number((await durable.run(client, ks[0]!, (p) => p.del(...ks)))[0])
+        if (!cluster) return one(keys)
+        return (await eachKey(keys, (k) => one([k]))).reduce((a, b) => a + b, 0)
+      }
       if (!cluster) return (client as Redis).del(...keys)
       return (await eachKey(keys, (k) => client.del(k))).reduce((a, b) => a + b, 0)
     },
     async deletePattern(pattern) {
       let deleted = 0
       for await (const { node, keys } of scanPages(pattern)) {
+        if (durable) {
+          const counts = await durable.run(node, keys[0]!, (p) => {
+            for (const key of keys) p.unlink(key)
+          })
+          for (const count of counts) deleted += Number(count)
+          continue
+        }
         const pipeline = node.pipeline()
         for (const key of keys) pipeline.unlink(key)
         const results = (await pipeline.exec()) ?? []
@@ -174,12 +191,15 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
     async bumpTags(tagKeys) {
       if (cluster) {
-        await eachKey(tagKeys, (k) => client.incr(k))
+        await eachKey<unknown>(tagKeys, (k) =>
+          durable ? durable.run(client, k, (p) => p.incr(k)) : client.incr(k),
+        )
         return
       }
       const multi = (client as Redis).multi()
       for (const key of tagKeys) multi.incr(key)
       failOn(await multi.exec(), 'the tag bump transaction')
+      if (durable && tagKeys.length > 0) await durable.after(client as Redis, tagKeys[0]!)
     },
     async lock(key, token, ttlMs) {
       return (await client.set(key, token, 'PX', px(ttlMs), 'NX')) === 'OK'
@@ -187,6 +207,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     async unlock(key, token) {
       await runScript(client, UNLOCK, [key], [token])
     },
+    generation: servers.generation,
+    observe: durable ? (emit) => durable.observe(emit) : undefined,
     isReady: () => client.status === 'ready' || (!connectedOnce && starting.has(client.status)),
     async ping() {
       await client.ping()
@@ -194,60 +216,4 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   }
 }
 
-export interface RedisBusOptions {
-  /** Publishes on this client. */
-  client: Client
-  /** Subscribes on this one. Default: `client.duplicate()`, opened and closed by the bus. */
-  subscriber?: Client
-  /** Pub/Sub channel. Default `'rc:cache:bus'`. */
-  channel?: string
-}
-
-/**
- * Invalidation bus on Redis Pub/Sub. Messages name stored keys, patterns or
- * tags, so instances drop those from l1; after a reconnect (messages may have
- * been missed) each instance drops its whole l1.
- */
-export function redisBus(options: RedisBusOptions): CacheBus {
-  assertClient(options?.client, 'redisBus')
-  const { client } = options
-  const channel = options.channel ?? 'rc:cache:bus'
-  const instance = randomUUID()
-  let subscriber: Client | undefined
-  const owned = options.subscriber === undefined
-
-  return {
-    async subscribe(onMessage, onReconnect) {
-      subscriber = options.subscriber ?? client.duplicate()
-      let connectedOnce = false
-      subscriber.on('ready', () => {
-        if (connectedOnce) onReconnect()
-        connectedOnce = true
-      })
-      subscriber.on('error', () => {
-        // Reconnection is ioredis's job; without a listener it would log.
-      })
-      subscriber.on('message', (from: string, text: string) => {
-        if (from !== channel) return
-        let parsed: { from?: unknown; message?: BusMessage }
-        try {
-          parsed = JSON.parse(text)
-        } catch {
-          return
-        }
-        if (parsed.from === instance || !parsed.message || typeof parsed.message !== 'object') return
-        onMessage(parsed.message)
-      })
-      if (subscriber.status === 'ready') connectedOnce = true
-      await subscriber.subscribe(channel)
-    },
-    publish(message) {
-      // Never queue behind a disconnected client: peers drop their l1 on reconnect anyway.
-      if (client.status !== 'ready') return
-      client.publish(channel, JSON.stringify({ from: instance, message })).catch(() => {})
-    },
-    async close() {
-      if (subscriber && owned) subscriber.disconnect()
-    },
-  }
-}
+export { type RedisBusOptions, redisBus } from './redis-bus'

@@ -46,6 +46,19 @@ export interface CacheStore {
   unlock?(key: string, token: string): Promise<void>
   /** False while a call would queue rather than be sent (disconnected client). */
   isReady?(): boolean
+  /**
+   * Changes when the store now talks to other servers than before (Redis: a
+   * promoted replica after a failover), which may lack writes the old ones
+   * acknowledged. The cache then deletes the keys it wrote in the last second
+   * or two, so they read as misses rather than as older values. Stores that
+   * cannot lose an acknowledged write leave it out.
+   */
+  generation?(): number
+  /**
+   * Called once by the cache with its event sink, for what a store reports
+   * without failing the call (an `unreplicated` write).
+   */
+  observe?(emit: (event: CacheEvent) => void): void
   /** A cheap round trip proving the store answers. */
   ping?(): Promise<void>
   /** Stops the driver's own timers; never closes a client the caller passed in. */
@@ -92,6 +105,7 @@ export type CacheEventType =
   | 'expire'
   | 'refresh'
   | 'outage-overflow'
+  | 'unreplicated'
 
 /** What `onEvent` receives. `layer` says which tier served a hit. */
 export interface CacheEvent {

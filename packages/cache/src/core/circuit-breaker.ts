@@ -1,6 +1,7 @@
 import { asStoreError, CacheError, CacheStoreError } from '../errors'
 import type { CacheEvent, CacheStore } from '../types'
 import { OutageLog } from './outage-log'
+import { RecentWrites } from './recent-writes'
 
 export interface CircuitBreakerOptions {
   primary: CacheStore
@@ -27,6 +28,10 @@ export type Layer = 'store' | 'fallback'
 // Writes that land during a replay pass are replayed by the next pass; a log
 // that still is not empty after this many passes means writes outpace replay.
 const MAX_REPLAY_PASSES = 20
+// Passes after which new writes are held (each for at most the command
+// timeout) until the replay ends: under a steady stream of writes a pass
+// that takes a few ms never ends with an empty log.
+const HOLD_WRITES_AFTER_PASSES = 2
 
 interface Pending {
   /** The step count when the call was made. */
@@ -154,16 +159,24 @@ export class StoreCircuitBreaker {
   private log: OutageLog
   private probeTimer: NodeJS.Timeout | undefined
   private probing = false
+  /** Set while the last replay passes run: writes wait for it (bounded) rather than grow the log. */
+  private hold: Promise<void> | undefined
   private closed = false
   private readonly o: CircuitBreakerOptions
   private readonly commands: Deadlines
   private readonly bulk: Deadlines
+  /** Writes acknowledged lately, replayed if the primary turns out to have lost them. */
+  private readonly recent: RecentWrites | undefined
 
   constructor(options: CircuitBreakerOptions) {
     this.o = options
     this.commands = new Deadlines(options.commandTimeoutMs)
     this.bulk = new Deadlines(options.bulkTimeoutMs)
     this.log = this.newLog()
+    const { primary } = options
+    if (primary.generation) {
+      this.recent = new RecentWrites(primary as CacheStore & { generation(): number }, options.maxOutageKeys)
+    }
   }
 
   /** Which layer a store is: the primary, or the fallback. */
@@ -179,17 +192,26 @@ export class StoreCircuitBreaker {
     if (this.mode === 'primary') {
       const { primary } = this.o
       if (this.primaryReady()) {
-        return this.commands.race(op, primary).catch((error) => {
-          // A lone read timeout may be a blip: this call misses (the fallback
-          // only holds outage data) and a probe decides. Another timeout while
-          // the probe runs opens the circuit.
-          if (isTimeout(error) && !this.suspect) {
-            this.suspectPrimary()
-            return none
-          }
-          this.trip(error)
-          return this.onFallback(op, none)
-        })
+        return this.commands.race(op, primary).then(
+          (value) => {
+            // Sent before a failover, answered after it by the new server (ioredis
+            // resends unanswered commands on reconnect): it may lack the last writes.
+            if (!this.recent || this.recent.sameServer()) return value
+            this.trip(this.disconnected())
+            return this.onFallback(op, none)
+          },
+          (error) => {
+            // A lone read timeout may be a blip: this call misses (the fallback
+            // only holds outage data) and a probe decides. Another timeout while
+            // the probe runs opens the circuit.
+            if (isTimeout(error) && !this.suspect) {
+              this.suspectPrimary()
+              return none
+            }
+            this.trip(error)
+            return this.onFallback(op, none)
+          },
+        )
       }
       this.trip(this.disconnected())
     }
@@ -206,13 +228,20 @@ export class StoreCircuitBreaker {
     none: T,
     bulk = false,
   ): Promise<T> {
+    if (this.hold) await this.waitForReplay()
     if (this.mode === 'primary') {
       const { primary } = this.o
       if (this.primaryReady()) {
         try {
-          if (!bulk) return await this.commands.race(op, primary)
-          await this.pingPrimary()
-          return await this.bulk.race(op, primary)
+          let result: T
+          if (bulk) {
+            await this.pingPrimary()
+            result = await this.bulk.race(op, primary)
+          } else {
+            result = await this.commands.race(op, primary)
+          }
+          this.recent?.remember(record)
+          return result
         } catch (error) {
           this.trip(error)
         }
@@ -282,7 +311,12 @@ export class StoreCircuitBreaker {
   }
 
   private primaryReady(): boolean {
-    return this.o.primary.isReady?.() ?? true
+    if (!(this.o.primary.isReady?.() ?? true)) return false
+    // Connected to another server since the last call (a failover): it may
+    // lack the last writes the old one acknowledged. Handled as an outage that
+    // already ended: the probe replays them (see probe).
+    if (this.mode === 'primary' && this.recent) return this.recent.sameServer()
+    return true
   }
 
   private disconnected(): CacheStoreError {
@@ -342,14 +376,22 @@ export class StoreCircuitBreaker {
   private async probe(): Promise<void> {
     if (this.probing || this.closed || this.mode === 'primary') return
     this.probing = true
+    let release: (() => void) | undefined
     try {
       const { primary, fallback } = this.o
       if (!this.primaryReady()) throw this.disconnected()
       await this.pingPrimary()
+      // Another server than the one that took the last writes: replay them too.
+      this.recent?.handOver(this.log)
       // Writes that arrive during a replay land in a fresh log; replay again
       // until a pass ends with nothing new, then serve from the primary.
       for (let pass = 0; !this.log.empty; pass++) {
         if (pass >= MAX_REPLAY_PASSES) throw new Error('outage log keeps growing during replay')
+        if (pass === HOLD_WRITES_AFTER_PASSES) {
+          this.hold = new Promise((resolve) => {
+            release = resolve
+          })
+        }
         const log = this.log
         this.log = this.newLog()
         try {
@@ -368,6 +410,20 @@ export class StoreCircuitBreaker {
       this.scheduleProbe()
     } finally {
       this.probing = false
+      // Held writes go on: to the primary if it serves now, else logged as before.
+      this.hold = undefined
+      release?.()
     }
+  }
+
+  private waitForReplay(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.o.commandTimeoutMs)
+      timer.unref()
+      this.hold!.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
   }
 }

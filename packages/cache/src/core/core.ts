@@ -118,6 +118,7 @@ export class CacheCore {
       },
     })
     this.sync = new NearCacheSync(this.l1, options.bus, emit)
+    this.store.observe?.(emit)
     this.io = new EntryIO({
       breaker: this.breaker,
       serializer: options.serializer ?? jsonSerializer,
@@ -145,6 +146,7 @@ export class CacheCore {
 
   emit(event: CacheEvent): void {
     if (event.type === 'error') this.counts.errors++
+    else if (event.type === 'unreplicated') this.counts.unreplicated++
     if (!this.onEvent) return
     try {
       this.onEvent(event)

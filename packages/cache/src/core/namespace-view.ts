@@ -218,13 +218,14 @@ export class CacheView implements Cache {
     validateKeys(keys, 'deleteMany')
     if (keys.length === 0) return 0
     const stored = keys.map((k) => this.space.key(k))
-    core.sync.keysChanged(this.space, keys, stored)
     const count = await core.breaker.write(
       (s) => s.delete(stored),
       (log) => log.addKeys(stored),
       0,
       isLargeBatch(stored.length),
     )
+    // After the store: a peer told earlier could read the old value back into its l1.
+    core.sync.keysChanged(this.space, keys, stored)
     core.counts.deletes += stored.length
     core.emit({ type: 'delete', key: stored.join(' ') })
     return count
@@ -236,13 +237,13 @@ export class CacheView implements Cache {
     validateKeys(keys, 'expire')
     if (keys.length === 0) return 0
     const stored = keys.map((k) => this.space.key(k))
-    core.sync.keysChanged(this.space, keys, stored)
     const count = await core.breaker.write(
       (s) => core.io.expireIn(s, stored),
       (log) => log.addExpired(stored),
       0,
       isLargeBatch(stored.length),
     )
+    core.sync.keysChanged(this.space, keys, stored)
     core.emit({ type: 'expire', key: stored.join(' ') })
     return count
   }
@@ -265,13 +266,13 @@ export class CacheView implements Cache {
 
   private async deleteStoredPattern(storedPattern: string): Promise<number> {
     const core = this.core
-    core.sync.patternDeleted(storedPattern)
     const count = await core.breaker.write(
       (s) => s.deletePattern(storedPattern),
       (log) => log.addPattern(storedPattern),
       0,
       true,
     )
+    core.sync.patternDeleted(storedPattern)
     core.counts.deletes += count
     core.emit({ type: 'delete', key: storedPattern })
     return count
@@ -299,12 +300,12 @@ export class CacheView implements Cache {
     const valid = validateTags(tags)
     if (!valid) return
     const tagKeys = valid.map(keyOf)
-    core.sync.tagsBumped(tagKeys)
     await core.breaker.write(
       (s) => s.bumpTags(tagKeys),
       (log) => log.addTags(tagKeys),
       undefined,
     )
+    core.sync.tagsBumped(tagKeys)
     core.emit({ type: event, tags: valid })
   }
 

@@ -3,9 +3,11 @@ import type { BusMessage, CacheBus, CacheEvent } from '../types'
 import type { NearCache } from './near-cache'
 
 /**
- * Keeps l1 coherent: every change drops the local copies first, then tells
- * the other instances over the bus, whose messages drop theirs. The bus
- * publishes even when this instance has no l1: its peers may have one.
+ * Keeps l1 coherent: once a change is in the store, it drops the local copies
+ * and tells the other instances over the bus, whose messages drop theirs
+ * (told before the store had it, a peer could read the old value back into
+ * its l1 and keep it). The bus publishes even when this instance has no l1:
+ * its peers may have one.
  */
 export class NearCacheSync {
   readonly l1: NearCache | undefined

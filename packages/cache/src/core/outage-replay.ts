@@ -2,6 +2,11 @@ import type { CacheStore } from '../types'
 import type { EntryIO } from './entry-io'
 import type { OutageLog } from './outage-log'
 
+// Keys replayed at once: one round trip per batch instead of one per key, so a
+// replay keeps ahead of the writes that arrive meanwhile (each pass replays
+// what came during the previous one).
+const REPLAY_BATCH = 256
+
 /**
  * Applies what changed during an outage to the primary before it serves
  * again: deleted patterns, bumped tags, soft expiries, and for every key
@@ -19,13 +24,17 @@ export async function replayOutage(
   for (const pattern of log.patterns) await primary.deletePattern(pattern)
   if (log.tags.size > 0) await primary.bumpTags([...log.tags])
   if (log.expired.size > 0) await io.expireIn(primary, [...log.expired])
-  for (const stored of log.keys) {
-    const entry = fallback ? await io.readFrom(fallback, stored) : undefined
-    const remaining = entry && entry.staleUntil !== 0 ? entry.staleUntil - Date.now() : undefined
-    if (!entry || (remaining !== undefined && remaining <= 0)) {
-      await primary.delete([stored])
-      continue
-    }
-    await io.copy(primary, stored, entry, remaining)
+  const keys = [...log.keys]
+  for (let i = 0; i < keys.length; i += REPLAY_BATCH) {
+    const gone: string[] = []
+    await Promise.all(
+      keys.slice(i, i + REPLAY_BATCH).map(async (stored) => {
+        const entry = fallback ? await io.readFrom(fallback, stored) : undefined
+        const remaining = entry && entry.staleUntil !== 0 ? entry.staleUntil - Date.now() : undefined
+        if (!entry || (remaining !== undefined && remaining <= 0)) gone.push(stored)
+        else await io.copy(primary, stored, entry, remaining)
+      }),
+    )
+    if (gone.length > 0) await primary.delete(gone)
   }
 }

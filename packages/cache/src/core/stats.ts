@@ -12,6 +12,8 @@ export interface CacheStats {
   refreshes: number
   /** Stale values served in place of a failing, slow or backed-off loader. */
   staleServed: number
+  /** Writes fewer replicas acknowledged than the store's `durability` asks (`unreplicated` events). */
+  unreplicated: number
   /** `fallback` while the primary store is unreachable. */
   mode: 'primary' | 'fallback'
   /** Hits answered by l1, and its size. */
@@ -29,6 +31,7 @@ export class Counters {
   loads = 0
   refreshes = 0
   staleServed = 0
+  unreplicated = 0
 
   snapshot(mode: CacheStats['mode'], l1: { hits: number; size: number } | undefined): CacheStats {
     const hits = this.hits + (l1?.hits ?? 0)
@@ -43,6 +46,7 @@ export class Counters {
       loads: this.loads,
       refreshes: this.refreshes,
       staleServed: this.staleServed,
+      unreplicated: this.unreplicated,
       mode,
       l1,
     }
