@@ -26,6 +26,7 @@ import { userShareOf } from './restaurants/user-share'
 import { createJobHandlers } from './sync/handlers'
 import { createPosterClients, type PosterClients } from './sync/posters'
 import { createSyncEventRepository, type SyncEventRepository } from './sync/repository'
+import { traceFields } from './telemetry/log-trace'
 
 /**
  * The control plane: rows that span restaurants (schema `control`), read and written as the app role.
@@ -78,9 +79,10 @@ export const TOKEN_CHECK_EVERY_MS = 24 * 3600 * 1000
 
 export async function createRuntime(
   config: AppConfig,
-  options: { log?: pino.Logger } = {},
+  options: { log?: pino.Logger; logStream?: pino.DestinationStream } = {},
 ): Promise<Runtime> {
-  const log = options.log ?? pino({ level: config.logLevel })
+  // Lines written inside a trace carry its trace_id and span_id (see src/telemetry/log-trace.ts).
+  const log = options.log ?? pino({ level: config.logLevel, mixin: traceFields }, options.logStream)
   const metrics = createMetrics()
   const { db, owner } =
     config.databaseUrl && config.appDatabaseUrl
