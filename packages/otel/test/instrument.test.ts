@@ -28,14 +28,12 @@ const getOrSet = (key: string, load: () => Promise<unknown>) => {
 const tenantQuery = (text: string) =>
   traced(rcChannels.tenantDb.withTenant, { tenantId: 'r0', database: 'app', role: 'app' }, async () => {
     await tick()
-    return traced(
-      rcChannels.tenantDb.query,
-      { tenantId: 'r0', text, operation: 'SELECT', database: 'app' },
-      async () => {
-        await tick()
-        return [{ id: 1 }]
-      },
-    )
+    const ctx: Record<string, unknown> = { tenantId: 'r0', text, operation: 'SELECT', database: 'app' }
+    return traced(rcChannels.tenantDb.query, ctx, async () => {
+      await tick()
+      ctx.rowCount = 1
+      return [{ id: 1 }]
+    })
   })
 
 describe('instrumentRc', () => {
@@ -124,6 +122,7 @@ describe('instrumentRc', () => {
       'db.operation.name': 'SELECT',
       'db.query.text': 'SELECT * FROM orders WHERE status = $1',
       'rc.tenant.id': 'r0',
+      'db.response.returned_rows': 1,
     })
     expect(byName(sdk.spans(), 'tenant-db withTenant').attributes).toEqual({
       'db.system.name': 'postgresql',
@@ -217,6 +216,7 @@ describe('instrumentRc', () => {
       key: 'r0',
       algorithm: 'sliding-log',
       cost: 1,
+      charge: true,
     }
     await traced(rcChannels.rateTiers.decide, ctx, async () => {
       Object.assign(ctx, { allowed: false, limit: 20, remaining: 0, resetMs: 4000, store: 'redis' })
@@ -228,6 +228,7 @@ describe('instrumentRc', () => {
       'rc.rate.key': 'r0',
       'rc.rate.algorithm': 'sliding-log',
       'rc.rate.cost': 1,
+      'rc.rate.charge': true,
       'rc.rate.allowed': false,
       'rc.rate.limit': 20,
       'rc.rate.remaining': 0,

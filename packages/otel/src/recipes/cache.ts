@@ -13,6 +13,7 @@ export interface CacheContext {
   layer?: string
   loaded?: boolean
   coalesced?: boolean
+  deleted?: number
 }
 
 // Stores that are databases get the database semantic convention's system name.
@@ -40,6 +41,7 @@ export function cacheRecipes(options: { keys: boolean }): SpanRecipe<CacheContex
           'rc.cache.layer': ctx.layer,
           'rc.cache.loaded': ctx.loaded,
           'rc.cache.coalesced': ctx.coalesced,
+          'rc.cache.deleted': ctx.deleted,
         }),
       ),
   })

@@ -9,6 +9,8 @@ export interface RateDecideContext {
   key: string
   algorithm?: string
   cost?: number
+  /** False for a peek (checked, not charged). */
+  charge?: boolean
   allowed?: boolean
   limit?: number
   remaining?: number
@@ -29,6 +31,7 @@ export function rateTiersRecipes(): SpanRecipe<RateDecideContext>[] {
           'rc.rate.key': ctx.key,
           'rc.rate.algorithm': ctx.algorithm,
           'rc.rate.cost': ctx.cost,
+          'rc.rate.charge': ctx.charge,
         }),
       // A denial is a decision, not a failure: the span's status stays unset.
       result: (ctx, span) =>

@@ -11,6 +11,7 @@ export interface TenantDbContext {
   text?: string
   operation?: string
   statementName?: string
+  rowCount?: number | null
 }
 
 export function tenantDbRecipes(options: { queryText: boolean }): SpanRecipe<TenantDbContext>[] {
@@ -42,6 +43,9 @@ export function tenantDbRecipes(options: { queryText: boolean }): SpanRecipe<Ten
         'rc.tenant.id': ctx.tenantId,
         'rc.tenant_db.statement_name': ctx.statementName,
       }),
+    result: (ctx, span) => {
+      if (typeof ctx.rowCount === 'number') span.setAttribute('db.response.returned_rows', ctx.rowCount)
+    },
   }
   return [withTenant, query]
 }
