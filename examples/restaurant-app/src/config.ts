@@ -142,6 +142,12 @@ const envSchema = z.object({
   USER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   /** How often a scheduling process checks that its job schedulers still exist in Redis. */
   SCHEDULE_CHECK: duration.default(60_000),
+  /** Error tracking: unhandled request and job errors go to this Sentry project; unset: nothing is sent. */
+  SENTRY_DSN: z.string().url().optional(),
+  /** Sentry's `environment`; default `production` with NODE_ENV=production, else `development`. */
+  SENTRY_ENVIRONMENT: z.string().min(1).max(64).optional(),
+  /** Sentry's `release` (a version or commit); default none. */
+  SENTRY_RELEASE: z.string().min(1).max(200).optional(),
 })
 
 export type Env = z.output<typeof envSchema>
@@ -187,6 +193,8 @@ export interface AppConfig {
   loginLimits: LoginLimits
   userShare: number
   scheduleCheckMs: number
+  /** Error tracking (src/telemetry/sentry.ts); undefined without SENTRY_DSN: Sentry is never loaded. */
+  sentry: { dsn: string; environment: string; release: string | undefined } | undefined
 }
 
 // Only for the embedded demo: a fixed key so tokens seeded in one start decrypt in the next.
@@ -261,6 +269,13 @@ export function loadConfig(
     loginLimits: { ...defaultLoginLimits, ...e.LOGIN_LIMITS },
     userShare: e.USER_SHARE,
     scheduleCheckMs: e.SCHEDULE_CHECK,
+    sentry: e.SENTRY_DSN
+      ? {
+          dsn: e.SENTRY_DSN,
+          environment: e.SENTRY_ENVIRONMENT ?? (production ? 'production' : 'development'),
+          release: e.SENTRY_RELEASE,
+        }
+      : undefined,
     ...overrides,
   }
 }

@@ -27,6 +27,10 @@ import { createJobHandlers } from './sync/handlers'
 import { createPosterClients, type PosterClients } from './sync/posters'
 import { createSyncEventRepository, type SyncEventRepository } from './sync/repository'
 import { traceFields } from './telemetry/log-trace'
+import { createErrorReports, deploymentSecrets, type ErrorReports } from './telemetry/error-reports'
+import { reportJobErrors } from './telemetry/job-errors'
+import { createRecentErrors, type RecentErrors } from './telemetry/recent-errors'
+import { startSentry } from './telemetry/sentry'
 
 /**
  * The control plane: rows that span restaurants (schema `control`), read and written as the app role.
@@ -66,6 +70,10 @@ export interface Runtime {
   posters: PosterClients
   jobs: JobQueue
   metrics: Metrics
+  /** Unhandled request and job errors: to Sentry (SENTRY_DSN) and the admin page's recent errors. */
+  errors: ErrorReports
+  /** Each restaurant's last errors (`control.app_errors`), for the admin page. */
+  recentErrors: RecentErrors
   /** The job code itself (what workers run), for scripts and tests that want a step now. */
   handlers: JobHandlers
   /** Cached tenant reads; with CACHE=off the loader runs every time. */
@@ -184,6 +192,17 @@ export async function createRuntime(
     metrics,
   })
 
+  const globalSecrets = deploymentSecrets(config)
+  const recentErrors = createRecentErrors(db.pool)
+  const errors = createErrorReports({
+    sentry: await startSentry(config, { globalSecrets }),
+    recent: recentErrors,
+    log,
+    restaurants: control.restaurants,
+    cipher,
+    globalSecrets,
+  })
+
   const onJobEvent = (name: string, outcome: string) => metrics.jobs.inc({ name, outcome })
   const jobs = config.redisUrl
     ? createBullQueue({
@@ -199,19 +218,22 @@ export async function createRuntime(
   const invalidate = async (restaurantId: string, tags: string[]) => {
     await cache.namespace(`tenant:${restaurantId}`).invalidateTags(tags)
   }
-  const handlers = createJobHandlers({
-    db,
-    restaurants: control.restaurants,
-    syncEvents: control.syncEvents,
-    posters,
-    jobs,
-    syncEveryMs: config.syncIntervalMs,
-    invalidateInventory: (restaurantId) => invalidate(restaurantId, ['inventory']),
-    invalidateOrders: (restaurantId) => invalidate(restaurantId, ['orders']),
-    breaker: config.posterBreaker,
-    supplyLeaseMs: config.supplyLeaseMs,
-    metrics,
-  })
+  const handlers = reportJobErrors(
+    createJobHandlers({
+      db,
+      restaurants: control.restaurants,
+      syncEvents: control.syncEvents,
+      posters,
+      jobs,
+      syncEveryMs: config.syncIntervalMs,
+      invalidateInventory: (restaurantId) => invalidate(restaurantId, ['inventory']),
+      invalidateOrders: (restaurantId) => invalidate(restaurantId, ['orders']),
+      breaker: config.posterBreaker,
+      supplyLeaseMs: config.supplyLeaseMs,
+      metrics,
+    }),
+    errors,
+  )
   if (config.worker) jobs.startWorker(handlers, config.workerConcurrency)
 
   return {
@@ -231,6 +253,8 @@ export async function createRuntime(
     posters,
     jobs,
     metrics,
+    errors,
+    recentErrors,
     handlers,
     cached(restaurantId, key, tags, loader) {
       if (!config.cacheEnabled) return loader()
@@ -239,6 +263,8 @@ export async function createRuntime(
     invalidate,
     async close() {
       await jobs.close()
+      // After the jobs (they may still report), before the database (reports are written there).
+      await errors.close()
       await sessions.close()
       if (accessCache !== cache) await accessCache.close()
       await cache.close()

@@ -4,10 +4,13 @@ import { HttpError, notFound } from '../http/errors'
 import { PAGE_CSP } from '../http/security-headers'
 import { forgetRestaurantConfig } from '../restaurants/cached-config'
 import type { Runtime } from '../runtime'
+import { KEEP_PER_RESTAURANT } from '../telemetry/recent-errors'
 import { loginUrl } from '../ui/error-pages'
 import { adminPage, adminScript } from './page'
 import { jobParams, restaurantId, tierBody } from './schemas'
 
+// The list shows each restaurant's newest few; `/api/admin/restaurants/:id/errors` has all that are kept.
+const RECENT_SHOWN = 5
 const HTML_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP }
 
 /** The admin area: every restaurant, its last sync, errors in 24 h, Force Sync with live progress. Platform admins only. */
@@ -36,11 +39,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     { schema: { ...tags, summary: 'Every restaurant with sync status and errors in the last 24 h' } },
     async (request) => {
       await auth.requirePlatformAdmin(request)
-      const [restaurants, errors] = await Promise.all([
+      const [restaurants, errors, recent] = await Promise.all([
         runtime.control.restaurants.list(),
         runtime.control.syncEvents.errorCounts(24),
+        runtime.recentErrors.newest(RECENT_SHOWN),
       ])
       return {
+        // Errors tied to no restaurant (a login, a schedule); each restaurant's are on its item.
+        otherErrors: recent[''] ?? [],
         items: restaurants.map((r) => ({
           id: r.id,
           name: r.name,
@@ -50,6 +56,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
           lastSyncAt: r.lastSyncAt,
           lastError: r.lastError,
           errors24h: errors[r.id] ?? 0,
+          // Its last unhandled errors (requests answered 5xx, failed job attempts), with their trace ids.
+          recentErrors: recent[r.id] ?? [],
           // The per-account circuit breaker: failed syncs in a row, and the back-off while it is open.
           poster: {
             failures: r.posterFailures,
@@ -61,14 +69,35 @@ export const adminRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; auth: Auth }
     },
   )
 
+  app.get(
+    '/api/admin/restaurants/:id/errors',
+    {
+      schema: {
+        ...tags,
+        summary: `A restaurant's last ${KEEP_PER_RESTAURANT} unhandled errors, newest first, with trace ids`,
+        params: restaurantId,
+      },
+    },
+    async (request) => {
+      await auth.requirePlatformAdmin(request)
+      const restaurant = await runtime.control.restaurants.get(request.params.id)
+      if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
+      return { items: await runtime.recentErrors.of(restaurant.id) }
+    },
+  )
+
   app.post(
     '/api/admin/restaurants/:id/sync',
     { schema: { ...tags, summary: 'Force a full sync', params: restaurantId } },
     async (request, reply) => {
-      await auth.requirePlatformAdmin(request)
+      const user = await auth.requirePlatformAdmin(request)
       const restaurant = await runtime.control.restaurants.get(request.params.id)
       if (!restaurant) throw notFound(`Restaurant ${request.params.id}`)
-      const job = await runtime.jobs.syncNow({ restaurantId: restaurant.id, reason: 'manual' })
+      const job = await runtime.jobs.syncNow({
+        restaurantId: restaurant.id,
+        reason: 'manual',
+        requestedBy: user.id,
+      })
       return reply.code(202).send({ jobId: job.id, deduplicated: job.deduplicated })
     },
   )

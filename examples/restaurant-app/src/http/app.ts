@@ -34,6 +34,7 @@ import { tenantScope } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
 import { supplyRoutes } from '../supplies/routes'
 import { syncRoutes } from '../sync/routes'
+import { reportRequestError } from '../telemetry/request-errors'
 import { type UiOptions, uiRoutes } from '../ui/routes'
 import { webhookRoutes } from '../webhooks/routes'
 import { refuseCrossOrigin } from './cross-origin'
@@ -63,7 +64,9 @@ export async function buildApp(
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  installErrorHandler(app)
+  installErrorHandler(app, (error, request, status) =>
+    reportRequestError(runtime.errors, error, request, status),
+  )
   app.addHook('onRequest', async (request) => refuseCrossOrigin(request))
   app.addHook('onSend', securityHeaders)
 

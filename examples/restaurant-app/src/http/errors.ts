@@ -40,8 +40,14 @@ export const errorBody = z.object({
   fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 })
 
-/** One error shape for the whole API; validation failures list each field. */
-export function installErrorHandler(app: FastifyInstance): void {
+/**
+ * One error shape for the whole API; validation failures list each field. `onServerError` hears of
+ * every unexpected error answered 5xx (not the 503s the API means, such as a session store away).
+ */
+export function installErrorHandler(
+  app: FastifyInstance,
+  onServerError?: (error: unknown, request: FastifyRequest, status: number) => void,
+): void {
   app.setErrorHandler((error: FastifyError | HttpError | QueueUnavailableError, request, reply) => {
     if (error instanceof HttpError) {
       const retryAfter = error.retryAfterSeconds ?? (error.status === 503 ? 5 : undefined)
@@ -75,7 +81,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       })
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed')
+      onServerError?.(error, request, status)
+    }
     return reply.code(status).send({
       error: STATUS_CODES[status] ?? 'Error',
       code: status >= 500 ? 'INTERNAL' : (error.code ?? 'BAD_REQUEST'),

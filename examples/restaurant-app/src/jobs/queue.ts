@@ -7,12 +7,16 @@ export interface SyncJobData {
   /** Undefined: everything. */
   scope?: SyncScope[]
   reason: 'manual' | 'scheduled' | 'webhook'
+  /** The user who asked for it (a manual sync), for error reports. */
+  requestedBy?: number
 }
 
 /** A received order to send to Poster as a supply (its outbox row says what and how far it got). */
 export interface SupplyJobData {
   restaurantId: string
   orderId: number
+  /** The user who received the order or asked to send it again, for error reports. */
+  requestedBy?: number
 }
 
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed'

@@ -179,7 +179,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<{
     }
     if (!id) throw new Error(`no free restaurant id for Poster account ${account}`)
     await setRole(runtime, runtime.owner, user.id, id, 'admin')
-    const job = await runtime.jobs.syncNow({ restaurantId: id, reason: 'manual' })
+    const job = await runtime.jobs.syncNow({ restaurantId: id, reason: 'manual', requestedBy: user.id })
     request.log.info({ restaurantId: id, account }, 'restaurant onboarded')
     return reply.redirect(
       `/app/r/${encodeURIComponent(id)}/?welcome=1&job=${encodeURIComponent(job.id)}`,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { tenantErrors } from '../http/error-responses'
 import { errorBody, HttpError, notFound } from '../http/errors'
 import { restaurantParams } from '../restaurants/schemas'
-import { tenantOf } from '../restaurants/tenant-scope'
+import { type TenantContext, tenantOf } from '../restaurants/tenant-scope'
 import type { Runtime } from '../runtime'
 import { queueSupply } from './receive'
 import { createOrder, listOrders, loadOrder, lockOrderStatus, updateOrderStatus } from './repository'
@@ -101,9 +101,13 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
   )
 
   /** Sends the order's supply to Poster; the outbox row already holds it, so a lost job loses nothing. */
-  async function nudge(restaurantId: string, orderId: number, log: { warn(o: object, m: string): void }) {
+  async function nudge(
+    { id: restaurantId, userId }: TenantContext,
+    orderId: number,
+    log: { warn(o: object, m: string): void },
+  ) {
     try {
-      await runtime.jobs.enqueueSupply({ restaurantId, orderId })
+      await runtime.jobs.enqueueSupply({ restaurantId, orderId, requestedBy: userId })
     } catch (error) {
       log.warn(
         { err: error, orderId },
@@ -139,7 +143,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         if (next === 'received') await queueSupply(tx, tenant.id, loaded, { storageId, prices })
         return next === 'received' ? loadOrder(tx, request.params.id) : loaded
       })
-      if (next === 'received') await nudge(tenant.id, request.params.id, request.log)
+      if (next === 'received') await nudge(tenant, request.params.id, request.log)
       await runtime.invalidate(tenant.id, ['orders'])
       return order
     },
@@ -172,7 +176,11 @@ export const orderRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         throw new HttpError(409, 'ALREADY_IN_POSTER', `This order is Poster supply ${outbox.posterSupplyId}.`)
       }
       await retryOutbox(db, tenant.id, request.params.id)
-      await runtime.jobs.enqueueSupply({ restaurantId: tenant.id, orderId: request.params.id })
+      await runtime.jobs.enqueueSupply({
+        restaurantId: tenant.id,
+        orderId: request.params.id,
+        requestedBy: tenant.userId,
+      })
       await runtime.invalidate(tenant.id, ['orders'])
       return reply
         .code(202)

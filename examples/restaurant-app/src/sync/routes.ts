@@ -22,7 +22,11 @@ export const syncRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     },
     async (request, reply) => {
       const tenant = tenantOf(request)
-      const job = await runtime.jobs.syncNow({ restaurantId: tenant.id, reason: 'manual' })
+      const job = await runtime.jobs.syncNow({
+        restaurantId: tenant.id,
+        reason: 'manual',
+        requestedBy: tenant.userId,
+      })
       return reply
         .code(202)
         .header('location', `/api/restaurants/${tenant.id}/jobs/${job.id}`)
