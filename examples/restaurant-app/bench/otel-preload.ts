@@ -4,11 +4,11 @@
  * deployment would export to a collector. Spans are counted and dropped every second (memory stays
  * flat); the count answers a { type: 'spans' } message.
  */
-import { register } from 'node:module'
 import { BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace'
+import { registerEsmHook } from '../src/telemetry/esm-hook'
 import { startTelemetry } from '../src/telemetry/otel'
 
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url)
+registerEsmHook()
 const exporter = new InMemorySpanExporter()
 // Sized for ~20k spans/s: the defaults (2,048 queued, 5 s) would drop most of them, and measure less.
 const processor = new BatchSpanProcessor({

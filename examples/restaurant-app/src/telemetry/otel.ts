@@ -44,6 +44,11 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     ...(options.spanProcessors
       ? { spanProcessors: options.spanProcessors }
       : { traceExporter: new OTLPTraceExporter() }),
+    // Traces only (the app's metrics are Prometheus, at /metrics): the SDK would otherwise start OTLP
+    // metric and log exporters by default, and the HTTP instrumentation record a histogram per request.
+    // OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER turn them on.
+    ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
     instrumentations: [
       new HttpInstrumentation({
         redactedQueryParams: REDACTED_QUERY,
@@ -53,7 +58,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
       new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false }),
       // Only inside a trace: BullMQ's polling and the pools' housekeeping would be traces of their own.
       new PgInstrumentation({ requireParentSpan: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // Command names only: arguments hold keys and values (the rc spans name what a key is for).
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   })
   sdk.start()

@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api'
 import { rcChannels } from '../channels'
-import { defined, type SpanRecipe } from '../recipe'
+import type { SpanRecipe } from '../recipe'
 
 /** The fields of the @rc/cache contexts this package reads (see @rc/cache's "Tracing" section). */
 export interface CacheContext {
@@ -24,26 +24,23 @@ export function cacheRecipes(options: { keys: boolean }): SpanRecipe<CacheContex
     channel: rcChannels.cache[name],
     kind: SpanKind.INTERNAL,
     name: () => `cache ${name}`,
-    attributes: (ctx) =>
-      defined({
-        'rc.cache.operation': name,
-        'rc.cache.namespace': ctx.namespace,
-        'rc.cache.key': options.keys ? ctx.key : undefined,
-        'rc.cache.store': ctx.store,
-        'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
-        'rc.cache.ttl_ms': Number.isFinite(ctx.ttlMs) ? ctx.ttlMs : undefined,
-        'rc.cache.tags': ctx.tags && ctx.tags.length > 0 ? ctx.tags : undefined,
-      }),
+    attributes: (ctx) => ({
+      'rc.cache.operation': name,
+      'rc.cache.namespace': ctx.namespace,
+      'rc.cache.key': options.keys ? ctx.key : undefined,
+      'rc.cache.store': ctx.store,
+      'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
+      'rc.cache.ttl_ms': Number.isFinite(ctx.ttlMs) ? ctx.ttlMs : undefined,
+      'rc.cache.tags': ctx.tags && ctx.tags.length > 0 ? ctx.tags : undefined,
+    }),
     result: (ctx, span) =>
-      span.setAttributes(
-        defined({
-          'rc.cache.outcome': ctx.outcome,
-          'rc.cache.layer': ctx.layer,
-          'rc.cache.loaded': ctx.loaded,
-          'rc.cache.coalesced': ctx.coalesced,
-          'rc.cache.deleted': ctx.deleted,
-        }),
-      ),
+      span.setAttributes({
+        'rc.cache.outcome': ctx.outcome,
+        'rc.cache.layer': ctx.layer,
+        'rc.cache.loaded': ctx.loaded,
+        'rc.cache.coalesced': ctx.coalesced,
+        'rc.cache.deleted': ctx.deleted,
+      }),
   })
   return (['get', 'set', 'delete', 'getOrSet', 'load'] as const).map(operation)
 }

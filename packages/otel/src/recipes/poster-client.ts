@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { rcChannels } from '../channels'
-import { defined, type SpanRecipe } from '../recipe'
+import type { SpanRecipe } from '../recipe'
 
 /** The fields of the @rc/poster-client contexts this package reads. */
 export interface PosterContext {
@@ -41,17 +41,14 @@ export function posterRecipes(): SpanRecipe<PosterContext>[] {
     channel: rcChannels.posterClient.call,
     kind: SpanKind.INTERNAL,
     name: (ctx) => `poster ${ctx.method}`,
-    attributes: (ctx) =>
-      defined({
-        'rc.poster.account': ctx.account,
-        'rc.poster.method': ctx.method,
-        'http.request.method': ctx.httpMethod,
-        'url.full': ctx.url ? redactUrl(ctx.url) : undefined,
-      }),
+    attributes: (ctx) => ({
+      'rc.poster.account': ctx.account,
+      'rc.poster.method': ctx.method,
+      'http.request.method': ctx.httpMethod,
+      'url.full': ctx.url ? redactUrl(ctx.url) : undefined,
+    }),
     result: (ctx, span) =>
-      span.setAttributes(
-        defined({ 'http.response.status_code': ctx.status, 'rc.poster.attempts': ctx.attempts }),
-      ),
+      span.setAttributes({ 'http.response.status_code': ctx.status, 'rc.poster.attempts': ctx.attempts }),
   }
   // One HTTP request: the HTTP client span of the semantic conventions (a resend is a span of its own).
   const attempt: SpanRecipe<PosterContext> = {
@@ -61,7 +58,7 @@ export function posterRecipes(): SpanRecipe<PosterContext>[] {
     attributes: (ctx) => {
       const { address, port } = server(ctx.url)
       const resends = (ctx.attempt ?? 1) - 1
-      return defined({
+      return {
         'http.request.method': ctx.httpMethod,
         'url.full': ctx.url ? redactUrl(ctx.url) : undefined,
         'server.address': address,
@@ -70,16 +67,14 @@ export function posterRecipes(): SpanRecipe<PosterContext>[] {
         'rc.poster.account': ctx.account,
         'rc.poster.method': ctx.method,
         'rc.poster.attempt': ctx.attempt,
-      })
+      }
     },
     result: (ctx, span) => {
-      span.setAttributes(
-        defined({
-          'http.response.status_code': ctx.status,
-          'rc.poster.retry_after_ms': ctx.retryAfterMs,
-          'rc.poster.will_retry': ctx.willRetry,
-        }),
-      )
+      span.setAttributes({
+        'http.response.status_code': ctx.status,
+        'rc.poster.retry_after_ms': ctx.retryAfterMs,
+        'rc.poster.will_retry': ctx.willRetry,
+      })
       // HTTP client spans: a 4xx or 5xx answer is an error (semantic conventions), retried or not.
       if (ctx.status !== undefined && ctx.status >= 400) {
         span.setAttribute('error.type', String(ctx.status))
@@ -91,8 +86,8 @@ export function posterRecipes(): SpanRecipe<PosterContext>[] {
     channel: rcChannels.posterClient.limiter,
     kind: SpanKind.INTERNAL,
     name: () => 'poster limiter',
-    attributes: (ctx) => defined({ 'rc.poster.account': ctx.account, 'rc.poster.method': ctx.method }),
-    result: (ctx, span) => span.setAttributes(defined({ 'rc.poster.limiter.waited_ms': ctx.waitedMs })),
+    attributes: (ctx) => ({ 'rc.poster.account': ctx.account, 'rc.poster.method': ctx.method }),
+    result: (ctx, span) => span.setAttributes({ 'rc.poster.limiter.waited_ms': ctx.waitedMs }),
   }
   return [call, attempt, limiter]
 }
