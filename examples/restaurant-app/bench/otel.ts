@@ -10,72 +10,96 @@ export interface OtelOptions {
   rounds: number
 }
 
+interface Case {
+  name: string
+  /** bench/otel-preload.ts for the traced servers. */
+  preload?: string
+  env?: Record<string, string>
+}
+
+export interface OtelCaseResult {
+  name: string
+  runs: Run[]
+  /** Spans the server exported over its whole life (warm-up included), and the requests it served. */
+  spans?: number
+  requests: number
+}
+
 export interface OtelResult {
   options: OtelOptions
-  off: Run[]
-  on: Run[]
-  /** Spans the traced server exported over its whole life (warm-up included), and its requests. */
-  spans: number
-  requests: number
+  cases: OtelCaseResult[]
 }
 
 type Server = Child<{ type: 'ready'; url: string }, { type: 'stopped' }>
 
+// Every request traced, and the usual production setting: a tenth of the traces, decided at the root.
+const CASES: Case[] = [
+  { name: 'off' },
+  { name: 'on', preload: './otel-preload.ts' },
+  {
+    name: 'on, 10% sampled',
+    preload: './otel-preload.ts',
+    env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+  },
+]
+
 /**
- * The cached listing at a fixed rate against two servers of the same deployment, one with the
- * OpenTelemetry SDK on (bench/otel-preload.ts: every instrumentation and @rc/otel, in-memory exporter)
- * and one without; in interleaved rounds (each server once per round, the order alternating).
+ * The cached listing at a fixed rate against servers of the same deployment started side by side, one
+ * without the OpenTelemetry SDK and two with it (bench/otel-preload.ts: every instrumentation and
+ * @rc/otel, in-memory exporter), in interleaved rounds: each server once per round, the order rotating.
  */
 export async function runOtelBench(setup: Setup, options: OtelOptions): Promise<OtelResult> {
   const env = { ...setup.env, CACHE: 'on', WORKER: 'off' }
   const servers: Server[] = []
   try {
-    const off = await startChild<{ type: 'ready'; url: string }>('./server.ts', env)
-    servers.push(off)
-    const on = await startChild<{ type: 'ready'; url: string }>('./server.ts', env, {
-      preload: './otel-preload.ts',
-    })
-    servers.push(on)
-    const cases = { off, on }
-    const requests = {
-      off: await listingRequests(setup, off.ready.url, 'ingredients'),
-      on: await listingRequests(setup, on.ready.url, 'ingredients'),
-    }
-    const runs: Record<'off' | 'on', Run[]> = { off: [], on: [] }
-    let sent = 0
-    for (const name of ['off', 'on'] as const) {
-      const warm = await measure(
-        cases[name].ready.url,
-        requests[name],
+    for (const c of CASES)
+      servers.push(
+        await startChild<{ type: 'ready'; url: string }>(
+          './server.ts',
+          { ...env, ...c.env },
+          {
+            ...(c.preload ? { preload: c.preload } : {}),
+          },
+        ),
+      )
+    const requests = await Promise.all(servers.map((s) => listingRequests(setup, s.ready.url, 'ingredients')))
+    const results: OtelCaseResult[] = CASES.map((c, i) => ({
+      name: c.name,
+      runs: [],
+      requests: requests[i]?.length ?? 0,
+    }))
+    const run = async (i: number, durationS: number) => {
+      const server = servers[i] as Server
+      const result = await measure(
+        server.ready.url,
+        requests[i] ?? [],
         options.connections,
         options.rate,
-        options.warmupS,
+        durationS,
       )
-      if (name === 'on') sent += warm.total + requests.on.length
+      ;(results[i] as OtelCaseResult).requests += result.total
+      return result
     }
+    for (let i = 0; i < CASES.length; i++) await run(i, options.warmupS)
     for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)
-      for (const name of order) {
-        const run = await measure(
-          cases[name].ready.url,
-          requests[name],
-          options.connections,
-          options.rate,
-          options.durationS,
-        )
-        runs[name].push(run)
-        if (name === 'on') sent += run.total
+      for (let k = 0; k < CASES.length; k++) {
+        const i = (round + k) % CASES.length
+        ;(results[i] as OtelCaseResult).runs.push(await run(i, options.durationS))
       }
     }
-    const spans = await new Promise<number>((resolve) => {
-      const off = on.onMessage((message) => {
-        if (message.type !== 'spans') return
-        off()
-        resolve(Number(message.spans))
+    for (let i = 0; i < CASES.length; i++) {
+      if (!CASES[i]?.preload) continue
+      const server = servers[i] as Server
+      ;(results[i] as OtelCaseResult).spans = await new Promise<number>((resolve) => {
+        const off = server.onMessage((message) => {
+          if (message.type !== 'spans') return
+          off()
+          resolve(Number(message.spans))
+        })
+        server.send({ type: 'spans' })
       })
-      on.send({ type: 'spans' })
-    })
-    return { options, ...runs, spans, requests: sent }
+    }
+    return { options, cases: results }
   } finally {
     for (const server of servers) await server.stop()
   }
@@ -96,34 +120,39 @@ export function renderOtelSection(
   result: OtelResult,
   meta: { startedAt: Date; loads: Record<string, string>; versions: { node: string } },
 ): string {
-  const { options, on, off } = result
+  const { options, cases } = result
   const ms = (v: number) => `${v.toFixed(2)} ms`
-  const ratios = on.map((r, i) => r.p99 / (off[i] as Run).p99)
-  const ratio = median(ratios)
-  const bad = [...on, ...off].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
-  const row = (name: string, runs: Run[]) =>
-    `| ${name} | ${median(runs.map((r) => r.requestsPerS)).toFixed(0)} | ${ms(median(runs.map((r) => r.p50)))} | ${ms(median(runs.map((r) => r.p90)))} | ${ms(median(runs.map((r) => r.p99)))} | ${runs.map((r) => r.p99.toFixed(2)).join(', ')} | ${ms(Math.max(...runs.map((r) => r.max)))} |`
+  const off = cases[0] as OtelCaseResult
+  const ratioOf = (c: OtelCaseResult) => c.runs.map((r, i) => r.p99 / (off.runs[i] as Run).p99)
+  const row = (c: OtelCaseResult) => {
+    const ratios = ratioOf(c)
+    return `| ${c.name} | ${median(c.runs.map((r) => r.requestsPerS)).toFixed(0)} | ${ms(median(c.runs.map((r) => r.p50)))} | ${ms(median(c.runs.map((r) => r.p99)))} | ${c.runs.map((r) => r.p99.toFixed(1)).join(', ')} | ${c === off ? '-' : `${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')})`} | ${c.spans === undefined ? '-' : (c.spans / Math.max(1, c.requests)).toFixed(1)} |`
+  }
+  const on = cases[1] as OtelCaseResult
+  const sampled = cases[2] as OtelCaseResult
+  const verdict = (c: OtelCaseResult) => (median(ratioOf(c)) <= 1.25 ? 'met' : 'not met')
+  const bad = cases.flatMap((c) => c.runs).reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
   return `${OTEL_START}
 ## Tracing overhead (\`bench/otel.ts\`, \`BENCH_ONLY=otel\`)
 
 Run ${meta.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${meta.loads.start} at the start,
-${meta.loads.afterOtel ?? '-'} after; Node ${meta.versions.node}). The cached listing
-(\`GET /api/restaurants/:id/ingredients\`, the HTTP bench's requests) at an offered ${options.rate} requests/s over
-${options.connections} connections, against two servers of the same deployment started side by side: one with the
-OpenTelemetry SDK on (\`bench/otel-preload.ts\`: the app's \`startTelemetry()\`, so the HTTP, Fastify, pg and
-ioredis instrumentations and \`@rc/otel\`, into an in-memory exporter through a batch processor sized not to
-drop spans), one without. ${options.warmupS} s of warm-up each, then ${options.rounds} interleaved rounds of ${options.durationS} s
-(each server once per round, the order alternating); figures are medians over the rounds.
+${meta.loads.afterOtel ?? '-'} after; Node ${meta.versions.node}, 2 cores shared with other engineers' work). The cached
+listing (\`GET /api/restaurants/:id/ingredients\`, the HTTP bench's requests) at an offered ${options.rate} requests/s over
+${options.connections} connections, against three servers of the same deployment started side by side: without the
+OpenTelemetry SDK, and with it (\`bench/otel-preload.ts\`: the app's \`startTelemetry()\`, so the HTTP, Fastify, pg and
+ioredis instrumentations and \`@rc/otel\`, into an in-memory exporter through a batch processor sized not to drop
+spans) tracing every request, or a tenth of them (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`,
+\`OTEL_TRACES_SAMPLER_ARG=0.1\`). ${options.warmupS} s of warm-up each, then ${options.rounds} interleaved rounds of ${options.durationS} s (each
+server once per round, the order rotating); figures are medians over the rounds, the ratio is the median of
+the per-round ratios of p99 to the untraced server's p99 in the same round.
 
-| SDK | requests/s | p50 | p90 | p99 | p99 per round (ms) | max |
-| --- | ---------- | --- | --- | --- | ------------------ | --- |
-${row('off', off)}
-${row('on', on)}
+| SDK | requests/s | p50 | p99 | p99 per round (ms) | p99 / off | spans per request |
+| --- | ---------- | --- | --- | ------------------ | --------- | ----------------- |
+${cases.map(row).join('\n')}
 
-p99 on / off, median of the per-round ratios: **${ratio.toFixed(2)}x** (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')});
-target within 1.25x: **${ratio <= 1.25 ? 'met' : 'not met'}**. The traced server exported ${result.spans.toLocaleString('en')} spans
-for ${result.requests.toLocaleString('en')} requests (${(result.spans / Math.max(1, result.requests)).toFixed(1)} per request: HTTP and
-Fastify spans, session, membership and cache reads with their Redis commands, both rate decisions).
+Target p99 within 1.25x of the untraced server: every request traced **${verdict(on)}**, a tenth sampled
+**${verdict(sampled)}**. A traced request makes about 12 spans (HTTP server span, Fastify's request and handler
+spans, session and membership reads, three rate decisions and the cache read with their Redis commands).
 Non-2xx, errors and timeouts: ${bad}.
 ${OTEL_END}
 `
