@@ -72,17 +72,9 @@ export async function listingRequests(
   setup: Setup,
   url: string,
   path: HttpOptions['path'],
+  sessions?: Map<string, string>,
 ): Promise<BenchRequest[]> {
-  const tokens = new Map<string, string>()
-  for (const email of setup.users) {
-    const response = await fetch(`${url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    })
-    if (response.status !== 200) throw new Error(`login ${email}: ${response.status}`)
-    tokens.set(email, ((await response.json()) as { token: string }).token)
-  }
+  const tokens = sessions ?? (await logIn(setup, url))
   const requests = setup.restaurants.map((r) => ({
     method: 'GET' as const,
     path: `/api/restaurants/${r.id}/${path}`,
@@ -95,6 +87,21 @@ export async function listingRequests(
       throw new Error(`${request.path}: ${response.status}, ${body.items?.length ?? 0} items`)
   }
   return requests
+}
+
+/** A session per user; sessions live in Redis, so every server of the deployment accepts them. */
+export async function logIn(setup: Setup, url: string): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>()
+  for (const email of setup.users) {
+    const response = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    })
+    if (response.status !== 200) throw new Error(`login ${email}: ${response.status}`)
+    tokens.set(email, ((await response.json()) as { token: string }).token)
+  }
+  return tokens
 }
 
 /** One autocannon run; each connection walks all the requests from its own starting point. */

@@ -1,4 +1,4 @@
-import { listingRequests, measure, type Run } from './http'
+import { listingRequests, logIn, measure, type Run } from './http'
 import { type Child, startChild } from './processes'
 import type { Setup } from './setup'
 
@@ -23,6 +23,8 @@ export interface OtelCaseResult {
   /** Spans the server exported over its whole life (warm-up included), and the requests it served. */
   spans?: number
   requests: number
+  /** The server's CPU time (user + system) per request over the measured rounds, in µs. */
+  cpuPerRequestUs: number
 }
 
 export interface OtelResult {
@@ -31,6 +33,22 @@ export interface OtelResult {
 }
 
 type Server = Child<{ type: 'ready'; url: string }, { type: 'stopped' }>
+
+/** One request/answer over the child's IPC channel. */
+function ask(server: Server, type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const off = server.onMessage((message) => {
+      if (message.type !== type) return
+      off()
+      resolve(message)
+    })
+    server.send({ type })
+  })
+}
+const cpuOf = async (server: Server) => {
+  const { user, system } = await ask(server, 'cpu')
+  return Number(user) + Number(system)
+}
 
 // Every request traced, and the usual production setting: a tenth of the traces, decided at the root.
 const CASES: Case[] = [
@@ -62,12 +80,18 @@ export async function runOtelBench(setup: Setup, options: OtelOptions): Promise<
           },
         ),
       )
-    const requests = await Promise.all(servers.map((s) => listingRequests(setup, s.ready.url, 'ingredients')))
+    // One login per user for all the servers: the login limits (30 per source per 15 min) apply.
+    const sessions = await logIn(setup, (servers[0] as Server).ready.url)
+    const requests = await Promise.all(
+      servers.map((s) => listingRequests(setup, s.ready.url, 'ingredients', sessions)),
+    )
     const results: OtelCaseResult[] = CASES.map((c, i) => ({
       name: c.name,
       runs: [],
       requests: requests[i]?.length ?? 0,
+      cpuPerRequestUs: 0,
     }))
+    const measured = CASES.map(() => ({ cpuUs: 0, requests: 0 }))
     const run = async (i: number, durationS: number) => {
       const server = servers[i] as Server
       const result = await measure(
@@ -84,20 +108,19 @@ export async function runOtelBench(setup: Setup, options: OtelOptions): Promise<
     for (let round = 0; round < options.rounds; round++) {
       for (let k = 0; k < CASES.length; k++) {
         const i = (round + k) % CASES.length
-        ;(results[i] as OtelCaseResult).runs.push(await run(i, options.durationS))
+        const before = await cpuOf(servers[i] as Server)
+        const result = await run(i, options.durationS)
+        ;(results[i] as OtelCaseResult).runs.push(result)
+        const m = measured[i] as { cpuUs: number; requests: number }
+        m.cpuUs += (await cpuOf(servers[i] as Server)) - before
+        m.requests += result.total
       }
     }
     for (let i = 0; i < CASES.length; i++) {
+      const m = measured[i] as { cpuUs: number; requests: number }
+      ;(results[i] as OtelCaseResult).cpuPerRequestUs = m.cpuUs / Math.max(1, m.requests)
       if (!CASES[i]?.preload) continue
-      const server = servers[i] as Server
-      ;(results[i] as OtelCaseResult).spans = await new Promise<number>((resolve) => {
-        const off = server.onMessage((message) => {
-          if (message.type !== 'spans') return
-          off()
-          resolve(Number(message.spans))
-        })
-        server.send({ type: 'spans' })
-      })
+      ;(results[i] as OtelCaseResult).spans = Number((await ask(servers[i] as Server, 'spans')).spans)
     }
     return { options, cases: results }
   } finally {
@@ -126,7 +149,7 @@ export function renderOtelSection(
   const ratioOf = (c: OtelCaseResult) => c.runs.map((r, i) => r.p99 / (off.runs[i] as Run).p99)
   const row = (c: OtelCaseResult) => {
     const ratios = ratioOf(c)
-    return `| ${c.name} | ${median(c.runs.map((r) => r.requestsPerS)).toFixed(0)} | ${ms(median(c.runs.map((r) => r.p50)))} | ${ms(median(c.runs.map((r) => r.p99)))} | ${c.runs.map((r) => r.p99.toFixed(1)).join(', ')} | ${c === off ? '-' : `${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')})`} | ${c.spans === undefined ? '-' : (c.spans / Math.max(1, c.requests)).toFixed(1)} |`
+    return `| ${c.name} | ${median(c.runs.map((r) => r.requestsPerS)).toFixed(0)} | ${ms(median(c.runs.map((r) => r.p50)))} | ${ms(median(c.runs.map((r) => r.p99)))} | ${c.runs.map((r) => r.p99.toFixed(1)).join(', ')} | ${c === off ? '-' : `${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')})`} | ${c.spans === undefined ? '-' : (c.spans / Math.max(1, c.requests)).toFixed(1)} | ${c.cpuPerRequestUs.toFixed(0)} µs |`
   }
   const on = cases[1] as OtelCaseResult
   const sampled = cases[2] as OtelCaseResult
@@ -146,8 +169,8 @@ spans) tracing every request, or a tenth of them (\`OTEL_TRACES_SAMPLER=parentba
 server once per round, the order rotating); figures are medians over the rounds, the ratio is the median of
 the per-round ratios of p99 to the untraced server's p99 in the same round.
 
-| SDK | requests/s | p50 | p99 | p99 per round (ms) | p99 / off | spans per request |
-| --- | ---------- | --- | --- | ------------------ | --------- | ----------------- |
+| SDK | requests/s | p50 | p99 | p99 per round (ms) | p99 / off | spans per request | server CPU per request |
+| --- | ---------- | --- | --- | ------------------ | --------- | ----------------- | ---------------------- |
 ${cases.map(row).join('\n')}
 
 Target p99 within 1.25x of the untraced server: every request traced **${verdict(on)}**, a tenth sampled
