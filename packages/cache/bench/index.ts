@@ -8,6 +8,7 @@ import { benchRedis } from './redis'
 import { benchRefresh } from './refresh'
 import { benchStampede } from './stampede'
 import { benchTiming } from './timing'
+import { benchTracing } from './tracing'
 
 const only = process.argv[2]
 const suites: [string, () => Promise<string>][] = [
@@ -18,6 +19,18 @@ const suites: [string, () => Promise<string>][] = [
   ['stampede', benchStampede],
   ['timing', benchTiming],
 ]
+// Run alone (`bench tracing`): it writes its own section of bench/README.md.
+if (only === 'tracing') {
+  const section = await benchTracing()
+  console.log(section)
+  const readme = new URL('./README.md', import.meta.url)
+  const text = readFileSync(readme, 'utf8').replace(
+    /<!-- tracing:start -->[\s\S]*<!-- tracing:end -->/,
+    `<!-- tracing:start -->\n${section.trim()}\n<!-- tracing:end -->`,
+  )
+  writeFileSync(readme, text)
+  process.exit(0)
+}
 const sections: string[] = []
 for (const [name, run] of suites) {
   if (only && only !== name) continue

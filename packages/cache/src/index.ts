@@ -11,6 +11,16 @@ export type {
   SetManyEntry,
   SetOptions,
 } from './options'
+export {
+  type CacheDeleteContext,
+  type CacheGetContext,
+  type CacheGetOrSetContext,
+  type CacheLayer,
+  type CacheLoadContext,
+  type CacheOperationContext,
+  type CacheSetContext,
+  cacheChannels,
+} from './tracing'
 export type {
   BusMessage,
   CacheBus,

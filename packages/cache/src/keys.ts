@@ -48,6 +48,8 @@ export class KeySpace {
   readonly base: string
   /** `app` — the root prefix, shared by every namespace. */
   readonly root: string
+  /** `tenant:42/suppliers` — the namespace names, unescaped ('' at the root): what traces show. */
+  readonly path: string
 
   private readonly segments: readonly string[]
 
@@ -55,6 +57,7 @@ export class KeySpace {
     this.segments = segments
     this.root = escapeSegment(segments[0]!)
     this.base = segments.map(escapeSegment).join(SEP)
+    this.path = segments.slice(1).join('/')
   }
 
   child(namespace: string): KeySpace {

@@ -16,3 +16,9 @@ export { createRateLimiter, type Lease, type RateLimiter } from './limiter/limit
 export { type MemoryRateLimitStoreOptions, memoryRateLimitStore } from './limiter/memory-store'
 export type { AcquireResult, RateLimitPolicy, RateLimitStore, RateWindow } from './limiter/store'
 export * from './schemas/index'
+export {
+  type PosterAttemptContext,
+  type PosterCallContext,
+  type PosterLimiterContext,
+  posterChannels,
+} from './tracing'

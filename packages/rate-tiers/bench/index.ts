@@ -12,7 +12,7 @@
  * Writes bench/README.md.
  */
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { luaScript, runScript } from '@rc/internal'
 import { type Algorithm, createRateTiers } from '@rc/rate-tiers'
@@ -24,6 +24,9 @@ import { encodeDecisions, encodeSingle, scriptSource, singleSource } from '../sr
 import type { StoreCall } from '../src/types'
 import { measure, type Row } from './harness'
 import { type RoundTrips, renderReport, type ScriptCost } from './report'
+
+// `bench tracing`: the tracing channel's cost alone (bench/tracing.ts), no Redis needed.
+if (process.argv[2] === 'tracing') await import('./tracing')
 
 const KEYS = Array.from({ length: 500 }, (_, i) => `tenant-${i}`)
 const HIGH = 1_000_000
@@ -267,5 +270,8 @@ if (only) {
   }
   const report = renderReport(rows, ROUNDS, trips!, costs)
   console.log(report)
-  writeFileSync(new URL('./README.md', import.meta.url), report)
+  // The tracing section is written by `bench tracing` alone: keep it.
+  const readme = new URL('./README.md', import.meta.url)
+  const tracing = /<!-- tracing:start -->[\s\S]*<!-- tracing:end -->/.exec(readFileSync(readme, 'utf8'))?.[0]
+  writeFileSync(readme, tracing ? `${report}\n## tracing channel\n\n${tracing}\n` : report)
 }

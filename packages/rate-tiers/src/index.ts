@@ -23,6 +23,7 @@ export {
 } from './errors'
 export { type RateLimitHeadersOptions, rateLimitHeaders } from './headers'
 export { type MemoryRateStoreOptions, memoryRateStore } from './memory/store'
+export { type RateTiersDecideContext, rateTiersChannels } from './tracing'
 export type {
   Algorithm,
   BlockPolicy,

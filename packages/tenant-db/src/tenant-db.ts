@@ -1,3 +1,4 @@
+import { trace } from '@rc/internal'
 import type { z } from 'zod'
 import { type ContextPool, createContextPool } from './context/context-pool'
 import { createSettings, type TenantInput, type TenantValues } from './context/settings'
@@ -8,6 +9,7 @@ import { implicitTxQuery } from './implicit-tx'
 import type { PoolLike, Queryable, QueryResultLike } from './queryable'
 import { type Lease, lease, openSession } from './session'
 import { defaultTenantIdSchema } from './tenant-id'
+import { databaseOf, operationOf, publicError, type TenantQueryContext, tracers } from './tracing'
 
 /** Options of `createTenantDb`. `K` names the settings (`'tenant'` alone unless `settings` adds more). */
 export interface TenantDbOptions<K extends string = 'tenant'> {
@@ -102,6 +104,34 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
   const guard = createGuard(settings.names.tenant!, options.allowPrivilegedRole !== true)
   /** Identity of this TenantDb in context frames: which open transaction is ours. */
   const owner = {}
+  const database = databaseOf(pool)
+
+  /** Runs one statement inside an `rc:tenant-db:query` trace when someone listens. */
+  function tracedQuery<R>(
+    tenantId: string,
+    text: string,
+    statementName: string | undefined,
+    run: () => Promise<R>,
+  ): Promise<R> {
+    if (!tracers.query.hasSubscribers) return run()
+    const context: TenantQueryContext = {
+      tenantId,
+      text: String(text),
+      operation: operationOf(String(text)),
+      ...(statementName === undefined ? {} : { statementName }),
+      database,
+    }
+    return trace(
+      tracers.query,
+      context,
+      async () => {
+        const result = await run()
+        context.rowCount = (result as { rowCount?: number | null } | undefined)?.rowCount ?? null
+        return result
+      },
+      publicError,
+    )
+  }
 
   /**
    * The values to run with: `input` resolved, checked against the enclosing context. A bare
@@ -147,9 +177,11 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
     const tenantId = values.tenant!
     const tx: TenantTx = {
       tenantId,
-      async query<R>(text: string, params?: unknown[]) {
-        if (!open) throw new TenantTxClosedError(tenantId)
-        return (await session.query(text, params)) as QueryResultLike<R>
+      query<R>(text: string, params?: unknown[]) {
+        return tracedQuery(tenantId, text, undefined, async () => {
+          if (!open) throw new TenantTxClosedError(tenantId)
+          return (await session.query(text, params)) as QueryResultLike<R>
+        })
       },
     }
     const frame: TenantFrame = {
@@ -194,7 +226,14 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
       return Promise.resolve().then(() => {
         const fn = (typeof a === 'function' ? a : b) as (tx: TenantTx) => Promise<T>
         const { values, outer } = valuesFor(typeof a === 'function' ? undefined : a)
-        return runTx(values, outer, fn)
+        if (!tracers.withTenant.hasSubscribers) return runTx(values, outer, fn)
+        const context = {
+          tenantId: values.tenant!,
+          ...(values.user ? { user: values.user } : {}),
+          ...(values.role ? { role: values.role } : {}),
+          database,
+        }
+        return trace(tracers.withTenant, context, () => runTx(values, outer, fn), publicError)
       })
     },
     query<R>(a: unknown, b?: unknown, c?: unknown[]): Promise<QueryResultLike<R>> {
@@ -205,7 +244,8 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
         const { values } = valuesFor(withTenantArg ? a : undefined)
         const open = openTxOf<TenantTx>(owner)
         if (open) return open.query<R>(text, params)
-        return (await queryOnce(values, text, params)) as QueryResultLike<R>
+        const result = tracedQuery(values.tenant!, text, undefined, () => queryOnce(values, text, params))
+        return (await result) as QueryResultLike<R>
       })
     },
     runAsTenant<T>(tenant: TenantInput<K>, fn: () => T | Promise<T>): Promise<T> {
@@ -245,6 +285,7 @@ export function createTenantDb<K extends string = 'tenant'>(options: TenantDbOpt
     settings,
     checkout,
     resolve: () => valuesFor(undefined).values,
+    trace: tracedQuery,
   })
   return db
 }

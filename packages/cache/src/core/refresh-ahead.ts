@@ -4,6 +4,7 @@ import type { KeySpace } from '../keys'
 import type { LoaderContext } from '../options'
 import type { Schema } from '../types'
 import type { CacheCore, CallPlan } from './core'
+import { runLoader } from './get-or-set'
 import { awaitLoad, startLoad } from './loader'
 
 // Keys another instance holds the refresh lock of, until the entry seen
@@ -104,7 +105,7 @@ export class RefreshAhead {
       current?.entry.value as T | undefined,
       async (context) => {
         snapshot = await core.io.snapshotTags(space, plan.write.tags)
-        return loader(context as LoaderContext<T>)
+        return runLoader(space, key, loader, context as LoaderContext<T>)
       },
       (value, context) =>
         core.io.write(space, key, value, core.planAfterLoad(context, plan), { snapshot, l1Epoch: epoch }),

@@ -26,7 +26,10 @@ export interface AttemptRequest {
   emit: (event: PosterClientEvent) => void
 }
 
-export type AttemptResult = { ok: true; response: unknown } | { ok: false; failure: AttemptFailure }
+/** `status`: the HTTP status, when an answer arrived. */
+export type AttemptResult =
+  | { ok: true; response: unknown; status?: number }
+  | { ok: false; failure: AttemptFailure; status?: number }
 
 const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
 
@@ -104,7 +107,7 @@ export async function attempt(req: AttemptRequest): Promise<AttemptResult> {
     durationMs: performance.now() - started,
     attempt: req.attempt,
   })
-  return classify(status, text, retryAfter, context)
+  return { ...classify(status, text, retryAfter, context), status }
 }
 
 function classify(

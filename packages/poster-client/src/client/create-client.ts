@@ -1,8 +1,10 @@
+import { trace } from '@rc/internal'
 import type { z } from 'zod'
 import { toMs } from '../duration'
 import { PosterAbortedError, PosterError, PosterResponseError } from '../errors'
 import { createRateLimiter } from '../limiter/limiter'
 import { memoryRateLimitStore } from '../limiter/memory-store'
+import { type PosterAttemptContext, type PosterCallContext, tracedUrl, tracers } from '../tracing'
 import { attempt } from './attempt'
 import type { PosterClientEvent } from './events'
 import { type PosterMethods, posterMethods } from './methods'
@@ -122,18 +124,34 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
     const body = httpMethod === 'POST' ? JSON.stringify(params ?? {}) : undefined
     const repeatable = httpMethod === 'GET' || callOptions.idempotent === true
     const signal = callOptions.signal
+    const request = { method, url, httpMethod, body, repeatable, signal, schema }
+    if (!tracers.call.hasSubscribers) return run(request, undefined)
+    const context: PosterCallContext = { account, method, httpMethod, url: tracedUrl(url) }
+    return trace(tracers.call, context, () => run(request, context))
+  }
+
+  /** A call past its argument checks: limiter, attempts, retries. `traced` gets its result fields. */
+  async function run(
+    request: {
+      method: string
+      url: URL
+      httpMethod: 'GET' | 'POST'
+      body: string | undefined
+      repeatable: boolean
+      signal: AbortSignal | undefined
+      schema: z.ZodType | undefined
+    },
+    traced: PosterCallContext | undefined,
+  ) {
+    const { method, url, httpMethod, body, repeatable, signal, schema } = request
     const started = Date.now()
 
     for (let attemptNo = 0; ; attemptNo++) {
-      const queuedAt = performance.now()
-      const lease = await limiter.acquire(signal).catch((error: unknown) => {
-        throw error instanceof PosterAbortedError ? new PosterAbortedError({ method, account }) : error
-      })
-      const waitedMs = performance.now() - queuedAt
-      if (waitedMs >= 1) emit({ type: 'throttled', method, waitedMs })
+      const lease = await acquire(method, signal)
       let result: Awaited<ReturnType<typeof attempt>>
+      let delay: number | undefined
       try {
-        result = await attempt({
+        const req = {
           method,
           account,
           token,
@@ -145,9 +163,21 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
           ...(signal ? { signal } : {}),
           fetch: fetchImpl,
           emit,
-        })
+        }
+        const plan = (r: Awaited<ReturnType<typeof attempt>>) =>
+          r.ok ? undefined : nextDelay(r.failure, attemptNo, started, repeatable)
+        if (tracers.attempt.hasSubscribers) {
+          ;({ result, delay } = await tracedAttempt(req, traced?.url ?? tracedUrl(url), plan))
+        } else {
+          result = await attempt(req)
+          delay = plan(result)
+        }
       } finally {
         lease.release()
+      }
+      if (traced) {
+        traced.attempts = attemptNo + 1
+        traced.status = result.status
       }
       if (result.ok) {
         if (!schema) return result.response
@@ -159,11 +189,70 @@ export function createPosterClient(options: PosterClientOptions): PosterClient {
       }
       const failure = result.failure
       if (failure.retryAfterMs !== undefined) limiter.pause(failure.retryAfterMs)
-      const delay = nextDelay(failure, attemptNo, started, repeatable)
       if (delay === undefined) throw report(failure.error)
       emit({ type: 'retry', method, attempt: attemptNo + 1, delayMs: delay, reason: failure.error.code })
       await sleep(delay, signal, () => new PosterAbortedError({ method, account }))
     }
+  }
+
+  /** A limiter slot for the next attempt, inside an `rc:poster-client:limiter` trace when someone listens. */
+  async function acquire(method: string, signal: AbortSignal | undefined) {
+    const queuedAt = performance.now()
+    const take = () =>
+      limiter.acquire(signal).catch((error: unknown) => {
+        throw error instanceof PosterAbortedError ? new PosterAbortedError({ method, account }) : error
+      })
+    let lease: Awaited<ReturnType<typeof take>>
+    if (tracers.limiter.hasSubscribers) {
+      const context = { account, method, waitedMs: undefined as number | undefined }
+      lease = await trace(tracers.limiter, context, async () => {
+        try {
+          return await take()
+        } finally {
+          context.waitedMs = performance.now() - queuedAt
+        }
+      })
+    } else {
+      lease = await take()
+    }
+    const waitedMs = performance.now() - queuedAt
+    if (waitedMs >= 1) emit({ type: 'throttled', method, waitedMs })
+    return lease
+  }
+
+  /**
+   * One attempt inside an `rc:poster-client:attempt` trace: a failed attempt is published as an
+   * error (its PosterError, which never holds the token), then handed back to the retry loop.
+   */
+  async function tracedAttempt(
+    req: Parameters<typeof attempt>[0],
+    shownUrl: string,
+    plan: (result: Awaited<ReturnType<typeof attempt>>) => number | undefined,
+  ) {
+    const context: PosterAttemptContext = {
+      account,
+      method: req.method,
+      httpMethod: req.httpMethod,
+      url: shownUrl,
+      attempt: req.attempt + 1,
+    }
+    let outcome: { result: Awaited<ReturnType<typeof attempt>>; delay: number | undefined } | undefined
+    try {
+      await trace(tracers.attempt, context, async () => {
+        const result = await attempt(req)
+        const delay = plan(result)
+        outcome = { result, delay }
+        if (result.status !== undefined) context.status = result.status
+        if (!result.ok && result.failure.retryAfterMs !== undefined) {
+          context.retryAfterMs = result.failure.retryAfterMs
+        }
+        context.willRetry = delay !== undefined
+        if (!result.ok) throw result.failure.error
+      })
+    } catch (error) {
+      if (!outcome) throw error
+    }
+    return outcome!
   }
 
   function nextDelay(failure: AttemptFailure, attemptNo: number, started: number, repeatable: boolean) {

@@ -1,6 +1,8 @@
+import { trace } from '@rc/internal'
 import { type Duration, toMs } from '../duration'
 import { RateTiersError, UnknownBucketError } from '../errors'
 import { memoryRateStore } from '../memory/store'
+import { type RateTiersDecideContext, tracers } from '../tracing'
 import {
   ALGORITHMS,
   type Algorithm,
@@ -86,6 +88,8 @@ export interface RateTiers {
 }
 
 const MODES: readonly StoreErrorMode[] = ['memory', 'allow', 'deny']
+// Every decision reads it first: a const of its own is one load fewer.
+const decideChannel = tracers.decide
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function'
@@ -250,6 +254,27 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
     }
   }
 
+  /** `run` inside an `rc:rate-tiers:decide` trace (the caller checked that someone listens). */
+  function tracedRun(input: ConsumeInput, charge: boolean): Promise<RateDecision> {
+    const context: RateTiersDecideContext = {
+      tier: String(input?.tier),
+      operation: String(input?.bucket ?? input?.buckets?.join(',')),
+      key: String(input?.key),
+      algorithm,
+      cost: input?.cost ?? 1,
+      charge,
+    }
+    return trace(tracers.decide, context, async () => {
+      const decision = await run(input, charge)
+      context.allowed = decision.allowed
+      context.limit = decision.limit
+      context.remaining = decision.remaining
+      context.resetMs = decision.resetMs
+      context.store = (decision as Decision)[CALL]?.fallback ? 'fallback' : store.name
+      return decision
+    })
+  }
+
   /** The decision as built here, with its receipt when it charged something. */
   function adjustable(decision: RateDecision, what: string): [Decision, Receipt] | undefined {
     if (!store.adjust) {
@@ -302,8 +327,9 @@ export function createRateTiers(options: RateTiersOptions): RateTiers {
 
   return {
     tierNames: [...tiers.keys()],
-    consume: (input) => run(input, true),
-    peek: (input) => run(input, false),
+    // The hasSubscribers check first: with no subscriber a decision costs what it did before.
+    consume: (input) => (decideChannel.hasSubscribers ? tracedRun(input, true) : run(input, true)),
+    peek: (input) => (decideChannel.hasSubscribers ? tracedRun(input, false) : run(input, false)),
     async refund(decision, units) {
       if (units !== undefined) checkUnits(units, 'refund units')
       const [d, r] = adjustable(decision, 'refund') ?? []

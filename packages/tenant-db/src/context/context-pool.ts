@@ -36,6 +36,13 @@ interface ContextPoolDeps {
   checkout(): Promise<Lease>
   /** The current context's values; throws outside one. */
   resolve(): Record<string, string>
+  /** Runs one statement inside its `rc:tenant-db:query` trace. */
+  trace<R>(
+    tenantId: string,
+    text: string,
+    statementName: string | undefined,
+    run: () => Promise<R>,
+  ): Promise<R>
 }
 
 type RawQuery = (config: QueryConfigLike | string, values?: unknown[]) => Promise<any>
@@ -49,7 +56,7 @@ class TenantContextPool implements ContextPool {
 
   async connect(): Promise<ContextClient> {
     const values = this.#deps.resolve()
-    return bindClient(await this.#deps.checkout(), this.#deps.settings, values)
+    return bindClient(await this.#deps.checkout(), this.#deps, values)
   }
 
   async query(config: QueryConfigLike, values?: unknown[]): Promise<any> {
@@ -75,7 +82,8 @@ function textOf(config: QueryConfigLike): string {
   return typeof config === 'string' ? config : String(config?.text ?? '')
 }
 
-function bindClient(held: Lease, settings: Settings, values: Record<string, string>): ContextClient {
+function bindClient(held: Lease, deps: ContextPoolDeps, values: Record<string, string>): ContextClient {
+  const { settings } = deps
   const raw = held.client.query.bind(held.client) as unknown as RawQuery
   let inTx = false
   let broken: Error | undefined
@@ -100,62 +108,67 @@ function bindClient(held: Lease, settings: Settings, values: Record<string, stri
   /** The library's BEGIN, held back to travel with its first statement (node-postgres only). */
   let heldBegin: string | undefined
 
+  async function run(config: QueryConfigLike, params: unknown[] | undefined): Promise<any> {
+    const text = textOf(config)
+    if (heldBegin !== undefined) {
+      if (END.test(text)) {
+        // Nothing was sent: there is no transaction to end.
+        heldBegin = undefined
+        return {
+          command: /^\s*(rollback|abort)/i.test(text) ? 'ROLLBACK' : 'COMMIT',
+          rows: [],
+          rowCount: null,
+          fields: [],
+        }
+      }
+      const begin = heldBegin
+      heldBegin = undefined
+      inTx = true
+      const sent = prefixedQuery(
+        held.client,
+        [{ text: begin, values: [] }, settings.setConfig(values)],
+        config,
+        params,
+      )
+      if (sent) return sent
+      await raw(settings.beginSql(values, begin))
+      return raw(config, params)
+    }
+    if (!inTx && BEGIN.test(text)) {
+      const begin = text.trim().replace(/;\s*$/, '')
+      if (canPrefix(held.client)) {
+        // BEGIN, the settings and the first statement then cost one round trip, not two.
+        heldBegin = begin
+        return { command: 'BEGIN', rows: [], rowCount: null, fields: [] }
+      }
+      // Until a COMMIT or ROLLBACK succeeds, the connection may hold the settings.
+      inTx = true
+      const results = await raw(settings.beginSql(values, begin))
+      return Array.isArray(results) ? results[0] : results
+    }
+    if (!inTx) {
+      if (END.test(text)) {
+        throw new TenantOrmProtocolError('the context pool', `"${text}" arrived outside a transaction`)
+      }
+      return single(config, params)
+    }
+    try {
+      const result = await raw(config, params)
+      if (END.test(text)) inTx = false
+      return result
+    } catch (error) {
+      if (END.test(text)) broken = error as Error
+      throw error
+    }
+  }
+
   return {
     get processID() {
       return (held.client as { processID?: number }).processID
     },
-    async query(config, params) {
-      const text = textOf(config)
-      if (heldBegin !== undefined) {
-        if (END.test(text)) {
-          // Nothing was sent: there is no transaction to end.
-          heldBegin = undefined
-          return {
-            command: /^\s*(rollback|abort)/i.test(text) ? 'ROLLBACK' : 'COMMIT',
-            rows: [],
-            rowCount: null,
-            fields: [],
-          }
-        }
-        const begin = heldBegin
-        heldBegin = undefined
-        inTx = true
-        const sent = prefixedQuery(
-          held.client,
-          [{ text: begin, values: [] }, settings.setConfig(values)],
-          config,
-          params,
-        )
-        if (sent) return sent
-        await raw(settings.beginSql(values, begin))
-        return raw(config, params)
-      }
-      if (!inTx && BEGIN.test(text)) {
-        const begin = text.trim().replace(/;\s*$/, '')
-        if (canPrefix(held.client)) {
-          // BEGIN, the settings and the first statement then cost one round trip, not two.
-          heldBegin = begin
-          return { command: 'BEGIN', rows: [], rowCount: null, fields: [] }
-        }
-        // Until a COMMIT or ROLLBACK succeeds, the connection may hold the settings.
-        inTx = true
-        const results = await raw(settings.beginSql(values, begin))
-        return Array.isArray(results) ? results[0] : results
-      }
-      if (!inTx) {
-        if (END.test(text)) {
-          throw new TenantOrmProtocolError('the context pool', `"${text}" arrived outside a transaction`)
-        }
-        return single(config, params)
-      }
-      try {
-        const result = await raw(config, params)
-        if (END.test(text)) inTx = false
-        return result
-      } catch (error) {
-        if (END.test(text)) broken = error as Error
-        throw error
-      }
+    query(config, params) {
+      const name = typeof config === 'string' ? undefined : config?.name
+      return deps.trace(values.tenant!, textOf(config), name, () => run(config, params))
     },
     release(error) {
       const destroy =
