@@ -1,13 +1,13 @@
-import { register } from 'node:module'
 import { SpanKind } from '@opentelemetry/api'
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registerEsmHook } from '../src/telemetry/esm-hook'
 import { startTelemetry, type Telemetry } from '../src/telemetry/otel'
 import type { Stack } from './stack'
 
 // The SDK starts before anything imports fastify, pg or ioredis (they are patched as they load), as the
 // app's preload does: ./stack and the app code are imported only after it, dynamically.
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url)
+registerEsmHook()
 const exporter = new InMemorySpanExporter()
 let telemetry: Telemetry
 let stack: Stack

@@ -208,6 +208,34 @@ describe('instrumentRc', () => {
     expect(span.attributes['server.port']).toBe(9)
   })
 
+  it('poster-client: a failed attempt published as an error keeps its message, with the status as error.type', async () => {
+    rc = instrumentRc()
+    const url = 'http://127.0.0.1:9/api/storage.getSuppliers?token=REDACTED'
+    const ctx: Record<string, unknown> = {
+      account: 'a',
+      method: 'storage.getSuppliers',
+      httpMethod: 'GET',
+      url,
+      attempt: 1,
+    }
+    const failure = Object.assign(new Error('[@rc/poster-client] Poster answered 429'), {
+      code: 'POSTER_RATE_LIMITED',
+    })
+    await expect(
+      traced(rcChannels.posterClient.attempt, ctx, async () => {
+        Object.assign(ctx, { status: 429, willRetry: true })
+        throw failure
+      }),
+    ).rejects.toBe(failure)
+    const span = byName(sdk.spans(), 'GET')
+    expect(span.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: '[@rc/poster-client] Poster answered 429',
+    })
+    expect(span.attributes).toMatchObject({ 'error.type': '429', 'rc.poster.will_retry': true })
+    expect(span.events.map((e) => e.name)).toEqual(['exception'])
+  })
+
   it('rate-tiers: the decision, a denial without error status', async () => {
     rc = instrumentRc()
     const ctx: Record<string, unknown> = {

@@ -14,6 +14,8 @@ export interface PosterContext {
   retryAfterMs?: number
   willRetry?: boolean
   waitedMs?: number
+  /** Set by Node when the attempt failed (a 429 or 5xx publishes its PosterError, retried or not). */
+  error?: unknown
 }
 
 /**
@@ -76,9 +78,10 @@ export function posterRecipes(): SpanRecipe<PosterContext>[] {
         'rc.poster.will_retry': ctx.willRetry,
       })
       // HTTP client spans: a 4xx or 5xx answer is an error (semantic conventions), retried or not.
+      // When the package published the failure, the error handler already set the status and its message.
       if (ctx.status !== undefined && ctx.status >= 400) {
         span.setAttribute('error.type', String(ctx.status))
-        span.setStatus({ code: SpanStatusCode.ERROR })
+        if (ctx.error === undefined) span.setStatus({ code: SpanStatusCode.ERROR })
       }
     },
   }
