@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api'
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerEsmHook } from '../src/telemetry/esm-hook'
@@ -230,6 +230,11 @@ describe('traces of the app (SDK on, in-memory exporter)', () => {
       failed.map((a) => a.attributes['rc.poster.will_retry']),
       picture,
     ).toEqual([true, true])
+    // Each failed attempt is an error span with the client's exception, though the call went on.
+    for (const attempt of failed) {
+      expect(attempt.status.code).toBe(SpanStatusCode.ERROR)
+      expect(attempt.events.map((e) => e.name)).toEqual(['exception'])
+    }
     const resends = attempts.filter((a) => Number(a.attributes['http.request.resend_count']) >= 1)
     expect(resends.length, picture).toBeGreaterThanOrEqual(1)
     for (const call of calls.filter((c) => Number(c.attributes['rc.poster.attempts']) > 1))
