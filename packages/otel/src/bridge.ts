@@ -1,6 +1,15 @@
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import { tracingChannel } from 'node:diagnostics_channel'
-import { type Context, context, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  type Span,
+  SpanStatusCode,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api'
 import type { SpanRecipe } from './recipe'
 
 interface Settled {
@@ -33,7 +42,21 @@ export function bridge(
   const channel = tracingChannel<object, object>(recipe.channel)
   const spans = new WeakMap<object, Span>()
 
-  const open = (ctx: object, parent: Context): Span => {
+  /**
+   * Inside a trace its root decided not to sample, an rc span would be a non-recording span anyway with
+   * parent-based sampling (the SDK's default and the usual production setting): skip it, and the
+   * attributes with it. rc spans follow their parent's sampling decision.
+   */
+  const unsampled = (parent: Context): boolean => {
+    const spanContext = trace.getSpanContext(parent)
+    return (
+      spanContext !== undefined &&
+      isSpanContextValid(spanContext) &&
+      (spanContext.traceFlags & TraceFlags.SAMPLED) === 0
+    )
+  }
+  const open = (ctx: object, parent: Context): Span | undefined => {
+    if (unsampled(parent)) return undefined
     const span = tracer.startSpan(
       recipe.name(ctx),
       { kind: recipe.kind, attributes: recipe.attributes(ctx) },
@@ -65,7 +88,8 @@ export function bridge(
   const transform = (ctx: object): Context => {
     const parent = context.active()
     try {
-      return trace.setSpan(parent, open(ctx, parent))
+      const span = open(ctx, parent)
+      return span ? trace.setSpan(parent, span) : parent
     } catch {
       return parent
     }

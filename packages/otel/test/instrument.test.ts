@@ -1,5 +1,5 @@
 import { tracingChannel } from 'node:diagnostics_channel'
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { instrumentRc, type RcInstrumentation, rcChannels } from '../src/index'
 import { byName, parentOf, startSdk, tick, traced } from './tracing'
@@ -334,6 +334,32 @@ describe('instrumentRc', () => {
     expect(tracingChannel(rcChannels.posterClient.call).hasSubscribers).toBe(false)
     expect(tracingChannel(rcChannels.rateTiers.decide).hasSubscribers).toBe(true)
     expect(tracingChannel(rcChannels.tenantDb.withTenant).hasSubscribers).toBe(true)
+  })
+
+  it("follows its parent's sampling: inside an unsampled trace no span is made and the context is not read", async () => {
+    rc = instrumentRc()
+    const unsampled = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.NONE,
+    })
+    let reads = 0
+    const ctx = {
+      get namespace() {
+        reads++
+        return 'tenant:r0'
+      },
+      key: 'k',
+      store: 'memory',
+    }
+    const value = await context.with(trace.setSpan(context.active(), unsampled), () =>
+      traced(rcChannels.cache.getOrSet, ctx, async () =>
+        traced(rcChannels.cache.load, { namespace: 'tenant:r0', key: 'k' }, async () => 42),
+      ),
+    )
+    expect(value).toBe(42)
+    expect(sdk.spans()).toEqual([])
+    expect(reads).toBe(0)
   })
 
   it('a second call replaces the first (no duplicate spans)', async () => {
