@@ -155,6 +155,10 @@ export function renderOtelSection(
   const sampled = cases[2] as OtelCaseResult
   const verdict = (c: OtelCaseResult) => (median(ratioOf(c)) <= 1.25 ? 'met' : 'not met')
   const bad = cases.flatMap((c) => c.runs).reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0)
+  const share = Math.round(
+    (100 * (sampled.cpuPerRequestUs - off.cpuPerRequestUs)) /
+      Math.max(1, on.cpuPerRequestUs - off.cpuPerRequestUs),
+  )
   return `${OTEL_START}
 ## Tracing overhead (\`bench/otel.ts\`, \`BENCH_ONLY=otel\`)
 
@@ -179,8 +183,8 @@ spans, session and membership reads, three rate decisions and the cache read wit
 Non-2xx, errors and timeouts: ${bad}.
 
 Where the time goes (V8 CPU profiles of both traced servers, \`BENCH_PROFILE=<dir>\`): most of the cost is paid per
-request and per span *started*, sampled or not, which is why a tenth sampled still costs about 70% of what
-tracing everything does: \`@opentelemetry/sdk-trace\` 3.1 sanitizes every span's attributes (\`cleanAttributes\`) and
+request and per span *started*, sampled or not, which is why a tenth sampled still costs ${share}% of what
+tracing everything does (in server CPU per request, this run): \`@opentelemetry/sdk-trace\` 3.1 sanitizes every span's attributes (\`cleanAttributes\`) and
 builds it before the sampler's answer is of use, the HTTP instrumentation parses each request's attributes and
 binds the request and response emitters to the context (\`context-async-hooks\` patches their listener methods),
 and the context manager's AsyncLocalStorage runs on async_hooks on Node 20 (a hook on every promise; Node 24
