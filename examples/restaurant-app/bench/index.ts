@@ -6,6 +6,8 @@
  *   2. HTTP: autocannon against a listing endpoint of the synced restaurants, cache on and off.
  *   3. the staff UI's main pages of a restaurant with 2,000 ingredients at 200 requests/s, server time.
  * Writes bench/README.md. BENCH_ONLY=http skips the rate-limited part (one sync round instead);
+ * BENCH_ONLY=otel runs one sync round and the tracing overhead bench (bench/otel.ts, SDK on vs off) and
+ * rewrites only its section;
  * BENCH_ONLY=sync skips HTTP and the UI; BENCH_ONLY=ui runs the UI pages alone and rewrites only their
  * section of the README; BENCH_WRITE=0 prints without writing the README. BENCH_ONLY=scale-sync, scale-http
  * or scale: the benches at scale (bench/scale.ts), minutes each, never part of the default run.
@@ -13,6 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { type HttpResult, runHttpBench } from './http'
+import { type OtelResult, renderOtelSection, replaceOtelSection, runOtelBench } from './otel'
 import { renderReport, renderUiSection, replaceUiSection } from './report'
 import { SCALE_SECTIONS } from './scale-report'
 import { keepSections } from './sections'
@@ -40,6 +43,7 @@ const setup = await setUp()
 let sync: SyncResult | undefined
 const http: HttpResult[] = []
 let ui: PageRun[] = []
+let otel: OtelResult | undefined
 const uiOptions = {
   rate: 200,
   connections: 10,
@@ -53,12 +57,12 @@ try {
     sync = await runSyncBench(setup, {
       workers: 2,
       concurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
-      rounds: only === 'http' ? 1 : 'fill',
+      rounds: only === 'http' || only === 'otel' ? 1 : 'fill',
     })
     console.log(JSON.stringify(sync, null, 2))
     loads.afterSync = load()
   }
-  if (only !== 'sync' && only !== 'ui') {
+  if (only !== 'sync' && only !== 'ui' && only !== 'otel') {
     for (const cache of ['on', 'off'] as const) {
       console.log(`http: cache ${cache} ...`)
       const result = await runHttpBench(setup, {
@@ -73,6 +77,18 @@ try {
       http.push(result)
     }
     loads.afterHttp = load()
+  }
+  if (only === undefined || only === 'otel') {
+    console.log('otel: the cached listing at 1,000/s, SDK on vs off ...')
+    otel = await runOtelBench(setup, {
+      rate: 1000,
+      connections: Number(process.env.BENCH_RATE_CONNECTIONS ?? 10),
+      durationS: Number(process.env.BENCH_OTEL_DURATION ?? 5),
+      warmupS: 3,
+      rounds: Number(process.env.BENCH_OTEL_ROUNDS ?? 5),
+    })
+    loads.afterOtel = load()
+    console.log(renderOtelSection(otel, { startedAt, loads, versions: setup.versions }))
   }
   if (only === undefined || only === 'ui') {
     console.log('ui: the main pages of a restaurant with 2,000 ingredients ...')
@@ -97,6 +113,14 @@ console.log(report)
 const readme = new URL('./README.md', import.meta.url)
 if (process.env.BENCH_WRITE !== '0' && only === undefined)
   writeFileSync(readme, keepSections(report, readFileSync(readme, 'utf8'), SCALE_SECTIONS))
+if (process.env.BENCH_WRITE !== '0' && otel && (only === undefined || only === 'otel'))
+  writeFileSync(
+    readme,
+    replaceOtelSection(
+      readFileSync(readme, 'utf8'),
+      renderOtelSection(otel, { startedAt, loads, versions: setup.versions }),
+    ),
+  )
 if (process.env.BENCH_WRITE !== '0' && only === 'ui')
   writeFileSync(
     readme,

@@ -19,12 +19,15 @@ export interface Child<Ready, Stopped> {
 export async function startChild<Ready = { type: 'ready' }, Stopped = { type: 'stopped' }>(
   entry: string,
   env: Record<string, string>,
+  options: { preload?: string } = {},
 ): Promise<Child<Ready, Stopped>> {
   const child: ChildProcess = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
     execArgv: [
       '--conditions=@rc/source',
       '--import',
       'tsx',
+      // A module that must run before the entry's imports (the OpenTelemetry SDK).
+      ...(options.preload ? ['--import', fileURLToPath(new URL(options.preload, import.meta.url))] : []),
       // BENCH_PROFILE=<dir>: a V8 CPU profile of every child, to see where a run's time goes.
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ],

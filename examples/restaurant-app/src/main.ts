@@ -5,6 +5,7 @@ import { buildApp } from './http/app'
 import { DataDirBusyError, lockDataDir } from './infra/data-dir'
 import { posterOAuthOfFake } from './onboarding/endpoints'
 import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
+import { stopTelemetry } from './telemetry/active'
 
 async function main(): Promise<void> {
   const config = loadConfig()
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     await app.close()
     await runtime.close()
     await fake?.close()
+    await stopTelemetry()
     unlock()
     process.exit(0)
   }

@@ -29,6 +29,7 @@ import { createPosterClients, type PosterClients } from './sync/posters'
 import { createSyncEventRepository, type SyncEventRepository } from './sync/repository'
 import { createErrorReports, deploymentSecrets, type ErrorReports } from './telemetry/error-reports'
 import { reportJobErrors } from './telemetry/job-errors'
+import { traceFields } from './telemetry/log-trace'
 import { createRecentErrors, type RecentErrors } from './telemetry/recent-errors'
 import { startSentry } from './telemetry/sentry'
 
@@ -88,9 +89,10 @@ export const TOKEN_CHECK_EVERY_MS = 24 * 3600 * 1000
 
 export async function createRuntime(
   config: AppConfig,
-  options: { log?: pino.Logger } = {},
+  options: { log?: pino.Logger; logStream?: pino.DestinationStream } = {},
 ): Promise<Runtime> {
-  const log = options.log ?? pino({ level: config.logLevel })
+  // Lines written inside a trace carry its trace_id and span_id (see src/telemetry/log-trace.ts).
+  const log = options.log ?? pino({ level: config.logLevel, mixin: traceFields }, options.logStream)
   const metrics = createMetrics()
   const { db, owner } =
     config.databaseUrl && config.appDatabaseUrl

@@ -1,5 +1,6 @@
 import { loadConfig } from './config'
 import { createRuntime, TOKEN_CHECK_EVERY_MS } from './runtime'
+import { stopTelemetry } from './telemetry/active'
 
 // A worker process: the same runtime and job handlers as the API, no HTTP. Run as many as Poster's limits allow.
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   runtime.log.info({ concurrency: config.workerConcurrency }, 'worker started')
   const stop = async () => {
     await runtime.close()
+    await stopTelemetry()
     process.exit(0)
   }
   process.on('SIGINT', () => void stop())

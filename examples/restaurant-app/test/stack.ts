@@ -50,6 +50,8 @@ export interface StackOptions {
   fake?: FakePosterOptions
   env?: Record<string, string>
   config?: Partial<AppConfig>
+  /** Where the runtime's pino lines go (default stdout); the telemetry test reads them. */
+  logStream?: { write(line: string): void }
 }
 
 /**
@@ -82,7 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     options.config,
   )
-  const runtime = await createRuntime(config)
+  const runtime = await createRuntime(config, options.logStream ? { logStream: options.logStream } : {})
   const owner = runtime.owner as QueryPool
   await seed(owner, runtime.cipher, {
     restaurants: restaurants.map((id, i) => ({

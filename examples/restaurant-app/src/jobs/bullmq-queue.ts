@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { createRedisClient, type RedisTarget, redisOptionsOf, slotPrefix } from '../infra/redis'
+import { runJobTraced, traceEnqueue } from '../telemetry/job-trace'
 import {
   dedupeKey,
   type EnqueueResult,
@@ -44,6 +45,8 @@ const WORKER_OPTIONS: RedisOptions = {
 // Producers fail fast while Redis is away (an API request must not hang); workers keep waiting.
 // Not enableOfflineQueue: false, which makes BullMQ's close() hang after a Redis restart.
 const PRODUCER_OPTIONS: RedisOptions = { ...WORKER_OPTIONS, maxRetriesPerRequest: 1, commandTimeout: 2_000 }
+/** The enqueuing span's W3C context, where BullMQ's own telemetry keeps it (read back in the worker). */
+const withTrace = (carrier: string | undefined) => (carrier ? { telemetry: { metadata: carrier } } : {})
 
 /** ioredis options from a redis:// URL; BullMQ opens its own connections (workers block on one). */
 export function bullConnection(url: string): ConnectionOptions {
@@ -106,16 +109,19 @@ export function createBullQueue(options: {
 
   async function enqueue(data: SyncJobData, delayMs: number): Promise<EnqueueResult> {
     const id = `sync-${randomUUID()}`
-    const job = await unavailable(
-      queue.add('sync', data, {
-        jobId: id,
-        delay: delayMs,
-        attempts: JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
-        deduplication: { id: dedupeKey(data) },
-        removeOnComplete: { age: 24 * 3600, count: 5_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      }),
+    const job = await traceEnqueue({ system: 'bullmq', name: 'sync' }, (carrier) =>
+      unavailable(
+        queue.add('sync', data, {
+          jobId: id,
+          delay: delayMs,
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+          deduplication: { id: dedupeKey(data) },
+          removeOnComplete: { age: 24 * 3600, count: 5_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+          ...withTrace(carrier),
+        }),
+      ),
     )
     return { id: job.id as string, deduplicated: job.id !== id }
   }
@@ -165,14 +171,17 @@ export function createBullQueue(options: {
       return Object.fromEntries(jobStates.map((s) => [s, counts[s] ?? 0])) as Record<JobState, number>
     },
     async enqueueSupply(data) {
-      const job = await unavailable(
-        queue.add('poster-supply', data, {
-          jobId: `supply-${randomUUID()}`,
-          attempts: JOB_ATTEMPTS,
-          backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
-          removeOnComplete: { age: 24 * 3600, count: 5_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        }),
+      const job = await traceEnqueue({ system: 'bullmq', name: 'poster-supply' }, (carrier) =>
+        unavailable(
+          queue.add('poster-supply', data, {
+            jobId: `supply-${randomUUID()}`,
+            attempts: JOB_ATTEMPTS,
+            backoff: { type: 'exponential', delay: JOB_BACKOFF_MS },
+            removeOnComplete: { age: 24 * 3600, count: 5_000 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+            ...withTrace(carrier),
+          }),
+        ),
       )
       return { id: job.id as string, deduplicated: false }
     },
@@ -185,13 +194,16 @@ export function createBullQueue(options: {
             attempt: job.attemptsMade + 1,
             progress: (percent: number) => job.updateProgress(Math.round(percent)),
           }
+          const trace = { system: 'bullmq', name: job.name, id: context.id, attempt: context.attempt }
           try {
-            if (job.name === 'sync') return await handlers.sync(job.data as SyncJobData, context)
-            if (job.name === 'sync-all') return await handlers.syncAll(context)
-            if (job.name === 'token-check') return await handlers.tokenCheck(context)
-            if (job.name === 'poster-supply')
-              return await handlers.pushSupply(job.data as SupplyJobData, context)
-            throw new PermanentJobError(`Unknown job ${job.name}`)
+            return await runJobTraced(trace, job.opts.telemetry?.metadata, async () => {
+              if (job.name === 'sync') return await handlers.sync(job.data as SyncJobData, context)
+              if (job.name === 'sync-all') return await handlers.syncAll(context)
+              if (job.name === 'token-check') return await handlers.tokenCheck(context)
+              if (job.name === 'poster-supply')
+                return await handlers.pushSupply(job.data as SupplyJobData, context)
+              throw new PermanentJobError(`Unknown job ${job.name}`)
+            })
           } catch (error) {
             if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message)
             throw error

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { runJobTraced, traceEnqueue } from '../telemetry/job-trace'
 import {
   dedupeKey,
   type EnqueueResult,
@@ -20,6 +21,8 @@ interface Entry {
   data: SyncJobData | SupplyJobData | undefined
   dedupe: string | undefined
   timer?: NodeJS.Timeout
+  /** The enqueuing span's W3C trace context (JSON), for the job's link. */
+  trace?: string
 }
 
 const KEEP_FINISHED = 1_000
@@ -43,7 +46,17 @@ export function createMemoryQueue(
   let scheduled = false
   const idle = new Set<() => void>()
 
-  function add(name: string, data: SyncJobData | SupplyJobData | undefined, delayMs = 0): EnqueueResult {
+  /** `add` in a producer span whose context the job keeps. */
+  function traced(name: string, data: SyncJobData | SupplyJobData | undefined, delayMs = 0) {
+    return traceEnqueue({ system: 'in-process', name }, async (trace) => add(name, data, delayMs, trace))
+  }
+
+  function add(
+    name: string,
+    data: SyncJobData | SupplyJobData | undefined,
+    delayMs = 0,
+    trace?: string,
+  ): EnqueueResult {
     const dedupe = data && name === 'sync' ? dedupeKey(data as SyncJobData) : undefined
     const existing = dedupe ? byDedupe.get(dedupe) : undefined
     if (existing) return { id: existing, deduplicated: true }
@@ -60,7 +73,7 @@ export function createMemoryQueue(
       createdAt: Date.now(),
       finishedAt: undefined,
     }
-    jobs.set(id, { info, data, dedupe })
+    jobs.set(id, { info, data, dedupe, ...(trace ? { trace } : {}) })
     if (dedupe) byDedupe.set(dedupe, id)
     if (delayMs > 0) later(id, delayMs)
     else ready.push(id)
@@ -116,15 +129,17 @@ export function createMemoryQueue(
         info.progress = Math.max(0, Math.min(100, Math.round(percent)))
       },
     }
+    const trace = { system: 'in-process', name: info.name, id: info.id, attempt: info.attempts }
     try {
-      info.result =
+      info.result = await runJobTraced(trace, entry.trace, () =>
         info.name === 'sync'
-          ? await work.sync(entry.data as SyncJobData, context)
+          ? work.sync(entry.data as SyncJobData, context)
           : info.name === 'poster-supply'
-            ? await work.pushSupply(entry.data as SupplyJobData, context)
+            ? work.pushSupply(entry.data as SupplyJobData, context)
             : info.name === 'sync-all'
-              ? await work.syncAll(context)
-              : await work.tokenCheck(context)
+              ? work.syncAll(context)
+              : work.tokenCheck(context),
+      )
       info.state = 'completed'
       info.progress = 100
       info.failedReason = undefined
@@ -163,11 +178,11 @@ export function createMemoryQueue(
     kind: 'in-process',
     async enqueueSync(data, opts) {
       if (closed) throw new Error('The job queue is closed.')
-      return add('sync', data, opts?.delayMs)
+      return traced('sync', data, opts?.delayMs)
     },
     async syncNow(data) {
       if (closed) throw new Error('The job queue is closed.')
-      const result = add('sync', data)
+      const result = await traced('sync', data)
       const entry = jobs.get(result.id)
       if (result.deduplicated && entry) promote(entry)
       return result
@@ -178,7 +193,7 @@ export function createMemoryQueue(
     },
     async enqueueSupply(data) {
       if (closed) throw new Error('The job queue is closed.')
-      return add('poster-supply', data)
+      return traced('poster-supply', data)
     },
     async counts() {
       const counts: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 }

@@ -1,0 +1,2 @@
+export { type RcPackage, rcChannels } from './channels'
+export { type InstrumentRcOptions, instrumentRc, type RcInstrumentation } from './instrument'
