@@ -138,49 +138,52 @@ export function describeCacheBus(factory: BusFactory): void {
       expect(await eventually(async () => (await a.get('k')) === undefined, DELIVERY_MS)).toBe(true)
     })
 
-    it.runIf(factory.reconnect)(
-      'after its transport drops and comes back, it reports the gap and delivers again',
-      async () => {
-        const [a, b] = [await listen(), await listen()]
-        a.bus.publish({ type: 'keys', keys: [unique('before')] })
-        expect(await eventually(() => b.received.length === 1, DELIVERY_MS)).toBe(true)
-        await factory.reconnect!()
-        // Both directions: each side's subscription is renewed, not only its publisher.
-        expect(await deliveredAfterReconnect(a.bus, b, unique('a-to-b'))).toBe(true)
-        expect(await deliveredAfterReconnect(b.bus, a, unique('b-to-a'))).toBe(true)
-        expect(b.reconnects).toBeGreaterThan(0)
-        expect(a.reconnects).toBeGreaterThan(0)
-      },
-      RECONNECT_MS * 3,
-    )
+    // Buses that cannot disconnect (memoryBus) have no reconnect cases at all, rather than skipped ones.
+    if (factory.reconnect) {
+      it(
+        'after its transport drops and comes back, it reports the gap and delivers again',
+        async () => {
+          const [a, b] = [await listen(), await listen()]
+          a.bus.publish({ type: 'keys', keys: [unique('before')] })
+          expect(await eventually(() => b.received.length === 1, DELIVERY_MS)).toBe(true)
+          await factory.reconnect!()
+          // Both directions: each side's subscription is renewed, not only its publisher.
+          expect(await deliveredAfterReconnect(a.bus, b, unique('a-to-b'))).toBe(true)
+          expect(await deliveredAfterReconnect(b.bus, a, unique('b-to-a'))).toBe(true)
+          expect(b.reconnects).toBeGreaterThan(0)
+          expect(a.reconnects).toBeGreaterThan(0)
+        },
+        RECONNECT_MS * 3,
+      )
 
-    it.runIf(factory.reconnect)(
-      'through caches: after a reconnect l1 copies are dropped and invalidations flow again',
-      async () => {
-        const store = memoryStore()
-        const prefix = unique('reconnect')
-        const busA = await factory.create()
-        const busB = await factory.create()
-        open.push(busA, busB)
-        const a = createCache({ store, prefix, l1: true, bus: busA, storeTimeout: '5s' })
-        const b = createCache({ store, prefix, l1: true, bus: busB, storeTimeout: '5s' })
-        caches.push(a, b)
-        await a.set('k', 'v1')
-        expect(await b.get('k')).toBe('v1')
-        // A cache without a bus writes behind b's back, as a peer would while the bus is down.
-        const silent = createCache({ store, prefix, storeTimeout: '5s' })
-        caches.push(silent)
-        expect(await coherent(a, b, DELIVERY_MS)).toBe(true)
-        await a.set('k', 'v1')
-        expect(await b.get('k')).toBe('v1')
-        await factory.reconnect!()
-        await silent.set('k', 'v0')
-        // b's l1 must not keep v1 once its bus is back: messages were missed.
-        expect(await eventually(async () => (await b.get('k')) === 'v0', RECONNECT_MS)).toBe(true)
-        // And invalidations reach b again.
-        expect(await coherent(a, b, RECONNECT_MS)).toBe(true)
-      },
-      RECONNECT_MS * 3,
-    )
+      it(
+        'through caches: after a reconnect l1 copies are dropped and invalidations flow again',
+        async () => {
+          const store = memoryStore()
+          const prefix = unique('reconnect')
+          const busA = await factory.create()
+          const busB = await factory.create()
+          open.push(busA, busB)
+          const a = createCache({ store, prefix, l1: true, bus: busA, storeTimeout: '5s' })
+          const b = createCache({ store, prefix, l1: true, bus: busB, storeTimeout: '5s' })
+          caches.push(a, b)
+          await a.set('k', 'v1')
+          expect(await b.get('k')).toBe('v1')
+          // A cache without a bus writes behind b's back, as a peer would while the bus is down.
+          const silent = createCache({ store, prefix, storeTimeout: '5s' })
+          caches.push(silent)
+          expect(await coherent(a, b, DELIVERY_MS)).toBe(true)
+          await a.set('k', 'v1')
+          expect(await b.get('k')).toBe('v1')
+          await factory.reconnect!()
+          await silent.set('k', 'v0')
+          // b's l1 must not keep v1 once its bus is back: messages were missed.
+          expect(await eventually(async () => (await b.get('k')) === 'v0', RECONNECT_MS)).toBe(true)
+          // And invalidations reach b again.
+          expect(await coherent(a, b, RECONNECT_MS)).toBe(true)
+        },
+        RECONNECT_MS * 3,
+      )
+    }
   })
 }
