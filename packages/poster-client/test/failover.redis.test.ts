@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import {
   type RedisCluster,
   type RedisSentinel,
@@ -10,6 +9,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createFakePoster, type FakePoster } from '../src/testing'
 import { maxInWindow } from './helpers'
+import { startWorker } from './worker-process'
 
 // Failovers take seconds and start six Redis processes plus four workers: CI (RC_FULL=1) runs them.
 const FULL = process.env.RC_FULL === '1'
@@ -24,7 +24,6 @@ const PER_SECOND = 5
 const BOUND = PER_SECOND
 const DURATION_MS = 16_000
 const FAIL_AT_MS = 4_000
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const children = new Set<ChildProcess>()
 let fake: FakePoster
 let sentinel: RedisSentinel | undefined
@@ -56,36 +55,20 @@ async function run(account: { account: string; token: string }, fail: () => Prom
     : { SENTINELS: JSON.stringify(sentinel!.sentinels), SENTINEL_NAME: sentinel!.name }
   const prefix = `test:poster:failover:${randomUUID()}:`
   const workers = Array.from({ length: WORKERS }, () => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@rc/source', '--import', 'tsx', 'test/fixtures/failover-worker.ts'],
+    return startWorker<Report & { done?: boolean }>(
+      'failover-worker.ts',
       {
-        cwd: packageDir,
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env: {
-          ...process.env,
-          FAKE_URL: fake.url,
-          ACCOUNT: account.account,
-          TOKEN: account.token,
-          PREFIX: prefix,
-          PER_SECOND: String(PER_SECOND),
-          CALLERS: String(CALLERS),
-          DURATION_MS: String(DURATION_MS),
-          ...target,
-        },
+        FAKE_URL: fake.url,
+        ACCOUNT: account.account,
+        TOKEN: account.token,
+        PREFIX: prefix,
+        PER_SECOND: String(PER_SECOND),
+        CALLERS: String(CALLERS),
+        DURATION_MS: String(DURATION_MS),
+        ...target,
       },
+      children,
     )
-    children.add(child)
-    child.once('exit', () => children.delete(child))
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (m) => m === 'ready' && resolve())
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)))
-    })
-    const done = new Promise<Report>((resolve, reject) => {
-      child.on('message', (m: Report & { done?: boolean }) => m.done && resolve(m))
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it finished`)))
-    })
-    return { child, ready, done }
   })
   await Promise.all(workers.map((w) => w.ready))
   const started = Date.now()

@@ -1,16 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { TEST_REDIS_URL } from '@rc/test-services'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFakePoster, type FakePoster } from '../src/testing'
 import { maxInWindow } from './helpers'
+import { startWorker } from './worker-process'
 
 const WORKERS = 4
 const CALLS_PER_WORKER = 8
 const PER_SECOND = 5
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const prefix = `test:poster:mp:${randomUUID()}:`
 const children = new Set<ChildProcess>()
 let fake: FakePoster
@@ -30,35 +29,20 @@ afterAll(async () => {
 /** Starts the workers, lets them go together once all are ready, and collects their errors. */
 async function runWorkers(account: { account: string; token: string }, redisUrl: string | undefined) {
   const workers = Array.from({ length: WORKERS }, () => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@rc/source', '--import', 'tsx', 'test/fixtures/worker.ts'],
+    const worker = startWorker<{ done?: boolean; errors?: string[] }>(
+      'worker.ts',
       {
-        cwd: packageDir,
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env: {
-          ...process.env,
-          FAKE_URL: fake.url,
-          ACCOUNT: account.account,
-          TOKEN: account.token,
-          PREFIX: prefix,
-          PER_SECOND: String(PER_SECOND),
-          CALLS: String(CALLS_PER_WORKER),
-          ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-        },
+        FAKE_URL: fake.url,
+        ACCOUNT: account.account,
+        TOKEN: account.token,
+        PREFIX: prefix,
+        PER_SECOND: String(PER_SECOND),
+        CALLS: String(CALLS_PER_WORKER),
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       },
+      children,
     )
-    children.add(child)
-    child.once('exit', () => children.delete(child))
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (m) => m === 'ready' && resolve())
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)))
-    })
-    const done = new Promise<string[]>((resolve, reject) => {
-      child.on('message', (m: { done?: boolean; errors?: string[] }) => m.done && resolve(m.errors ?? []))
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it finished`)))
-    })
-    return { child, ready, done }
+    return { ...worker, done: worker.done.then((m) => m.errors ?? []) }
   })
   await Promise.all(workers.map((w) => w.ready))
   const started = Date.now()

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { deleteRedisKeys, TEST_REDIS_URL } from '@rc/test-services'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFakePoster, type FakePoster } from '../src/testing'
+import { startWorker } from './worker-process'
 
 const RETRY_AFTER_MS = 2_000
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const prefix = `test:poster:pause:${randomUUID()}:`
 const children = new Set<ChildProcess>()
 let fake: FakePoster
@@ -32,34 +31,18 @@ async function run(
   redisUrl: string | undefined,
 ): Promise<Report[]> {
   const workers = Array.from({ length: 2 }, () => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@rc/source', '--import', 'tsx', 'test/fixtures/pause-worker.ts'],
+    return startWorker<Report & { done?: boolean }>(
+      'pause-worker.ts',
       {
-        cwd: packageDir,
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env: {
-          ...process.env,
-          FAKE_URL: fake.url,
-          ACCOUNT: account.account,
-          TOKEN: account.token,
-          PREFIX: prefix,
-          DURATION_MS: '5000',
-          ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-        },
+        FAKE_URL: fake.url,
+        ACCOUNT: account.account,
+        TOKEN: account.token,
+        PREFIX: prefix,
+        DURATION_MS: '5000',
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       },
+      children,
     )
-    children.add(child)
-    child.once('exit', () => children.delete(child))
-    const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (m) => m === 'ready' && resolve())
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)))
-    })
-    const done = new Promise<Report>((resolve, reject) => {
-      child.on('message', (m: Report & { done?: boolean }) => m.done && resolve(m))
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it finished`)))
-    })
-    return { child, ready, done }
   })
   await Promise.all(workers.map((w) => w.ready))
   for (const w of workers) w.child.send('go')
