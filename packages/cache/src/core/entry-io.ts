@@ -161,6 +161,7 @@ export class EntryIO {
         payload,
         expiresAt,
         physicalMs: forever ? undefined : plan.ttlMs + plan.graceMs,
+        graceMs: plan.graceMs,
         writtenAt,
         tagKeys,
       }
@@ -174,7 +175,9 @@ export class EntryIO {
         const entries: StoreEntry[] = []
         for (const p of prepared) {
           const tags = p.tagKeys?.map((k): [string, number] => [k, versions?.get(k) ?? 0])
-          const staleUntil = p.physicalMs === undefined ? 0 : Date.now() + p.physicalMs
+          // From the same instant as expiresAt: counted from now, a write that
+          // waited (tag read, busy machine) would get its wait as extra grace.
+          const staleUntil = p.physicalMs === undefined ? 0 : p.expiresAt + p.graceMs
           const value = encodeEntry(p.payload, p.expiresAt, staleUntil, tags, p.writtenAt)
           entries.push({ key: p.stored, value, ttlMs: p.physicalMs })
         }

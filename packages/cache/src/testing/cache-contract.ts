@@ -24,7 +24,7 @@ export function describeCache(factory: CacheSuiteOptions): void {
       unique,
       // These tests are about semantics, not timing: a generous command timeout
       // keeps a busy machine from sending calls to the (absent) fallback.
-      make: (options: Omit<CacheOptions, 'store'> = {}) => {
+      make: (options: CacheOptions = {}) => {
         const cache = createCache({
           store,
           prefix: unique('c'),

@@ -1,10 +1,27 @@
 import { expect, it } from 'vitest'
-import type { CacheEvent } from '../types'
+import type { CacheEvent, CacheStore } from '../types'
 import { eventually, type SuiteContext, sleep } from './shared'
 
 const failing = () => Promise.reject(new Error('backend down'))
 
-/** Soft expiry, what loaders may decide, fail-safe backoff and refresh-ahead. */
+/** The same store, with tag-version reads `ms` slower while `slow` is set. */
+function slowTagReads(store: CacheStore, ms: number): { store: CacheStore; slow: boolean } {
+  const control = { store, slow: true }
+  control.store = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'tagVersions') {
+        return async (keys: string[]) => {
+          if (control.slow) await sleep(ms)
+          return target.tagVersions(keys)
+        }
+      }
+      const value = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return control
+}
+
 export function loadingContract(ctx: SuiteContext): void {
   it('expire() makes entries stale but keeps them for their grace; delete() stays hard', async () => {
     const cache = ctx.make({ grace: '1m' })
@@ -33,6 +50,23 @@ export function loadingContract(ctx: SuiteContext): void {
     await cache.set('k', 'v')
     await cache.expire('k')
     await expect(cache.getOrSet('k', failing)).rejects.toThrow('backend down')
+  })
+
+  it('an entry that took long to reach the store gets its grace, not the delay: expire() without grace still drops it', async () => {
+    // Tag versions are read before the write; a slow read stands for a loaded
+    // machine or a far store (CI once saw the stale value served here).
+    const slowly = slowTagReads(ctx.store(), 50)
+    const cache = ctx.make({ store: slowly.store })
+    await cache.set('k', 'v', { tags: ['t'] })
+    slowly.slow = false
+    expect(await cache.expire('k')).toBe(1)
+    await expect(cache.getOrSet('k', failing)).rejects.toThrow('backend down')
+    slowly.slow = true
+    const graced = ctx.make({ store: slowly.store, grace: '1m' })
+    await graced.set('k', 'v', { tags: ['t'] })
+    slowly.slow = false
+    await graced.expire('k')
+    expect(await graced.getOrSet('k', failing)).toBe('v')
   })
 
   it("expireTags() makes this namespace's tagged entries stale; invalidateTags() stays hard", async () => {

@@ -21,8 +21,8 @@ export interface CacheSuiteOptions extends StoreFactory {
 export interface SuiteContext {
   /** The suite's store (valid inside tests). */
   store(): CacheStore
-  /** A cache over the suite's store with a fresh prefix, closed after the suite. */
-  make(options?: Omit<CacheOptions, 'store'>): Cache
+  /** A cache with a fresh prefix over the suite's store (or `options.store`), closed after the suite. */
+  make(options?: CacheOptions): Cache
   /** A name unique to this run (prefixes, keys on a shared server). */
   unique(label: string): string
 }
