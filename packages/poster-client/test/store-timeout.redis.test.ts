@@ -1,7 +1,7 @@
 import { type RedisServer, startRedis } from '@rc/test-services'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPosterClient, type PosterClientEvent } from '../src/index'
+import { createPosterClient, type PosterClientEvent, type RateLimitStore } from '../src/index'
 import { redisRateLimitStore } from '../src/redis'
 import { createFakePoster, type FakePoster } from '../src/testing'
 import { rejectionOf } from './helpers'
@@ -30,6 +30,23 @@ afterAll(async () => {
   await fake?.close()
 })
 
+// Releases still on their way to Redis.
+const releases = new Set<Promise<void>>()
+function withReleases(store: RateLimitStore): RateLimitStore {
+  return {
+    ...store,
+    release(key, leaseId) {
+      const released = store.release(key, leaseId)
+      releases.add(released)
+      released.then(
+        () => releases.delete(released),
+        () => releases.delete(released),
+      )
+      return released
+    },
+  }
+}
+
 async function within<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now()
   const value = await work
@@ -44,10 +61,15 @@ describe('redisRateLimitStore with Redis frozen (SIGSTOP: the socket stays open,
       account,
       token,
       baseUrl: fake.url,
-      rateLimit: { store: redisRateLimitStore({ client, prefix: 'frozen:', timeout: TIMEOUT_MS }) },
+      rateLimit: {
+        store: withReleases(redisRateLimitStore({ client, prefix: 'frozen:', timeout: TIMEOUT_MS })),
+      },
       onEvent: (e) => events.push(e),
     })
     await poster.storage.getStorages()
+    // The call hands its lease back without waiting: let that land before the freeze, or it times
+    // out (rightly) as a limiter-error of its own.
+    await Promise.allSettled(releases)
     const sent = fake.requests.length
 
     server.pause()
