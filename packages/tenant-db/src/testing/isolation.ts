@@ -49,6 +49,11 @@ export function operationArbitrary(tables: TableInfo[], tenantCount: number): fc
   )
 }
 
+/** The database did something the model of isolated tenants says it must not. */
+class IsolationMismatch extends Error {
+  override name = 'IsolationMismatch'
+}
+
 const codeOf = (error: unknown): string | undefined => {
   const e = error as { code?: unknown; cause?: { code?: unknown } }
   return typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined
@@ -62,7 +67,7 @@ async function expectCode(what: Promise<unknown>, codes: string[], context: stri
     failed = error
   }
   if (!failed || !codes.includes(codeOf(failed) ?? '')) {
-    throw new Error(
+    throw new IsolationMismatch(
       `${context}: expected SQLSTATE ${codes.join(' or ')}, got ${failed ? `${codeOf(failed)} (${(failed as Error).message})` : 'success'}`,
     )
   }
@@ -157,97 +162,119 @@ export class IsolationModel {
     const label = `${op.kind} on ${t.name} as tenant ${tenant}`
     const keyHasDefault = t.key.some((k) => t.columns.find((c) => c.name === k)?.hasDefault)
 
-    switch (op.kind) {
-      case 'insert':
-      case 'upsert': {
-        const row = this.valuesFor(op, tenant)
-        if (!row) return
-        const insert = this.insertSql(t, row, tenant)
-        if (op.kind === 'upsert' && !keyHasDefault) {
-          const set = t.mutable.map((c) => `${ident(c.name)} = excluded.${ident(c.name)}`)
-          const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO ${set.length ? `UPDATE SET ${set.join(', ')}` : 'NOTHING'}`
-          const done = this.parse(
-            await execute(tenant, this.returning(`${insert.text} ${conflict}`), insert.params),
+    try {
+      switch (op.kind) {
+        case 'insert':
+        case 'upsert': {
+          const row = this.valuesFor(op, tenant)
+          if (!row) return
+          const insert = this.insertSql(t, row, tenant)
+          if (op.kind === 'upsert' && !keyHasDefault) {
+            const set = t.mutable.map((c) => `${ident(c.name)} = excluded.${ident(c.name)}`)
+            const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO ${set.length ? `UPDATE SET ${set.join(', ')}` : 'NOTHING'}`
+            const done = this.parse(
+              await execute(tenant, this.returning(`${insert.text} ${conflict}`), insert.params),
+            )
+            for (const r of done) own.set(this.keyOf(t, r), r)
+            return
+          }
+          const probe = { ...row, [column]: tenant }
+          if (!keyHasDefault && own.has(this.keyOf(t, probe))) {
+            await expectCode(execute(tenant, this.returning(insert.text), insert.params), ['23505'], label)
+            return
+          }
+          const done = this.parse(await execute(tenant, this.returning(insert.text), insert.params))
+          if (done.length !== 1)
+            throw new IsolationMismatch(`${label}: inserted ${done.length} rows, expected 1`)
+          own.set(this.keyOf(t, done[0]!), done[0]!)
+          return
+        }
+        case 'update': {
+          // A key with a default (serial id) has no generated value to miss with.
+          if (!picked && keyHasDefault) return
+          const target = picked ?? op.values
+          const [change] = t.mutable
+          if (!change) return
+          const where = this.where(t, target, 1)
+          const text = this.returning(
+            `UPDATE ${t.sql} AS x SET ${ident(change.name)} = $1 WHERE ${where.sql}`,
           )
+          const done = this.parse(
+            await execute(tenant, text, [op.values[change.name] ?? null, ...where.params]),
+          )
+          if (done.length !== (picked ? 1 : 0) || done.some((r) => String(r[column]) !== tenant)) {
+            throw new IsolationMismatch(
+              `${label}: changed ${JSON.stringify(done)}, expected ${picked ? 'its one row' : 'nothing'}`,
+            )
+          }
           for (const r of done) own.set(this.keyOf(t, r), r)
           return
         }
-        const probe = { ...row, [column]: tenant }
-        if (!keyHasDefault && own.has(this.keyOf(t, probe))) {
-          await expectCode(execute(tenant, this.returning(insert.text), insert.params), ['23505'], label)
+        case 'delete': {
+          if ((!picked && keyHasDefault) || (picked && this.referenced(op.table, tenant, picked))) return
+          const where = this.where(t, picked ?? op.values, 0)
+          const done = this.parse(
+            await execute(
+              tenant,
+              this.returning(`DELETE FROM ${t.sql} AS x WHERE ${where.sql}`),
+              where.params,
+            ),
+          )
+          if (done.length !== (picked ? 1 : 0) || done.some((r) => String(r[column]) !== tenant)) {
+            throw new IsolationMismatch(
+              `${label}: deleted ${JSON.stringify(done)}, expected ${picked ? 'its one row' : 'nothing'}`,
+            )
+          }
+          for (const r of done) own.delete(this.keyOf(t, r))
           return
         }
-        const done = this.parse(await execute(tenant, this.returning(insert.text), insert.params))
-        if (done.length !== 1) throw new Error(`${label}: inserted ${done.length} rows, expected 1`)
-        own.set(this.keyOf(t, done[0]!), done[0]!)
-        return
-      }
-      case 'update': {
-        // A key with a default (serial id) has no generated value to miss with.
-        if (!picked && keyHasDefault) return
-        const target = picked ?? op.values
-        const [change] = t.mutable
-        if (!change) return
-        const where = this.where(t, target, 1)
-        const text = this.returning(`UPDATE ${t.sql} AS x SET ${ident(change.name)} = $1 WHERE ${where.sql}`)
-        const done = this.parse(
-          await execute(tenant, text, [op.values[change.name] ?? null, ...where.params]),
-        )
-        if (done.length !== (picked ? 1 : 0) || done.some((r) => String(r[column]) !== tenant)) {
-          throw new Error(
-            `${label}: changed ${JSON.stringify(done)}, expected ${picked ? 'its one row' : 'nothing'}`,
+        case 'select': {
+          const seen = this.parse(
+            await execute(tenant, `SELECT pg_catalog.row_to_json(x.*)::text AS row FROM ${t.sql} AS x`, []),
           )
+          const expected = existing.map((r) => JSON.stringify(r)).sort()
+          const actual = seen.map((r) => JSON.stringify(r)).sort()
+          if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+            throw new IsolationMismatch(
+              `${label}: saw ${actual.length} rows ${actual.slice(0, 3).join(' ')}, expected ${expected.length} ${expected.slice(0, 3).join(' ')}`,
+            )
+          }
+          return
         }
-        for (const r of done) own.set(this.keyOf(t, r), r)
-        return
-      }
-      case 'delete': {
-        if ((!picked && keyHasDefault) || (picked && this.referenced(op.table, tenant, picked))) return
-        const where = this.where(t, picked ?? op.values, 0)
-        const done = this.parse(
-          await execute(tenant, this.returning(`DELETE FROM ${t.sql} AS x WHERE ${where.sql}`), where.params),
-        )
-        if (done.length !== (picked ? 1 : 0) || done.some((r) => String(r[column]) !== tenant)) {
-          throw new Error(
-            `${label}: deleted ${JSON.stringify(done)}, expected ${picked ? 'its one row' : 'nothing'}`,
+        case 'write-other': {
+          if (other === tenant) return
+          const row = this.valuesFor(op, tenant)
+          if (!row) return
+          const insert = this.insertSql(t, row, other)
+          // No RETURNING: it would apply the SELECT policy and hide a WITH CHECK that lets the row in.
+          await expectCode(
+            execute(tenant, insert.text, insert.params),
+            ['42501'],
+            `${label} (row of ${other})`,
           )
+          return
         }
-        for (const r of done) own.delete(this.keyOf(t, r))
-        return
-      }
-      case 'select': {
-        const seen = this.parse(
-          await execute(tenant, `SELECT pg_catalog.row_to_json(x.*)::text AS row FROM ${t.sql} AS x`, []),
-        )
-        const expected = existing.map((r) => JSON.stringify(r)).sort()
-        const actual = seen.map((r) => JSON.stringify(r)).sort()
-        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-          throw new Error(
-            `${label}: saw ${actual.length} rows ${actual.slice(0, 3).join(' ')}, expected ${expected.length} ${expected.slice(0, 3).join(' ')}`,
+        case 'move-to-other': {
+          if (other === tenant || !picked || this.referenced(op.table, tenant, picked)) return
+          const where = this.where(t, picked, 1)
+          const text = `UPDATE ${t.sql} AS x SET ${ident(column)} = $1 WHERE ${where.sql}`
+          await expectCode(
+            execute(tenant, text, [other, ...where.params]),
+            ['42501'],
+            `${label} (move to ${other})`,
           )
+          return
         }
-        return
       }
-      case 'write-other': {
-        if (other === tenant) return
-        const row = this.valuesFor(op, tenant)
-        if (!row) return
-        const insert = this.insertSql(t, row, other)
-        // No RETURNING: it would apply the SELECT policy and hide a WITH CHECK that lets the row in.
-        await expectCode(execute(tenant, insert.text, insert.params), ['42501'], `${label} (row of ${other})`)
-        return
-      }
-      case 'move-to-other': {
-        if (other === tenant || !picked || this.referenced(op.table, tenant, picked)) return
-        const where = this.where(t, picked, 1)
-        const text = `UPDATE ${t.sql} AS x SET ${ident(column)} = $1 WHERE ${where.sql}`
-        await expectCode(
-          execute(tenant, text, [other, ...where.params]),
-          ['42501'],
-          `${label} (move to ${other})`,
-        )
-        return
-      }
+    } catch (error) {
+      if (error instanceof IsolationMismatch) throw error
+      // A statement the model expected to work failed (a unique violation on a row a leaky policy let
+      // another tenant put there, say): say which, rather than surface the bare driver error.
+      const message = error instanceof Error ? error.message : String(error)
+      throw new IsolationMismatch(
+        `${label}: failed with SQLSTATE ${codeOf(error)} (${message}) where the model expected it to work`,
+        { cause: error },
+      )
     }
   }
 
@@ -263,7 +290,7 @@ export class IsolationModel {
         .map((r) => JSON.stringify(r))
         .sort()
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-        throw new Error(
+        throw new IsolationMismatch(
           `${t.name} as the admin sees it (${actual.length} rows) differs from the model (${expected.length} rows)`,
         )
       }
