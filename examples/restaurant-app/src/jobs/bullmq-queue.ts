@@ -45,6 +45,27 @@ const WORKER_OPTIONS: RedisOptions = {
 // Producers fail fast while Redis is away (an API request must not hang); workers keep waiting.
 // Not enableOfflineQueue: false, which makes BullMQ's close() hang after a Redis restart.
 const PRODUCER_OPTIONS: RedisOptions = { ...WORKER_OPTIONS, maxRetriesPerRequest: 1, commandTimeout: 2_000 }
+const CLOSE_TIMEOUT_MS = 10_000
+// What close() gives a step that should not wait on Redis at all (it disconnects).
+const FORCED_CLOSE_MS = 3_000
+
+/** True if `work` settled within `ms` (its outcome is not needed, only that it ended). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  const ended = work.then(
+    () => true as const,
+    () => true as const,
+  )
+  try {
+    return await Promise.race([ended, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** The enqueuing span's W3C context, where BullMQ's own telemetry keeps it (read back in the worker). */
 const withTrace = (carrier: string | undefined) => (carrier ? { telemetry: { metadata: carrier } } : {})
 
@@ -83,8 +104,14 @@ export function createBullQueue(options: {
   onEvent?: (name: string, outcome: string) => void
   /** Default for `startSchedules`' `checkEveryMs`. */
   scheduleCheckMs?: number
+  /** How long `close()` lets running jobs finish before it closes anyway. Default 10 s. */
+  closeTimeoutMs?: number
   log?: { warn(details: object, message: string): void }
 }): JobQueue {
+  const closeTimeoutMs = options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS
+  // Jobs taken and not yet recorded as finished (BullMQ's events come after it wrote the outcome).
+  const running = new Set<string>()
+  let drained: (() => void) | undefined
   const owned: (Redis | Cluster)[] = []
   const prefix = slotPrefix(options.redis, options.prefix)
   const queue = new Queue(QUEUE, { connection: connectionOf(options.redis, PRODUCER_OPTIONS, owned), prefix })
@@ -212,8 +239,16 @@ export function createBullQueue(options: {
         { connection: connectionOf(options.redis, WORKER_OPTIONS, owned), prefix, concurrency },
       )
       worker.on('error', () => {})
-      worker.on('completed', (job) => options.onEvent?.(job.name, 'completed'))
+      worker.on('active', (job) => running.add(job.id as string))
+      const finished = (job: Job | undefined) => {
+        if (job && running.delete(job.id as string) && running.size === 0) drained?.()
+      }
+      worker.on('completed', (job) => {
+        finished(job)
+        options.onEvent?.(job.name, 'completed')
+      })
       worker.on('failed', (job, error) => {
+        finished(job)
         if (!job) return
         const final = error instanceof UnrecoverableError || job.attemptsMade >= JOB_ATTEMPTS
         options.onEvent?.(job.name, final ? 'failed' : 'retried')
@@ -251,8 +286,25 @@ export function createBullQueue(options: {
     },
     async close() {
       if (scheduleCheck) clearInterval(scheduleCheck)
-      await worker?.close()
-      await queue.close()
+      // BullMQ's graceful close waits on Redis, for good while Redis is unreachable (a SIGTERM during
+      // an outage would never exit). So: take no new job (local), give the running ones
+      // closeTimeoutMs, then close without waiting; a job cut off is stalled and runs again elsewhere.
+      if (worker) {
+        await worker.pause(true)
+        if (running.size > 0) {
+          const all = new Promise<void>((resolve) => {
+            drained = resolve
+          })
+          if (!(await within(all, closeTimeoutMs))) {
+            options.log?.warn(
+              { running: [...running] },
+              `jobs still running after ${closeTimeoutMs} ms: closing anyway, they will run again`,
+            )
+          }
+        }
+        await within(worker.close(true), FORCED_CLOSE_MS)
+      }
+      if (!(await within(queue.close(), FORCED_CLOSE_MS))) await queue.disconnect().catch(() => {})
       for (const client of owned) client.disconnect()
     },
   }
