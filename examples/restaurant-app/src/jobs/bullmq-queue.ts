@@ -290,7 +290,7 @@ export function createBullQueue(options: {
       // an outage would never exit). So: take no new job (local), give the running ones
       // closeTimeoutMs, then close without waiting; a job cut off is stalled and runs again elsewhere.
       if (worker) {
-        await worker.pause(true)
+        await worker.pause(true).catch(() => {})
         if (running.size > 0) {
           const all = new Promise<void>((resolve) => {
             drained = resolve

@@ -22,6 +22,7 @@ function slowTagReads(store: CacheStore, ms: number): { store: CacheStore; slow:
   return control
 }
 
+/** Soft expiry, what loaders may decide, fail-safe backoff and refresh-ahead. */
 export function loadingContract(ctx: SuiteContext): void {
   it('expire() makes entries stale but keeps them for their grace; delete() stays hard', async () => {
     const cache = ctx.make({ grace: '1m' })
