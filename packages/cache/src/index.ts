@@ -21,6 +21,7 @@ export {
   type CacheDeleteContext,
   type CacheGetContext,
   type CacheGetOrSetContext,
+  type CacheInvalidateContext,
   type CacheLayer,
   type CacheLoadContext,
   type CacheOperationContext,

@@ -10,6 +10,7 @@ export const cacheChannels = {
   delete: 'rc:cache:delete',
   getOrSet: 'rc:cache:getOrSet',
   load: 'rc:cache:load',
+  invalidate: 'rc:cache:invalidate',
 } as const
 
 /** Fields of every cache operation's context. Never a value, never the prefixed store key. */
@@ -64,10 +65,24 @@ export interface CacheLoadContext extends TracedContext {
   key: string
 }
 
+/** `rc:cache:invalidate`: `invalidateTags`, `invalidateTagsEverywhere` and `expireTags`. */
+export interface CacheInvalidateContext extends TracedContext {
+  /** The namespace it was called on (`invalidateTagsEverywhere` reaches the whole prefix all the same). */
+  namespace: string
+  store: string
+  /** The tags as given. */
+  tags: string[]
+  /** `'invalidate'` (hard: entries read as misses) or `'expire'` (soft: stale within their grace). */
+  mode: 'invalidate' | 'expire'
+  /** `'namespace'` (this namespace's tags) or `'everywhere'` (`invalidateTagsEverywhere`). */
+  scope: 'namespace' | 'everywhere'
+}
+
 export const tracers = {
   get: tracer<CacheGetContext>(cacheChannels.get),
   set: tracer<CacheSetContext>(cacheChannels.set),
   delete: tracer<CacheDeleteContext>(cacheChannels.delete),
   getOrSet: tracer<CacheGetOrSetContext>(cacheChannels.getOrSet),
   load: tracer<CacheLoadContext>(cacheChannels.load),
+  invalidate: tracer<CacheInvalidateContext>(cacheChannels.invalidate),
 }

@@ -9,6 +9,7 @@ export const rcChannels = {
     delete: 'rc:cache:delete',
     getOrSet: 'rc:cache:getOrSet',
     load: 'rc:cache:load',
+    invalidate: 'rc:cache:invalidate',
   },
   tenantDb: {
     withTenant: 'rc:tenant-db:withTenant',

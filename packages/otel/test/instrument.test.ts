@@ -95,6 +95,26 @@ describe('instrumentRc', () => {
     })
   })
 
+  it('cache tag invalidations: one span named after the method, with the namespace, store and tags', async () => {
+    rc = instrumentRc()
+    const cases = [
+      [{ mode: 'invalidate', scope: 'namespace' }, 'invalidateTags'],
+      [{ mode: 'invalidate', scope: 'everywhere' }, 'invalidateTagsEverywhere'],
+      [{ mode: 'expire', scope: 'namespace' }, 'expireTags'],
+    ] as const
+    for (const [how, method] of cases) {
+      const ctx = { namespace: 'tenant:r0', store: 'redis', tags: ['stock'], ...how }
+      await traced(rcChannels.cache.invalidate, ctx, async () => {})
+      expect(byName(sdk.spans(), `cache ${method}`).attributes).toMatchObject({
+        'rc.cache.operation': method,
+        'rc.cache.namespace': 'tenant:r0',
+        'rc.cache.store': 'redis',
+        'db.system.name': 'redis',
+        'rc.cache.tags': ['stock'],
+      })
+    }
+  })
+
   it('cacheKeys: false leaves keys out', async () => {
     rc = instrumentRc({ cacheKeys: false })
     const ctx = {

@@ -83,6 +83,7 @@ describe('@rc/otel with the real packages', () => {
     const rows = await cache.namespace('tenant:r1').getOrSet('items', load)
     expect(rows).toEqual([{ name: 'flour' }, { name: 'salt' }])
     await cache.namespace('tenant:r1').getOrSet('items', load)
+    await cache.namespace('tenant:r1').invalidateTags(['items'])
     await cache.close()
 
     const spans = sdk.spans()
@@ -96,6 +97,11 @@ describe('@rc/otel with the real packages', () => {
       'rc.cache.loaded': true,
     })
     expect(hit?.attributes).toMatchObject({ 'rc.cache.outcome': 'hit', 'rc.cache.layer': 'store' })
+    expect(byName(spans, 'cache invalidateTags').attributes).toMatchObject({
+      'rc.cache.namespace': 'tenant:r1',
+      'rc.cache.tags': ['items'],
+      'db.system.name': 'redis',
+    })
     const loadSpan = byName(spans, 'cache load')
     const tx = byName(spans, 'tenant-db withTenant')
     const query = spans.find(

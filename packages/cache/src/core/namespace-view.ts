@@ -16,6 +16,7 @@ import {
   type CacheDeleteContext,
   type CacheGetContext,
   type CacheGetOrSetContext,
+  type CacheInvalidateContext,
   type CacheSetContext,
   tracers,
 } from '../tracing'
@@ -279,18 +280,35 @@ export class CacheView implements Cache {
   }
 
   invalidateTags(tags: string[]): Promise<void> {
-    return this.bumpTags(tags, (t) => this.space.tagKey(t), 'invalidate')
+    return this.bumpTags(tags, (t) => this.space.tagKey(t), 'invalidate', 'namespace')
   }
 
   invalidateTagsEverywhere(tags: string[]): Promise<void> {
-    return this.bumpTags(tags, (t) => this.space.prefixTagKey(t), 'invalidate')
+    return this.bumpTags(tags, (t) => this.space.prefixTagKey(t), 'invalidate', 'everywhere')
   }
 
   expireTags(tags: string[]): Promise<void> {
-    return this.bumpTags(tags, (t) => this.space.staleTagKey(t), 'expire')
+    return this.bumpTags(tags, (t) => this.space.staleTagKey(t), 'expire', 'namespace')
   }
 
-  private async bumpTags(
+  private bumpTags(
+    tags: string[],
+    keyOf: (tag: string) => string,
+    event: 'invalidate' | 'expire',
+    scope: 'namespace' | 'everywhere',
+  ): Promise<void> {
+    if (!tracers.invalidate.hasSubscribers) return this.bumpTagsNow(tags, keyOf, event)
+    const context: CacheInvalidateContext = {
+      namespace: this.space.path,
+      store: this.core.store.name,
+      tags: Array.isArray(tags) ? tags.map(String) : [],
+      mode: event,
+      scope,
+    }
+    return trace(tracers.invalidate, context, () => this.bumpTagsNow(tags, keyOf, event))
+  }
+
+  private async bumpTagsNow(
     tags: string[],
     keyOf: (tag: string) => string,
     event: 'invalidate' | 'expire',

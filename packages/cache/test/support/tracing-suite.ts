@@ -103,6 +103,31 @@ export function describeCacheTracing(name: string, create: () => Promise<TracedS
       expect(rec.eventsOf(del!)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd'])
     })
 
+    it('tag invalidations: the namespace, the tags, hard or soft, this namespace or everywhere', async () => {
+      const { cache, traced } = await make()
+      const ns = cache.namespace('tenant:9')
+      await ns.set('a', value(1), { tags: ['stock'] })
+      rec.clear()
+      await ns.invalidateTags(['stock', 'orders'])
+      await ns.expireTags(['stock'])
+      await ns.invalidateTagsEverywhere(['menu'])
+      await expect(ns.invalidateTags([''])).rejects.toMatchObject({ code: 'CACHE_INVALID_ARGUMENT' })
+      const [hard, soft, everywhere, bad] = rec.contexts(cacheChannels.invalidate)
+      expect(hard).toMatchObject({
+        namespace: 'tenant:9',
+        store: traced.store.name,
+        tags: ['stock', 'orders'],
+        mode: 'invalidate',
+        scope: 'namespace',
+      })
+      expect(rec.eventsOf(hard!)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd'])
+      expect(soft).toMatchObject({ tags: ['stock'], mode: 'expire', scope: 'namespace' })
+      expect(everywhere).toMatchObject({ tags: ['menu'], mode: 'invalidate', scope: 'everywhere' })
+      expect(rec.eventsOf(bad!)).toContain('error')
+      // What was invalidated is gone: the traced call did the work.
+      expect(await ns.get('a')).toBeUndefined()
+    })
+
     it('getOrSet: a miss runs the loader inside rc:cache:load, nested in the getOrSet', async () => {
       const { cache } = await make()
       const ns = cache.namespace('tenant:7')

@@ -16,10 +16,27 @@ export interface CacheContext {
   deleted?: number
 }
 
+/** `rc:cache:invalidate`'s context. */
+export interface CacheInvalidateContext {
+  namespace: string
+  store?: string
+  tags: string[]
+  mode: 'invalidate' | 'expire'
+  scope: 'namespace' | 'everywhere'
+}
+
+// The method that was called, from what the context says of it.
+const invalidationMethod = (ctx: CacheInvalidateContext): string =>
+  ctx.mode === 'expire'
+    ? 'expireTags'
+    : ctx.scope === 'everywhere'
+      ? 'invalidateTagsEverywhere'
+      : 'invalidateTags'
+
 // Stores that are databases get the database semantic convention's system name.
 const dbSystem: Record<string, string> = { redis: 'redis', postgres: 'postgresql' }
 
-export function cacheRecipes(options: { keys: boolean }): SpanRecipe<CacheContext>[] {
+export function cacheRecipes(options: { keys: boolean }): SpanRecipe[] {
   const operation = (name: keyof typeof rcChannels.cache): SpanRecipe<CacheContext> => ({
     channel: rcChannels.cache[name],
     kind: SpanKind.INTERNAL,
@@ -42,5 +59,17 @@ export function cacheRecipes(options: { keys: boolean }): SpanRecipe<CacheContex
         'rc.cache.deleted': ctx.deleted,
       }),
   })
-  return (['get', 'set', 'delete', 'getOrSet', 'load'] as const).map(operation)
+  const invalidate: SpanRecipe<CacheInvalidateContext> = {
+    channel: rcChannels.cache.invalidate,
+    kind: SpanKind.INTERNAL,
+    name: (ctx) => `cache ${invalidationMethod(ctx)}`,
+    attributes: (ctx) => ({
+      'rc.cache.operation': invalidationMethod(ctx),
+      'rc.cache.namespace': ctx.namespace,
+      'rc.cache.store': ctx.store,
+      'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
+      'rc.cache.tags': ctx.tags.length > 0 ? ctx.tags : undefined,
+    }),
+  }
+  return [...(['get', 'set', 'delete', 'getOrSet', 'load'] as const).map(operation), invalidate]
 }
