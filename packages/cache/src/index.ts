@@ -18,6 +18,7 @@ export type {
   SetOptions,
 } from './options'
 export {
+  type CacheBatchContext,
   type CacheDeleteContext,
   type CacheGetContext,
   type CacheGetOrSetContext,

@@ -11,6 +11,9 @@ export const cacheChannels = {
   getOrSet: 'rc:cache:getOrSet',
   load: 'rc:cache:load',
   invalidate: 'rc:cache:invalidate',
+  getMany: 'rc:cache:getMany',
+  setMany: 'rc:cache:setMany',
+  getOrSetMany: 'rc:cache:getOrSetMany',
 } as const
 
 /** Fields of every cache operation's context. Never a value, never the prefixed store key. */
@@ -65,6 +68,18 @@ export interface CacheLoadContext extends TracedContext {
   key: string
 }
 
+/**
+ * `rc:cache:getMany`, `rc:cache:setMany` and `rc:cache:getOrSetMany`: `key` holds the keys joined by
+ * one space, `count` how many there are.
+ */
+export interface CacheBatchContext extends CacheOperationContext {
+  count: number
+  /** Result field (`getMany`): how many keys were found fresh. */
+  hits?: number
+  /** Result field (`getOrSetMany`): how many keys this call's loader was asked for (0: it did not run). */
+  loadedKeys?: number
+}
+
 /** `rc:cache:invalidate`: `invalidateTags`, `invalidateTagsEverywhere` and `expireTags`. */
 export interface CacheInvalidateContext extends TracedContext {
   /** The namespace it was called on (`invalidateTagsEverywhere` reaches the whole prefix all the same). */
@@ -85,4 +100,7 @@ export const tracers = {
   getOrSet: tracer<CacheGetOrSetContext>(cacheChannels.getOrSet),
   load: tracer<CacheLoadContext>(cacheChannels.load),
   invalidate: tracer<CacheInvalidateContext>(cacheChannels.invalidate),
+  getMany: tracer<CacheBatchContext>(cacheChannels.getMany),
+  setMany: tracer<CacheBatchContext>(cacheChannels.setMany),
+  getOrSetMany: tracer<CacheBatchContext>(cacheChannels.getOrSetMany),
 }

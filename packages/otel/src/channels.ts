@@ -10,6 +10,9 @@ export const rcChannels = {
     getOrSet: 'rc:cache:getOrSet',
     load: 'rc:cache:load',
     invalidate: 'rc:cache:invalidate',
+    getMany: 'rc:cache:getMany',
+    setMany: 'rc:cache:setMany',
+    getOrSetMany: 'rc:cache:getOrSetMany',
   },
   tenantDb: {
     withTenant: 'rc:tenant-db:withTenant',

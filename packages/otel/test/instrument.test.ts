@@ -115,6 +115,27 @@ describe('instrumentRc', () => {
     }
   })
 
+  it('cache batches: the keys, how many, and the hits or keys loaded', async () => {
+    rc = instrumentRc()
+    const ctx: Record<string, unknown> = { namespace: 'tenant:r0', key: 'a b c', store: 'postgres', count: 3 }
+    await traced(rcChannels.cache.getOrSetMany, ctx, async () => {
+      ctx.loadedKeys = 2
+    })
+    expect(byName(sdk.spans(), 'cache getOrSetMany').attributes).toMatchObject({
+      'rc.cache.operation': 'getOrSetMany',
+      'rc.cache.namespace': 'tenant:r0',
+      'rc.cache.key': 'a b c',
+      'rc.cache.key_count': 3,
+      'rc.cache.loaded_keys': 2,
+      'db.system.name': 'postgresql',
+    })
+    const read: Record<string, unknown> = { namespace: '', key: 'a b', store: 'memory', count: 2 }
+    await traced(rcChannels.cache.getMany, read, async () => {
+      read.hits = 1
+    })
+    expect(byName(sdk.spans(), 'cache getMany').attributes).toMatchObject({ 'rc.cache.hits': 1 })
+  })
+
   it('cacheKeys: false leaves keys out', async () => {
     rc = instrumentRc({ cacheKeys: false })
     const ctx = {
@@ -129,6 +150,9 @@ describe('instrumentRc', () => {
     expect(span.attributes['rc.cache.key']).toBeUndefined()
     expect(span.attributes['db.system.name']).toBeUndefined() // memory is no database
     expect(span.attributes).toMatchObject({ 'rc.cache.outcome': 'hit', 'rc.cache.layer': 'l1' })
+    const batch = { namespace: 'sessions', key: 'a@example.com b@example.com', store: 'memory', count: 2 }
+    await traced(rcChannels.cache.getMany, batch, async () => [])
+    expect(byName(sdk.spans(), 'cache getMany').attributes['rc.cache.key']).toBeUndefined()
   })
 
   it('tenant-db: database client spans with the semantic conventions, text without values', async () => {

@@ -13,6 +13,7 @@ import {
   validateTags,
 } from '../options'
 import {
+  type CacheBatchContext,
   type CacheDeleteContext,
   type CacheGetContext,
   type CacheGetOrSetContext,
@@ -23,7 +24,7 @@ import {
 import type { Schema } from '../types'
 import type { CacheCore } from './core'
 import { isLargeBatch, type WritePlan } from './entry-io'
-import { fillL1, getOrSetFromStore } from './get-or-set'
+import { fillL1, getOrSetFromStore, runLoader } from './get-or-set'
 import { getOrSetManyFromStore, type ManyLoader } from './get-or-set-many'
 import type { NearEntry } from './near-cache'
 import type { CacheStats } from './stats'
@@ -327,7 +328,23 @@ export class CacheView implements Cache {
     core.emit({ type: event, tags: valid })
   }
 
-  async getMany<T = unknown>(keys: string[], options: GetOptions<T> = {}): Promise<(T | undefined)[]> {
+  getMany<T = unknown>(keys: string[], options: GetOptions<T> = {}): Promise<(T | undefined)[]> {
+    if (!tracers.getMany.hasSubscribers) return this.getManyNow(keys, options)
+    const context = this.batchContext(keys)
+    return trace(tracers.getMany, context, async () => {
+      const values = await this.getManyNow(keys, options)
+      context.hits = values.filter((v) => v !== undefined).length
+      return values
+    })
+  }
+
+  /** The context of a batch call: its keys joined by one space (as `deleteMany`'s), and how many. */
+  private batchContext(keys: unknown): CacheBatchContext {
+    const list = Array.isArray(keys) ? keys : []
+    return { ...this.context(list.join(' ')), count: list.length }
+  }
+
+  private async getManyNow<T>(keys: string[], options: GetOptions<T>): Promise<(T | undefined)[]> {
     const core = this.core
     core.assertOpen()
     validateKeys(keys, 'getMany')
@@ -358,7 +375,13 @@ export class CacheView implements Cache {
     return results
   }
 
-  async setMany(entries: SetManyEntry[], options: SetOptions = {}): Promise<void> {
+  setMany(entries: SetManyEntry[], options: SetOptions = {}): Promise<void> {
+    if (!tracers.setMany.hasSubscribers) return this.setManyNow(entries, options)
+    const keys = Array.isArray(entries) ? entries.map((e) => String(e?.key)) : []
+    return trace(tracers.setMany, this.batchContext(keys), () => this.setManyNow(entries, options))
+  }
+
+  private async setManyNow(entries: SetManyEntry[], options: SetOptions): Promise<void> {
     const core = this.core
     core.assertOpen()
     if (!Array.isArray(entries)) {
@@ -377,10 +400,34 @@ export class CacheView implements Cache {
     await core.io.writeMany(this.space, items)
   }
 
-  async getOrSetMany<T>(
+  getOrSetMany<T>(
     keys: string[],
     loadMissing: ManyLoader<T>,
     options: GetOrSetOptions<T> = {},
+  ): Promise<(T | undefined)[]> {
+    if (!tracers.getOrSetMany.hasSubscribers) return this.getOrSetManyNow(keys, loadMissing, options)
+    const context = this.batchContext(keys)
+    context.loadedKeys = 0
+    // The loader's run nests in rc:cache:load (its keys joined by a space), inside this call.
+    const traced: ManyLoader<T> =
+      typeof loadMissing === 'function'
+        ? (missing, loaderContext) => {
+            context.loadedKeys = missing.length
+            return runLoader(
+              this.space,
+              missing.join(' '),
+              () => loadMissing(missing, loaderContext),
+              undefined,
+            )
+          }
+        : loadMissing
+    return trace(tracers.getOrSetMany, context, () => this.getOrSetManyNow(keys, traced, options))
+  }
+
+  private async getOrSetManyNow<T>(
+    keys: string[],
+    loadMissing: ManyLoader<T>,
+    options: GetOrSetOptions<T>,
   ): Promise<(T | undefined)[]> {
     const core = this.core
     core.assertOpen()

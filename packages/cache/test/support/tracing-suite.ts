@@ -128,6 +128,35 @@ export function describeCacheTracing(name: string, create: () => Promise<TracedS
       expect(await ns.get('a')).toBeUndefined()
     })
 
+    it('batches: getMany counts its hits, setMany its keys, getOrSetMany runs its loader in rc:cache:load', async () => {
+      const { cache, traced } = await make()
+      const ns = cache.namespace('tenant:3')
+      await ns.setMany([
+        { key: 'a', value: value(1) },
+        { key: 'b', value: value(2) },
+      ])
+      expect(await ns.getMany(['a', 'b', 'c'])).toEqual([value(1), value(2), undefined])
+      const got = await ns.getOrSetMany(['a', 'c', 'd'], async (missing) =>
+        missing.map((k) => value(k.length)),
+      )
+      expect(got).toEqual([value(1), value(1), value(1)])
+      await ns.getOrSetMany(['a', 'c'], async () => [])
+      const [set] = rec.contexts(cacheChannels.setMany)
+      expect(set).toMatchObject({ namespace: 'tenant:3', key: 'a b', store: traced.store.name, count: 2 })
+      expect(rec.eventsOf(set!)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd'])
+      const [read] = rec.contexts(cacheChannels.getMany)
+      expect(read).toMatchObject({ key: 'a b c', count: 3, hits: 2 })
+      const [loading, cached] = rec.contexts(cacheChannels.getOrSetMany)
+      expect(loading).toMatchObject({ key: 'a c d', count: 3, loadedKeys: 2 })
+      expect(cached).toMatchObject({ key: 'a c', count: 2, loadedKeys: 0 })
+      const loads = rec.contexts(cacheChannels.load)
+      expect(loads).toHaveLength(1)
+      expect(loads[0]).toMatchObject({ namespace: 'tenant:3', key: 'c d' })
+      expect(rec.parentOf(loads[0]!)?.context).toBe(loading)
+      await expect(ns.getMany('a' as never)).rejects.toMatchObject({ code: 'CACHE_INVALID_ARGUMENT' })
+      expect(rec.eventsOf(rec.contexts(cacheChannels.getMany)[1]!)).toContain('error')
+    })
+
     it('getOrSet: a miss runs the loader inside rc:cache:load, nested in the getOrSet', async () => {
       const { cache } = await make()
       const ns = cache.namespace('tenant:7')

@@ -16,6 +16,16 @@ export interface CacheContext {
   deleted?: number
 }
 
+/** The batch calls' context: `key` holds the keys joined by a space. */
+export interface CacheBatchContext {
+  namespace: string
+  key: string
+  store?: string
+  count: number
+  hits?: number
+  loadedKeys?: number
+}
+
 /** `rc:cache:invalidate`'s context. */
 export interface CacheInvalidateContext {
   namespace: string
@@ -71,5 +81,24 @@ export function cacheRecipes(options: { keys: boolean }): SpanRecipe[] {
       'rc.cache.tags': ctx.tags.length > 0 ? ctx.tags : undefined,
     }),
   }
-  return [...(['get', 'set', 'delete', 'getOrSet', 'load'] as const).map(operation), invalidate]
+  const batch = (name: 'getMany' | 'setMany' | 'getOrSetMany'): SpanRecipe<CacheBatchContext> => ({
+    channel: rcChannels.cache[name],
+    kind: SpanKind.INTERNAL,
+    name: () => `cache ${name}`,
+    attributes: (ctx) => ({
+      'rc.cache.operation': name,
+      'rc.cache.namespace': ctx.namespace,
+      'rc.cache.key': options.keys ? ctx.key : undefined,
+      'rc.cache.store': ctx.store,
+      'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
+      'rc.cache.key_count': ctx.count,
+    }),
+    result: (ctx, span) =>
+      span.setAttributes({ 'rc.cache.hits': ctx.hits, 'rc.cache.loaded_keys': ctx.loadedKeys }),
+  })
+  return [
+    ...(['get', 'set', 'delete', 'getOrSet', 'load'] as const).map(operation),
+    invalidate,
+    ...(['getMany', 'setMany', 'getOrSetMany'] as const).map(batch),
+  ]
 }
