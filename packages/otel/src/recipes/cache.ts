@@ -47,16 +47,20 @@ const invalidationMethod = (ctx: CacheInvalidateContext): string =>
 const dbSystem: Record<string, string> = { redis: 'redis', postgres: 'postgresql' }
 
 export function cacheRecipes(options: { keys: boolean }): SpanRecipe[] {
+  // What every cache span says of where it ran: the operation, namespace, key (if kept) and store.
+  const where = (operation: string, ctx: { namespace: string; key?: string; store?: string }) => ({
+    'rc.cache.operation': operation,
+    'rc.cache.namespace': ctx.namespace,
+    'rc.cache.key': options.keys ? ctx.key : undefined,
+    'rc.cache.store': ctx.store,
+    'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
+  })
   const operation = (name: keyof typeof rcChannels.cache): SpanRecipe<CacheContext> => ({
     channel: rcChannels.cache[name],
     kind: SpanKind.INTERNAL,
     name: () => `cache ${name}`,
     attributes: (ctx) => ({
-      'rc.cache.operation': name,
-      'rc.cache.namespace': ctx.namespace,
-      'rc.cache.key': options.keys ? ctx.key : undefined,
-      'rc.cache.store': ctx.store,
-      'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
+      ...where(name, ctx),
       'rc.cache.ttl_ms': Number.isFinite(ctx.ttlMs) ? ctx.ttlMs : undefined,
       'rc.cache.tags': ctx.tags && ctx.tags.length > 0 ? ctx.tags : undefined,
     }),
@@ -74,10 +78,7 @@ export function cacheRecipes(options: { keys: boolean }): SpanRecipe[] {
     kind: SpanKind.INTERNAL,
     name: (ctx) => `cache ${invalidationMethod(ctx)}`,
     attributes: (ctx) => ({
-      'rc.cache.operation': invalidationMethod(ctx),
-      'rc.cache.namespace': ctx.namespace,
-      'rc.cache.store': ctx.store,
-      'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
+      ...where(invalidationMethod(ctx), ctx),
       'rc.cache.tags': ctx.tags.length > 0 ? ctx.tags : undefined,
     }),
   }
@@ -85,14 +86,7 @@ export function cacheRecipes(options: { keys: boolean }): SpanRecipe[] {
     channel: rcChannels.cache[name],
     kind: SpanKind.INTERNAL,
     name: () => `cache ${name}`,
-    attributes: (ctx) => ({
-      'rc.cache.operation': name,
-      'rc.cache.namespace': ctx.namespace,
-      'rc.cache.key': options.keys ? ctx.key : undefined,
-      'rc.cache.store': ctx.store,
-      'db.system.name': ctx.store ? dbSystem[ctx.store] : undefined,
-      'rc.cache.key_count': ctx.count,
-    }),
+    attributes: (ctx) => ({ ...where(name, ctx), 'rc.cache.key_count': ctx.count }),
     result: (ctx, span) =>
       span.setAttributes({ 'rc.cache.hits': ctx.hits, 'rc.cache.loaded_keys': ctx.loadedKeys }),
   })
