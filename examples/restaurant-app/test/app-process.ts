@@ -11,14 +11,17 @@ export interface AppProcess {
   kill(): void
 }
 
-/** src/main.ts in a process of its own with no DATABASE_URL / REDIS_URL (embedded), on a free port. */
-export function startEmbedded(env: Record<string, string>): Promise<AppProcess> {
+/**
+ * src/main.ts in a process of its own with no DATABASE_URL / REDIS_URL (embedded), on a free port.
+ * `nodeArgs` go before the entry (`['--import', './src/telemetry/preload.ts']`, as `pnpm start` has).
+ */
+export function startEmbedded(env: Record<string, string>, nodeArgs: string[] = []): Promise<AppProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }
   delete childEnv.DATABASE_URL
   delete childEnv.REDIS_URL
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@rc/source', '--import', 'tsx', 'src/main.ts'],
+    ['--conditions=@rc/source', '--import', 'tsx', ...nodeArgs, 'src/main.ts'],
     {
       cwd: APP,
       env: childEnv,

@@ -7,7 +7,7 @@ import { context, type ProxyTracerProvider, propagation, trace } from '@opentele
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEEP_PER_RESTAURANT } from '../src/telemetry/recent-errors'
+import { KEEP_PER_RESTAURANT, type RecentError } from '../src/telemetry/recent-errors'
 import { launchBrowser, logIn } from './browser'
 import { type SentryReceiver, startSentryReceiver } from './sentry-receiver'
 import { bearer, ops, PASSWORD, type Stack, startStack, user } from './stack'
@@ -20,16 +20,8 @@ let admin: string
 let base: string
 const posterToken = (i: number) => (stack.fake.accounts[i] as { token: string }).token
 
-interface RecentErrorJson {
-  at: string
-  kind: string
-  where: string
-  message: string
-  traceId: string
-  sentryEventId: string | null
-  userId: number | null
-  jobId: string | null
-}
+/** A recorded error as the admin API sends it: the dates as strings. */
+type RecentErrorJson = Omit<RecentError, 'at'> & { at: string }
 type SentryEvent = Record<string, unknown> & {
   tags: Record<string, string>
   event_id: string

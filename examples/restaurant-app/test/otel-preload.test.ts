@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AppProcess, startEmbedded } from './app-process'
 
 // What the README says to run: the preload with OTEL_EXPORTER_OTLP_ENDPOINT, spans arriving over OTLP/HTTP
 // at a receiver on loopback. Embedded mode (PGlite, memory stores): no services needed.
@@ -16,8 +15,7 @@ interface OtlpSpan {
 const spans: { scope: string; service: string; span: OtlpSpan }[] = []
 let receiver: Server
 let endpoint: string
-let child: ChildProcess | undefined
-let output = ''
+let app: AppProcess | undefined
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -43,7 +41,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  if (child?.pid && child.exitCode === null) child.kill('SIGKILL')
+  app?.kill()
   await new Promise((resolve) => receiver?.close(resolve))
 })
 
@@ -54,36 +52,17 @@ const attribute = (span: OtlpSpan, key: string) => {
 
 describe('the preload (src/telemetry/preload.ts) with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   it('exports the HTTP route, the rc spans nested in it and the service name over OTLP/HTTP; flushes on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: ':memory:',
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-      OTEL_SERVICE_NAME: 'restaurant-app-test',
-    }
-    delete env.DATABASE_URL
-    delete env.REDIS_URL
-    // The `start` script's command line.
-    child = spawn(
-      process.execPath,
-      ['--conditions=@rc/source', '--import', 'tsx', '--import', './src/telemetry/preload.ts', 'src/main.ts'],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)), env, stdio: ['ignore', 'pipe', 'pipe'] },
+    app = await startEmbedded(
+      {
+        DATA_DIR: ':memory:',
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_SERVICE_NAME: 'restaurant-app-test',
+      },
+      // The `start` script's command line.
+      ['--import', './src/telemetry/preload.ts'],
     )
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner within 90 s:\n${output}`)), 90_000)
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString()
-        const match = /listening on (http:\/\/\S+)/.exec(output)
-        if (match) {
-          clearTimeout(timer)
-          resolve(match[1] as string)
-        }
-      }
-      child?.stdout?.on('data', onData)
-      child?.stderr?.on('data', onData)
-      child?.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
-    })
+    const { url } = app
+    const output = app.output()
     const password = /admin@example\.com \/ (\S+)/.exec(output)?.[1] as string
     const restaurant = /fake Poster: \S+ with ([\w-]+)/.exec(output)?.[1] as string
     const login = await fetch(`${url}/api/auth/login`, {
@@ -98,16 +77,17 @@ describe('the preload (src/telemetry/preload.ts) with OTEL_EXPORTER_OTLP_ENDPOIN
     expect(listing.status).toBe(200)
 
     // SIGTERM: main.ts flushes the batch before it exits.
-    const exited = new Promise<number | null>((resolve) => child?.on('exit', resolve))
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
+    expect(await app.stop()).toBe(0)
 
     const server = spans.find(
       (s) =>
         attribute(s.span, 'http.route') === '/api/restaurants/:restaurantId/ingredients' &&
         !s.span.parentSpanId,
     )
-    expect(server, `spans received: ${spans.map((s) => s.span.name).join(', ')}\n${output}`).toBeDefined()
+    expect(
+      server,
+      `spans received: ${spans.map((s) => s.span.name).join(', ')}\n${app.output()}`,
+    ).toBeDefined()
     expect(server?.service).toBe('restaurant-app-test')
     const trace = spans.filter((s) => s.span.traceId === server?.span.traceId)
     const names = trace.map((s) => s.span.name)

@@ -97,6 +97,37 @@ async function coherenceRecovers(a: Cache, b: Cache): Promise<number> {
   }, 'a write on A never reached B’s l1 again')
 }
 
+/**
+ * After a failure at `failedAt`: until both instances recovered from it and are on the primary, then a
+ * second more of load; the loads' reports, how soon l1 coherence returned, each instance's mode times.
+ */
+async function settleAfter(
+  failedAt: number,
+  a: Instance,
+  b: Instance,
+  loadA: { stop(): Promise<LoadReport> },
+  loadB: { stop(): Promise<LoadReport> },
+) {
+  await waitFor(
+    () =>
+      (modeTimes(a.events, failedAt).recover ?? 0) > failedAt &&
+      (modeTimes(b.events, failedAt).recover ?? 0) > failedAt &&
+      a.cache.stats().mode === 'primary' &&
+      b.cache.stats().mode === 'primary',
+    () => `both instances back on the primary (A ${status(a)}; B ${status(b)})`,
+  )
+  await sleep(1_000)
+  const [reportA, reportB] = [await loadA.stop(), await loadB.stop()]
+  const coherenceMs = await coherenceRecovers(a.cache, b.cache)
+  return {
+    reportA,
+    reportB,
+    coherenceMs,
+    timesA: modeTimes(a.events, failedAt),
+    timesB: modeTimes(b.events, failedAt),
+  }
+}
+
 function assertHealthy(name: string, report: LoadReport) {
   expect(report.calls, name).toBeGreaterThan(50)
   expect(report.threw, `${name}: calls threw`).toEqual([])
@@ -139,19 +170,7 @@ describe.runIf(FULL)('failover through Sentinel, under load', () => {
     const promoted = await sentinel.waitForFailover({ timeoutMs: RECOVERY_BOUND_MS })
     const promotedAt = performance.now()
     await after?.(sentinel)
-    await waitFor(
-      () =>
-        (modeTimes(a.events, failedAt).recover ?? 0) > failedAt &&
-        (modeTimes(b.events, failedAt).recover ?? 0) > failedAt &&
-        a.cache.stats().mode === 'primary' &&
-        b.cache.stats().mode === 'primary',
-      () => `both instances back on the primary (A ${status(a)}; B ${status(b)})`,
-    )
-    await sleep(1_000)
-    const [reportA, reportB] = [await loadA.stop(), await loadB.stop()]
-    const coherenceMs = await coherenceRecovers(a.cache, b.cache)
-    const timesA = modeTimes(a.events, failedAt)
-    const timesB = modeTimes(b.events, failedAt)
+    const { reportA, reportB, coherenceMs, timesA, timesB } = await settleAfter(failedAt, a, b, loadA, loadB)
     console.log(
       `failover: Sentinel promoted ${Math.round(promotedAt - failedAt)} ms after the failure; ` +
         `A in fallback ${timesA.inFallbackMs} ms, B ${timesB.inFallbackMs} ms; A recovered ${Math.round(timesA.recover! - promotedAt)} ms after the promotion; ` +
@@ -261,19 +280,7 @@ describe.runIf(FULL)('failover of a Redis Cluster master, under load', () => {
     const promoted = await c.waitForFailover({ timeoutMs: RECOVERY_BOUND_MS })
     const promotedAt = performance.now()
     expect(promoted).not.toBe(killed)
-    await waitFor(
-      () =>
-        (modeTimes(a.events, failedAt).recover ?? 0) > failedAt &&
-        (modeTimes(b.events, failedAt).recover ?? 0) > failedAt &&
-        a.cache.stats().mode === 'primary' &&
-        b.cache.stats().mode === 'primary',
-      () => `both instances back on the primary (A ${status(a)}; B ${status(b)})`,
-    )
-    await sleep(1_000)
-    const [reportA, reportB] = [await loadA.stop(), await loadB.stop()]
-    const coherenceMs = await coherenceRecovers(a.cache, b.cache)
-    const timesA = modeTimes(a.events, failedAt)
-    const timesB = modeTimes(b.events, failedAt)
+    const { reportA, reportB, coherenceMs, timesA, timesB } = await settleAfter(failedAt, a, b, loadA, loadB)
     console.log(
       `cluster failover: replica promoted ${Math.round(promotedAt - failedAt)} ms after the kill; ` +
         `A in fallback ${timesA.inFallbackMs} ms, B ${timesB.inFallbackMs} ms; ` +

@@ -1,5 +1,5 @@
 import { type RedisSentinel, startRedisSentinel } from '@rc/test-services'
-import { Redis } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CacheEvent } from '../src/index'
 import { redisStore } from '../src/redis'
@@ -19,16 +19,14 @@ interface Round {
   unreplicated: number
 }
 
-/**
- * `WRITERS` concurrent writers of unique keys through the Sentinels; the primary is SIGKILLed in the
- * middle of it, then every acknowledged write is looked up on the promoted replica.
- */
-async function killDuringWrites(sentinel: RedisSentinel, durability: boolean): Promise<Round> {
+/** A store on a client through the Sentinels, and the keys its writes' WAIT reported unreplicated. */
+async function sentinelStore(sentinel: RedisSentinel, durability: boolean, options: RedisOptions = {}) {
   const client = new Redis({
     sentinels: sentinel.sentinels,
     name: sentinel.name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    ...options,
   })
   client.on('error', () => {})
   await new Promise((r) => client.once('ready', r))
@@ -40,6 +38,41 @@ async function killDuringWrites(sentinel: RedisSentinel, durability: boolean): P
   store.observe?.((e: CacheEvent) => {
     if (e.type === 'unreplicated' && e.key) unreplicated.add(e.key)
   })
+  return { client, store, unreplicated }
+}
+
+/**
+ * The acknowledged writes (key → when) the server on `port` does not have, unreplicated ones left
+ * out: how many were counted, and when each lost one was acknowledged.
+ */
+async function lostOn(
+  port: number,
+  acked: Map<string, number>,
+  unreplicated: Set<string>,
+): Promise<{ counted: number; lostAt: number[] }> {
+  const direct = new Redis({ port, host: '127.0.0.1' })
+  try {
+    const counted = [...acked].filter(([key]) => !unreplicated.has(key))
+    const lostAt: number[] = []
+    for (let i = 0; i < counted.length; i += 500) {
+      const page = counted.slice(i, i + 500)
+      const values = await direct.mget(page.map(([key]) => key))
+      values.forEach((value, j) => {
+        if (value === null) lostAt.push(page[j]![1])
+      })
+    }
+    return { counted: counted.length, lostAt }
+  } finally {
+    direct.disconnect()
+  }
+}
+
+/**
+ * `WRITERS` concurrent writers of unique keys through the Sentinels; the primary is SIGKILLed in the
+ * middle of it, then every acknowledged write is looked up on the promoted replica.
+ */
+async function killDuringWrites(sentinel: RedisSentinel, durability: boolean): Promise<Round> {
+  const { client, store, unreplicated } = await sentinelStore(sentinel, durability)
   const acked = new Map<string, number>()
   let next = 0
   let stop = false
@@ -61,23 +94,13 @@ async function killDuringWrites(sentinel: RedisSentinel, durability: boolean): P
   await Promise.all(writers)
   client.disconnect()
   const promoted = await sentinel.waitForFailover()
-  const direct = new Redis({ port: promoted.port, host: '127.0.0.1' })
-  try {
-    let missing = 0
-    let windowMs = 0
-    const counted = [...acked].filter(([key]) => !unreplicated.has(key))
-    for (let i = 0; i < counted.length; i += 500) {
-      const page = counted.slice(i, i + 500)
-      const values = await direct.mget(page.map(([key]) => key))
-      values.forEach((value, j) => {
-        if (value !== null) return
-        missing++
-        windowMs = Math.max(windowMs, killedAt - page[j]![1])
-      })
-    }
-    return { acked: counted.length, missing, windowMs: Math.round(windowMs), unreplicated: unreplicated.size }
-  } finally {
-    direct.disconnect()
+  const { counted, lostAt } = await lostOn(promoted.port, acked, unreplicated)
+  const windowMs = lostAt.reduce((widest, at) => Math.max(widest, killedAt - at), 0)
+  return {
+    acked: counted,
+    missing: lostAt.length,
+    windowMs: Math.round(windowMs),
+    unreplicated: unreplicated.size,
   }
 }
 
@@ -87,23 +110,7 @@ async function killDuringWrites(sentinel: RedisSentinel, durability: boolean): P
  * them away. Every acknowledged write is then looked up on the new primary.
  */
 async function writesToThawedPrimary(sentinel: RedisSentinel, durability: boolean): Promise<Round> {
-  const client = new Redis({
-    sentinels: sentinel.sentinels,
-    name: sentinel.name,
-    enableOfflineQueue: false,
-    commandTimeout: 500,
-    maxRetriesPerRequest: 0,
-  })
-  client.on('error', () => {})
-  await new Promise((r) => client.once('ready', r))
-  const store: CacheStore = redisStore({
-    client,
-    durability: durability ? { replicas: 1, timeout: 50 } : undefined,
-  })
-  const unreplicated = new Set<string>()
-  store.observe?.((e: CacheEvent) => {
-    if (e.type === 'unreplicated' && e.key) unreplicated.add(e.key)
-  })
+  const { client, store, unreplicated } = await sentinelStore(sentinel, durability, { commandTimeout: 500 })
   const frozen = await sentinel.freezePrimary()
   const promoted = await sentinel.waitForFailover()
   sentinel.thaw()
@@ -134,36 +141,21 @@ async function writesToThawedPrimary(sentinel: RedisSentinel, durability: boolea
   await watcher
   await Promise.all(writers)
   client.disconnect()
-  const direct = new Redis({ port: promoted.port, host: '127.0.0.1' })
-  try {
-    let missing = 0
-    let first: number | undefined
-    let last = 0
-    const counted = [...acked].filter(([key]) => !unreplicated.has(key))
-    for (let i = 0; i < counted.length; i += 500) {
-      const page = counted.slice(i, i + 500)
-      const values = await direct.mget(page.map(([key]) => key))
-      values.forEach((value, j) => {
-        if (value !== null) return
-        missing++
-        const at = page[j]![1]
-        first = Math.min(first ?? at, at)
-        last = Math.max(last, at)
-      })
-    }
-    console.log(
-      `thawed primary ${durability ? 'with WAIT 1' : 'without WAIT'}: demoted ${Math.round(demotedAt! - thawedAt)} ms after the thaw; ` +
-        `${failed} writes failed; ${missing}/${counted.length} acknowledged writes lost, acknowledged over ${first === undefined ? 0 : Math.round(last - first)} ms` +
-        (durability ? `; ${unreplicated.size} writes reported unreplicated` : ''),
-    )
-    return {
-      acked: counted.length,
-      missing,
-      windowMs: first === undefined ? 0 : Math.round(last - first),
-      unreplicated: unreplicated.size,
-    }
-  } finally {
-    direct.disconnect()
+  const { counted, lostAt } = await lostOn(promoted.port, acked, unreplicated)
+  const missing = lostAt.length
+  // reduce, not Math.min(...): hundreds of thousands can be lost here, more than a call's arguments.
+  const first = missing > 0 ? lostAt.reduce((a, b) => Math.min(a, b)) : undefined
+  const last = lostAt.reduce((a, b) => Math.max(a, b), 0)
+  console.log(
+    `thawed primary ${durability ? 'with WAIT 1' : 'without WAIT'}: demoted ${Math.round(demotedAt! - thawedAt)} ms after the thaw; ` +
+      `${failed} writes failed; ${missing}/${counted} acknowledged writes lost, acknowledged over ${first === undefined ? 0 : Math.round(last - first)} ms` +
+      (durability ? `; ${unreplicated.size} writes reported unreplicated` : ''),
+  )
+  return {
+    acked: counted,
+    missing,
+    windowMs: first === undefined ? 0 : Math.round(last - first),
+    unreplicated: unreplicated.size,
   }
 }
 

@@ -78,6 +78,21 @@ async function run(fail: () => Promise<void>) {
   return { tallies, admitted, fallback, inRedis, lost, downMs }
 }
 
+/** What every failover here must show: see the describe blocks below. */
+function expectBoundedAndBack(r: Awaited<ReturnType<typeof run>>): void {
+  expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
+  expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
+  // Each fallback kept to its share of the limit.
+  for (const t of r.tallies) expect(t.admittedFallback).toBeLessThanOrEqual(LIMIT / PROCESSES)
+  // Every instance switched to its fallback and came back to Redis without help.
+  for (const t of r.tallies) {
+    expect(t.events.map((e) => e.type)).toContain('store-error')
+    expect(t.events.at(-1)?.type).toBe('store-recovered')
+  }
+  // Redis went on deciding after the failover: the limit is reached there, not only before it.
+  expect(r.inRedis).toBe(LIMIT)
+}
+
 describe.runIf(FULL)('rate-tiers through a Sentinel failover, 4 processes on one key', () => {
   it('primary killed: admissions stay within the bound, and decisions return to Redis by themselves', async () => {
     sentinel = await startRedisSentinel()
@@ -85,17 +100,7 @@ describe.runIf(FULL)('rate-tiers through a Sentinel failover, 4 processes on one
       await sentinel!.killPrimary()
       await sentinel!.waitForFailover()
     })
-    expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
-    expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
-    // Each fallback kept to its share of the limit.
-    for (const t of r.tallies) expect(t.admittedFallback).toBeLessThanOrEqual(LIMIT / PROCESSES)
-    // Every instance switched to its fallback and came back to Redis without help.
-    for (const t of r.tallies) {
-      expect(t.events.map((e) => e.type)).toContain('store-error')
-      expect(t.events.at(-1)?.type).toBe('store-recovered')
-    }
-    // Redis went on deciding after the failover: the limit is reached there, not only before it.
-    expect(r.inRedis).toBe(LIMIT)
+    expectBoundedAndBack(r)
   }, 120_000)
 
   it('primary frozen, then thawed: admissions stay within the bound, decisions return to Redis', async () => {
@@ -109,14 +114,7 @@ describe.runIf(FULL)('rate-tiers through a Sentinel failover, 4 processes on one
       await sentinel!.waitForFailover()
       sentinel!.thaw()
     })
-    expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
-    expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
-    for (const t of r.tallies) expect(t.admittedFallback).toBeLessThanOrEqual(LIMIT / PROCESSES)
-    for (const t of r.tallies) {
-      expect(t.events.map((e) => e.type)).toContain('store-error')
-      expect(t.events.at(-1)?.type).toBe('store-recovered')
-    }
-    expect(r.inRedis).toBe(LIMIT)
+    expectBoundedAndBack(r)
   }, 120_000)
 })
 
@@ -127,13 +125,6 @@ describe.runIf(FULL)('rate-tiers on a 3-master Cluster with replicas, 4 processe
       await cluster!.killMaster(await cluster!.masterIndexOf('{hot}'))
       await cluster!.waitForFailover()
     })
-    expect(sum(r.tallies.map((t) => t.errors))).toBe(0)
-    expect(r.admitted).toBeLessThanOrEqual(bound(r.lost))
-    for (const t of r.tallies) expect(t.admittedFallback).toBeLessThanOrEqual(LIMIT / PROCESSES)
-    for (const t of r.tallies) {
-      expect(t.events.map((e) => e.type)).toContain('store-error')
-      expect(t.events.at(-1)?.type).toBe('store-recovered')
-    }
-    expect(r.inRedis).toBe(LIMIT)
+    expectBoundedAndBack(r)
   }, 120_000)
 })

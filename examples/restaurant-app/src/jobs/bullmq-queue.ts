@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { createRedisClient, type RedisTarget, redisOptionsOf, slotPrefix } from '../infra/redis'
+import { settledWithin } from '../infra/settled-within'
 import { runJobTraced, traceEnqueue } from '../telemetry/job-trace'
 import {
   dedupeKey,
@@ -48,23 +49,6 @@ const PRODUCER_OPTIONS: RedisOptions = { ...WORKER_OPTIONS, maxRetriesPerRequest
 const CLOSE_TIMEOUT_MS = 10_000
 // What close() gives a step that should not wait on Redis at all (it disconnects).
 const FORCED_CLOSE_MS = 3_000
-
-/** True if `work` settled within `ms` (its outcome is not needed, only that it ended). */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms)
-  })
-  const ended = work.then(
-    () => true as const,
-    () => true as const,
-  )
-  try {
-    return await Promise.race([ended, expired])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /** The enqueuing span's W3C context, where BullMQ's own telemetry keeps it (read back in the worker). */
 const withTrace = (carrier: string | undefined) => (carrier ? { telemetry: { metadata: carrier } } : {})
@@ -295,16 +279,16 @@ export function createBullQueue(options: {
           const all = new Promise<void>((resolve) => {
             drained = resolve
           })
-          if (!(await within(all, closeTimeoutMs))) {
+          if (!(await settledWithin(all, closeTimeoutMs))) {
             options.log?.warn(
               { running: [...running] },
               `jobs still running after ${closeTimeoutMs} ms: closing anyway, they will run again`,
             )
           }
         }
-        await within(worker.close(true), FORCED_CLOSE_MS)
+        await settledWithin(worker.close(true), FORCED_CLOSE_MS)
       }
-      if (!(await within(queue.close(), FORCED_CLOSE_MS))) await queue.disconnect().catch(() => {})
+      if (!(await settledWithin(queue.close(), FORCED_CLOSE_MS))) await queue.disconnect().catch(() => {})
       for (const client of owned) client.disconnect()
     },
   }

@@ -1,3 +1,4 @@
+import { settledWithin } from '../infra/settled-within'
 import type { Telemetry } from './otel'
 
 let active: Telemetry | undefined
@@ -13,9 +14,7 @@ const FLUSH_LIMIT_MS = 2_000
 /** Flushes buffered spans before the process exits; nothing to do when telemetry is off. */
 export async function stopTelemetry(): Promise<void> {
   if (!active) return
-  const stopping = active.shutdown().catch(() => {})
+  const stopping = active.shutdown()
   active = undefined
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([stopping, new Promise((resolve) => (timer = setTimeout(resolve, FLUSH_LIMIT_MS)))])
-  clearTimeout(timer)
+  await settledWithin(stopping, FLUSH_LIMIT_MS)
 }

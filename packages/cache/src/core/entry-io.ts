@@ -160,8 +160,10 @@ export class EntryIO {
         stored: space.key(key),
         payload,
         expiresAt,
+        // From the same instant as expiresAt: counted inside the write, a write that
+        // waited (tag read, busy machine) would get its wait as extra grace.
+        staleUntil: forever ? 0 : expiresAt + plan.graceMs,
         physicalMs: forever ? undefined : plan.ttlMs + plan.graceMs,
-        graceMs: plan.graceMs,
         writtenAt,
         tagKeys,
       }
@@ -175,10 +177,7 @@ export class EntryIO {
         const entries: StoreEntry[] = []
         for (const p of prepared) {
           const tags = p.tagKeys?.map((k): [string, number] => [k, versions?.get(k) ?? 0])
-          // From the same instant as expiresAt: counted from now, a write that
-          // waited (tag read, busy machine) would get its wait as extra grace.
-          const staleUntil = p.physicalMs === undefined ? 0 : p.expiresAt + p.graceMs
-          const value = encodeEntry(p.payload, p.expiresAt, staleUntil, tags, p.writtenAt)
+          const value = encodeEntry(p.payload, p.expiresAt, p.staleUntil, tags, p.writtenAt)
           entries.push({ key: p.stored, value, ttlMs: p.physicalMs })
         }
         await setMany(store, entries)

@@ -413,12 +413,7 @@ export class CacheView implements Cache {
       typeof loadMissing === 'function'
         ? (missing, loaderContext) => {
             context.loadedKeys = missing.length
-            return runLoader(
-              this.space,
-              missing.join(' '),
-              () => loadMissing(missing, loaderContext),
-              undefined,
-            )
+            return runLoader(this.space, missing.join(' '), (c) => loadMissing(missing, c), loaderContext)
           }
         : loadMissing
     return trace(tracers.getOrSetMany, context, () => this.getOrSetManyNow(keys, traced, options))
