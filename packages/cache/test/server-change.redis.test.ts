@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
 import { redisStore } from '../src/redis'
+import { chaosStore } from './support/chaos-store'
 
 // What asynchronous replication does in a failover, made deterministic: the client reconnects to
 // another server (the "promoted replica") that has the older copy of a key but not the last write.
@@ -78,4 +79,46 @@ describe('after a failover to a server lacking the last writes', () => {
       await cache.close()
     }, 40_000)
   }
+
+  // A Cluster client takes the probe's ping on a live master before it has seen the replica that
+  // replaced a dead one: the cache recovers "on the same servers" and learns of the promotion after.
+  it('a server change noticed only after recovery still turns the last writes into misses', async () => {
+    const server = await startRedis()
+    servers.push(server)
+    const client = new Redis({ port: server.port, host: '127.0.0.1' })
+    client.on('error', () => {})
+    clients.push(client)
+    const store = chaosStore(redisStore({ client }))
+    const prefix = 'late-noticed'
+    const cache = createCache({
+      store,
+      fallback: memoryStore(),
+      prefix,
+      storeTimeout: 200,
+      probeInterval: 50,
+    })
+    const stored = `${prefix}||k`
+    await cache.set('k', 'v1')
+    const v1 = (await client.get(stored))!
+    await cache.set('k', 'v2') // acknowledged; the replica that will be promoted never got it
+    store.down = true
+    await cache.set('during', 'the outage')
+    expect(cache.stats().mode).toBe('fallback')
+    store.down = false
+    while (cache.stats().mode !== 'primary') await sleep(10)
+    // The promotion comes to light: the servers now hold the replica's older copy.
+    await client.set(stored, v1)
+    store.serverChanged()
+    const started = performance.now()
+    let read: unknown
+    do {
+      read = await cache.get('k')
+      expect(read, 'an older value than this instance wrote').not.toBe('v1')
+      await sleep(20)
+    } while ((await client.exists(stored)) === 1 && performance.now() - started < RECOVERY_BOUND_MS)
+    expect(await client.exists(stored)).toBe(0)
+    expect(await cache.get('k')).toBeUndefined()
+    expect(await cache.get('during')).toBe('the outage')
+    await cache.close()
+  })
 })

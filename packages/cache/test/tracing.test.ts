@@ -1,9 +1,9 @@
 import { memoryStore } from '../src/memory'
-import { outageStore } from './support/outage-store'
+import { chaosStore } from './support/chaos-store'
 import { describeCacheTracing } from './support/tracing-suite'
 
 describeCacheTracing('memory', async () => {
-  const store = outageStore(memoryStore())
+  const store = chaosStore(memoryStore())
   return {
     store,
     cut: async () => {

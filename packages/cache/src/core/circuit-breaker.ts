@@ -1,5 +1,6 @@
 import { asStoreError, CacheError, CacheStoreError } from '../errors'
 import type { CacheEvent, CacheStore } from '../types'
+import { Deadlines } from './deadlines'
 import { OutageLog } from './outage-log'
 import { RecentWrites } from './recent-writes'
 
@@ -32,115 +33,8 @@ const MAX_REPLAY_PASSES = 20
 // timeout) until the replay ends: under a steady stream of writes a pass
 // that takes a few ms never ends with an empty log.
 const HOLD_WRITES_AFTER_PASSES = 2
-
-interface Pending {
-  /** The step count when the call was made. */
-  step: number
-  settled: boolean
-  store: string
-  reject(error: unknown): void
-}
-
-// Deadlines are judged in quarters of the timeout: a call counts as timed out
-// once more than this many quarter-steps have passed since it was made, so
-// between 1 and 1.25 times the timeout (no clock read per call).
-const STEPS = 4
-
-/**
- * Times out store calls that all share one timeout. A timer steps a counter
- * every quarter of the timeout while calls are pending; each call records the
- * step it was made in, so the hot path reads no clock and arms no timer. When
- * calls expire, the verdict waits one setImmediate: the poll phase runs first,
- * so a reply that arrived while the event loop was blocked (GC, CPU
- * starvation) wins instead of passing for a dead store.
- */
-class Deadlines {
-  private readonly queue: Pending[] = []
-  private head = 0
-  private step = 0
-  private timer: NodeJS.Timeout | undefined
-  private readonly ms: number
-
-  constructor(ms: number) {
-    this.ms = ms
-  }
-
-  race<T>(call: (store: CacheStore) => Promise<T>, store: CacheStore): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { step: this.step, settled: false, store: store.name, reject }
-      // Drop settled calls at the head here too, not only when the timer
-      // steps: a run of calls that never yields to the event loop (a memory
-      // store) would otherwise grow the queue until the next timer phase.
-      while (this.head < this.queue.length && this.queue[this.head]!.settled) this.head++
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head)
-        this.head = 0
-      }
-      this.queue.push(pending)
-      if (this.timer === undefined) this.arm()
-      let promise: Promise<T>
-      try {
-        promise = call(store)
-      } catch (error) {
-        promise = Promise.reject(error)
-      }
-      promise.then(
-        (value) => {
-          if (pending.settled) return
-          pending.settled = true
-          // The queue keeps a settled call until the next step: drop what it
-          // holds, or every result of the last quarter-timeout stays reachable
-          // (old-space GC work under load).
-          pending.reject = ignore
-          resolve(value)
-        },
-        (error) => {
-          if (pending.settled) return
-          pending.settled = true
-          pending.reject = ignore
-          reject(error)
-        },
-      )
-    })
-  }
-
-  private arm(): void {
-    this.timer = setTimeout(() => this.advance(), Math.max(1, this.ms / STEPS))
-    this.timer.unref()
-  }
-
-  private advance(): void {
-    this.timer = undefined
-    this.step++
-    const late: Pending[] = []
-    while (this.head < this.queue.length) {
-      const pending = this.queue[this.head]!
-      if (!pending.settled && this.step - pending.step <= STEPS) break
-      if (!pending.settled) late.push(pending)
-      this.head++
-    }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0
-      this.head = 0
-    } else {
-      if (this.head > 1024) {
-        this.queue.splice(0, this.head)
-        this.head = 0
-      }
-      this.arm()
-    }
-    if (late.length === 0) return
-    setImmediate(() => {
-      for (const pending of late) {
-        if (pending.settled) continue
-        pending.settled = true
-        pending.reject(new CacheStoreError(pending.store, 'timeout', `did not answer within ${this.ms} ms`))
-      }
-    })
-  }
-}
-
-const ignore = () => {}
+// Longest a write given up on keeps recovery waiting for the client to settle it.
+const LATE_WRITE_MAX_WAIT_MS = 30_000
 
 const isTimeout = (error: unknown) => error instanceof CacheStoreError && error.reason === 'timeout'
 
@@ -236,9 +130,9 @@ export class StoreCircuitBreaker {
           let result: T
           if (bulk) {
             await this.pingPrimary()
-            result = await this.bulk.race(op, primary)
+            result = await this.bulk.race(op, primary, true)
           } else {
-            result = await this.commands.race(op, primary)
+            result = await this.commands.race(op, primary, true)
           }
           this.recent?.remember(record)
           return result
@@ -381,6 +275,9 @@ export class StoreCircuitBreaker {
       const { primary, fallback } = this.o
       if (!this.primaryReady()) throw this.disconnected()
       await this.pingPrimary()
+      // A write given up on may still be delivered (a Cluster retries it through a failover):
+      // replayed first, it would land on top of the replayed value and bring an older one back.
+      await this.lateWritesSettled()
       // Another server than the one that took the last writes: replay them too.
       this.recent?.handOver(this.log)
       // Writes that arrive during a replay land in a fresh log; replay again
@@ -414,6 +311,15 @@ export class StoreCircuitBreaker {
       this.hold = undefined
       release?.()
     }
+  }
+
+  private async lateWritesSettled(): Promise<void> {
+    const wait = this.o.probeIntervalMs
+    const settled = await Promise.all([
+      this.commands.lateWritesSettled(wait, LATE_WRITE_MAX_WAIT_MS),
+      this.bulk.lateWritesSettled(wait, LATE_WRITE_MAX_WAIT_MS),
+    ])
+    if (!settled.every(Boolean)) throw new Error('writes given up on are still in flight')
   }
 
   private waitForReplay(): Promise<void> {

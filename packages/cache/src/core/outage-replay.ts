@@ -27,7 +27,7 @@ export async function replayOutage(
   const keys = [...log.keys]
   for (let i = 0; i < keys.length; i += REPLAY_BATCH) {
     const gone: string[] = []
-    await Promise.all(
+    const copies = await Promise.allSettled(
       keys.slice(i, i + REPLAY_BATCH).map(async (stored) => {
         const entry = fallback ? await io.readFrom(fallback, stored) : undefined
         const remaining = entry && entry.staleUntil !== 0 ? entry.staleUntil - Date.now() : undefined
@@ -35,6 +35,10 @@ export async function replayOutage(
         else await io.copy(primary, stored, entry, remaining)
       }),
     )
+    // Every copy settled before this pass fails: one still in flight (a Cluster client retries
+    // through a failover) would land after the next pass and put back this pass's older value.
+    const failed = copies.find((c) => c.status === 'rejected')
+    if (failed) throw failed.reason
     if (gone.length > 0) await primary.delete(gone)
   }
 }

@@ -16,7 +16,7 @@ const ignore = () => {}
  * promoted replica), they are handed to the outage log: the fallback holds
  * none of them from before the outage, so replay deletes them and they read
  * as misses, never as older values. Back on the same server, they are
- * intact and forgotten.
+ * intact, and forgotten once they are older than the window.
  */
 export class RecentWrites {
   private recent: OutageLog
@@ -53,15 +53,24 @@ export class RecentWrites {
     record(this.recent)
   }
 
-  /** Before a replay: moves them into `log` if the server changed, then starts afresh. */
+  /**
+   * Before a replay: moves them into `log` if the server changed. On the same
+   * server they are kept one window more, counted from now: a Cluster client
+   * can take the probe's ping on a live master before it has seen the replica
+   * promoted for the dead one, and learn of the change only after recovery.
+   */
   handOver(log: OutageLog): void {
     const now = this.store.generation()
     if (now !== this.generation) {
       this.generation = now
       log.absorb(this.older)
       log.absorb(this.recent)
+      this.older = new OutageLog(this.maxEntries, ignore)
+      this.recent = new OutageLog(this.maxEntries, ignore)
+      return
     }
+    this.recent.absorb(this.older)
     this.older = new OutageLog(this.maxEntries, ignore)
-    this.recent = new OutageLog(this.maxEntries, ignore)
+    this.rotatedAt = Date.now()
   }
 }
