@@ -5,7 +5,7 @@ interface Pending {
   /** The step count when the call was made. */
   step: number
   settled: boolean
-  /** A write: given up on, it may still be delivered (see `Deadlines.lateWrites`). */
+  /** A write: given up on, it may still be delivered (see `Deadlines.lateWritesSettled`). */
   write: boolean
   store: string
   reject(error: unknown): void
