@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
 import { assertClient, type Client } from './redis-client'
 import type { BusMessage, CacheBus } from './types'
 
 export interface RedisBusOptions {
   /** Publishes on this client. */
   client: Client
-  /** Subscribes on this one. Default: `client.duplicate()`, opened and closed by the bus. */
+  /**
+   * Subscribes on this one. Default: a duplicate of `client`, opened and closed by the bus. One of
+   * yours should have `autoResubscribe: false`: the bus subscribes itself on every connection.
+   */
   subscriber?: Client
   /** Pub/Sub channel. Default `'rc:cache:bus'`. */
   channel?: string
@@ -34,7 +38,7 @@ export function redisBus(options: RedisBusOptions): CacheBus {
 
   return {
     subscribe(onMessage, onReconnect) {
-      const sub = options.subscriber ?? client.duplicate()
+      const sub = options.subscriber ?? ownSubscriber(client)
       subscriber = sub
       // Subscribed on the current connection; subscribed on an earlier one.
       let live = false
@@ -116,4 +120,14 @@ export function redisBus(options: RedisBusOptions): CacheBus {
       else await subscriber.unsubscribe(channel).catch(() => {})
     },
   }
+}
+
+/**
+ * The bus's own subscriber connection. ioredis's auto-resubscribe is off: the bus subscribes on
+ * every 'ready' itself, and ioredis sends its own SUBSCRIBE on reconnect without catching it, so
+ * with `enableOfflineQueue: false` a connection that drops at that moment ends in an unhandled
+ * rejection (seen in CI; Node exits on one by default). A Cluster moves its subscription itself.
+ */
+function ownSubscriber(client: Client): Client {
+  return client.isCluster ? client.duplicate() : (client as Redis).duplicate({ autoResubscribe: false })
 }
