@@ -1,7 +1,8 @@
 import { type RedisServer, startRedis } from '@rc/test-services'
 import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bullConnection } from '../src/jobs/bullmq-queue'
+import { bullConnection, createBullQueue } from '../src/jobs/bullmq-queue'
+import type { JobHandlers } from '../src/jobs/queue'
 import { TOKEN_CHECK_EVERY_MS } from '../src/runtime'
 import { type Instance, ops, type Stack, startStack } from './stack'
 
@@ -68,6 +69,52 @@ describe('job schedulers after Redis loses its data', () => {
       expect(await ran()).toBe(true)
     } finally {
       await worker.close()
+    }
+  }, 60_000)
+})
+
+describe('a job scheduler whose next run is lost', () => {
+  // BullMQ schedules a scheduler's next run when the current one starts, and gives up if Redis fails
+  // then (a failover): the scheduler stays in Redis, its next run is gone, and it never fires again.
+  // Made deterministic here by deleting that run from Redis, as the failed write would have left it.
+  it('is rescheduled by the schedule check, and ticks again', async () => {
+    let ticks = 0
+    const handlers: JobHandlers = {
+      sync: async () => {},
+      syncAll: async () => {
+        ticks++
+      },
+      tokenCheck: async () => {},
+      pushSupply: async () => {},
+    }
+    const prefix = `lost-run-${Date.now()}`
+    const jobs = createBullQueue({ redis: { kind: 'standalone', url: redis.url }, prefix })
+    const inspect = new Queue('sync', { connection: bullConnection(redis.url), prefix })
+    const waitUntil = async (check: () => Promise<boolean> | boolean, ms: number) => {
+      const deadline = Date.now() + ms
+      while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      return check()
+    }
+    try {
+      jobs.startWorker(handlers, 1)
+      await jobs.startSchedules({
+        syncEveryMs: 2_000,
+        tokenCheckEveryMs: TOKEN_CHECK_EVERY_MS,
+        checkEveryMs: 500,
+      })
+      expect(await waitUntil(() => ticks > 0, 15_000)).toBe(true)
+      // The run BullMQ scheduled when this tick started: delete it.
+      const { next } = (await inspect.getJobScheduler('sync-all'))!
+      const id = `repeat:sync-all:${next}`
+      expect(await inspect.getJobState(id)).toBe('delayed')
+      await redis.cli('ZREM', inspect.keys.delayed!, id)
+      await redis.cli('DEL', inspect.toKey(id))
+      const lostAt = ticks
+      // Due in at most 2 s, overdue 1 s later, found by the next check: well inside 10x.
+      expect(await waitUntil(() => ticks > lostAt, 35_000), 'the scheduler ticked again').toBe(true)
+    } finally {
+      await jobs.close()
+      await inspect.close()
     }
   }, 60_000)
 })

@@ -49,6 +49,8 @@ const PRODUCER_OPTIONS: RedisOptions = { ...WORKER_OPTIONS, maxRetriesPerRequest
 const CLOSE_TIMEOUT_MS = 10_000
 // What close() gives a step that should not wait on Redis at all (it disconnects).
 const FORCED_CLOSE_MS = 3_000
+// How far past its due time a scheduler's next run may be before a check looks at whether it still exists.
+const STALLED_AFTER_MS = 1_000
 
 /** The enqueuing span's W3C context, where BullMQ's own telemetry keeps it (read back in the worker). */
 const withTrace = (carrier: string | undefined) => (carrier ? { telemetry: { metadata: carrier } } : {})
@@ -108,6 +110,25 @@ export function createBullQueue(options: {
   async function missingSchedules(): Promise<string[]> {
     const found = await Promise.all(scheduleNames.map((name) => queue.getJobScheduler(name)))
     return scheduleNames.filter((_, i) => !found[i])
+  }
+
+  /**
+   * Schedulers that exist but will never run again. BullMQ schedules a scheduler's next run when the
+   * current one starts, and gives up if Redis fails at that moment (a failover): the scheduler stays,
+   * pointing at a run that is gone or already over, and nothing runs any more.
+   */
+  async function stalledSchedules(): Promise<string[]> {
+    const overdue = Date.now() - STALLED_AFTER_MS
+    const stalled = await Promise.all(
+      scheduleNames.map(async (name) => {
+        const scheduler = await queue.getJobScheduler(name)
+        if (!scheduler?.next || scheduler.next > overdue) return false
+        // BullMQ 6's id of a scheduler's run (JobScheduler.getSchedulerNextJobId).
+        const state = await queue.getJobState(`repeat:${name}:${scheduler.next}`)
+        return state === 'unknown' || state === 'completed' || state === 'failed'
+      }),
+    )
+    return scheduleNames.filter((_, i) => stalled[i])
   }
 
   async function upsertSchedules(
@@ -244,11 +265,22 @@ export function createBullQueue(options: {
       const everyMs = spec.checkEveryMs ?? options.scheduleCheckMs ?? 60_000
       if (scheduleCheck) clearInterval(scheduleCheck)
       scheduleCheck = setInterval(() => {
-        missingSchedules()
-          .then(async (missing) => {
-            if (missing.length === 0 || !schedule) return
-            options.log?.warn({ missing }, 'job schedulers missing from Redis (data lost?): re-creating them')
-            await upsertSchedules(missing, schedule)
+        Promise.all([missingSchedules(), stalledSchedules()])
+          .then(async ([missing, stalled]) => {
+            if (!schedule) return
+            if (missing.length > 0) {
+              options.log?.warn(
+                { missing },
+                'job schedulers missing from Redis (data lost?): re-creating them',
+              )
+            }
+            if (stalled.length > 0) {
+              options.log?.warn(
+                { stalled },
+                'job schedulers whose next run is gone (a Redis failover?): rescheduling them',
+              )
+            }
+            if (missing.length + stalled.length > 0) await upsertSchedules([...missing, ...stalled], schedule)
           })
           .catch(() => {}) // Redis unreachable: the next check tries again
       }, everyMs)
