@@ -7,8 +7,8 @@ export interface RedisBusOptions {
   /** Publishes on this client. */
   client: Client
   /**
-   * Subscribes on this one. Default: a duplicate of `client`, opened and closed by the bus. One of
-   * yours should have `autoResubscribe: false`: the bus subscribes itself on every connection.
+   * Subscribes on this one. Default: a duplicate of `client`, opened and closed by the bus. Give one
+   * you pass `autoResubscribe: false`: the bus subscribes itself on every connection.
    */
   subscriber?: Client
   /** Pub/Sub channel. Default `'rc:cache:bus'`. */
