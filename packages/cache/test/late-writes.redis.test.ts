@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { type RedisServer, startRedis } from '@rc/test-services'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Cache, createCache } from '../src/index'
+import { createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
 import { redisStore } from '../src/redis'
 import { chaosStore } from './support/chaos-store'
+import { waitForMode } from './support/wait-for-mode'
 
 // A write the cache gave up on is not cancelled: ioredis may still deliver it (a Cluster client
 // retries a command through CLUSTERDOWN and a failover for a second or more, with a value the cache
@@ -40,14 +41,6 @@ function makeCache() {
   return { cache, store }
 }
 
-async function waitForPrimary(cache: Cache): Promise<void> {
-  const started = performance.now()
-  while (cache.stats().mode !== 'primary') {
-    if (performance.now() - started > RECOVERY_BOUND_MS) throw new Error('the cache did not recover')
-    await sleep(10)
-  }
-}
-
 const key = (name: string) => (stored: string) => stored.endsWith(`||${name}`)
 
 describe('a write delivered after the cache gave up on it', () => {
@@ -59,7 +52,7 @@ describe('a write delivered after the cache gave up on it', () => {
     await held
     expect(cache.stats().mode).toBe('fallback')
     await cache.set('k', 3) // on the fallback, replayed on recovery
-    await waitForPrimary(cache)
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     await sleep(HELD_MS) // the held write has been delivered by now
     expect(await cache.get('k'), 'the value read back after the held write landed').toBe(3)
     await cache.close()
@@ -79,7 +72,7 @@ describe('a write delivered after the cache gave up on it', () => {
     store.down = false
     await held
     await cache.set('b', 3) // still on the fallback: the replay has not ended
-    await waitForPrimary(cache)
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     await sleep(HELD_MS)
     expect(await cache.get('a')).toBe(2)
     expect(await cache.get('b'), 'the value read back after the held copy landed').toBe(3)

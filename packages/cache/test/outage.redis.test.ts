@@ -6,6 +6,7 @@ import { type Cache, type CacheError, type CacheEvent, CacheStoreError, createCa
 import { memoryStore } from '../src/memory'
 import { redisStore } from '../src/redis'
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy'
+import { waitForMode } from './support/wait-for-mode'
 
 // The guarantee is 100 ms per call during an outage; tests assert 10x that so a
 // busy CI machine cannot flake them, and use a 200 ms command timeout (the
@@ -13,7 +14,6 @@ import { startTcpProxy, type TcpProxy } from './support/tcp-proxy'
 // seeding. bench/timing.ts measures the real figures with the defaults.
 const CALL_BOUND_MS = 1_000
 const RECOVERY_BOUND_MS = 20_000
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 let server: RedisServer
 const clients: Redis[] = []
@@ -53,15 +53,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
   return { ms: performance.now() - started, value }
 }
 
-async function waitForMode(cache: Cache, mode: 'primary' | 'fallback'): Promise<number> {
-  const started = performance.now()
-  while (cache.stats().mode !== mode) {
-    if (performance.now() - started > RECOVERY_BOUND_MS) throw new Error(`cache did not reach ${mode}`)
-    await sleep(10)
-  }
-  return performance.now() - started
-}
-
 /** The calls an app makes during an outage; returns the slowest. */
 async function exerciseDuringOutage(cache: Cache): Promise<number> {
   const durations: number[] = []
@@ -79,7 +70,7 @@ async function exerciseDuringOutage(cache: Cache): Promise<number> {
 }
 
 async function seed(cache: Cache): Promise<void> {
-  await waitForMode(cache, 'primary')
+  await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
   await cache.set('a', 'before')
   await cache.set('b', 'before')
   await cache.set('c', 'before')
@@ -109,7 +100,7 @@ describe('Redis outage', () => {
     const events: CacheEvent[] = []
     const { cache } = makeCache(proxy.port, events)
     await seed(cache)
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
 
     await proxy.cut()
     const slowest = await exerciseDuringOutage(cache)
@@ -119,7 +110,7 @@ describe('Redis outage', () => {
     expect(events.some((e) => e.type === 'fallback')).toBe(true)
 
     await proxy.restore()
-    const recoveredIn = await waitForMode(cache, 'primary')
+    const recoveredIn = await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     expect(recoveredIn).toBeLessThan(RECOVERY_BOUND_MS)
     expect(events.some((e) => e.type === 'recover')).toBe(true)
     await assertNothingStale(cache)
@@ -135,13 +126,13 @@ describe('Redis outage', () => {
     await proxy.cut()
     await cache.set('k', 'first outage')
     await proxy.restore()
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     await cache.set('k', 'after recovery')
     await proxy.cut()
     expect(await cache.get('k')).toBeUndefined()
-    await waitForMode(cache, 'fallback')
+    await waitForMode(cache, 'fallback', RECOVERY_BOUND_MS)
     await proxy.restore()
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     expect(await cache.get('k')).toBe('after recovery')
     await cache.close()
   })
@@ -164,7 +155,7 @@ describe('Redis frozen with SIGSTOP', () => {
     } finally {
       server.resume()
     }
-    const recoveredIn = await waitForMode(cache, 'primary')
+    const recoveredIn = await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     expect(recoveredIn).toBeLessThan(RECOVERY_BOUND_MS)
     await assertNothingStale(cache)
     await cache.close()
@@ -182,7 +173,7 @@ describe('Redis killed and restarted', () => {
       expect(slowest).toBeLessThan(CALL_BOUND_MS)
       expect(cache.stats().mode).toBe('fallback')
       await own.start()
-      await waitForMode(cache, 'primary')
+      await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
       await assertNothingStale(cache)
     } finally {
       await cache.close()
@@ -203,19 +194,19 @@ describe('outage log', () => {
   it('reports store failures as CacheStoreError, and replays soft expiry as soft', async () => {
     const events: CacheEvent[] = []
     const { cache } = makeCache(proxy.port, events)
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     await cache.set('menu', 'before')
     await cache.set('stock', 'before', { tags: ['stock'] })
     await proxy.cut()
     await cache.expire('menu')
     await cache.expireTags(['stock'])
-    await waitForMode(cache, 'fallback')
+    await waitForMode(cache, 'fallback', RECOVERY_BOUND_MS)
     const fallback = events.find((e) => e.type === 'fallback')!
     expect(fallback.error).toBeInstanceOf(CacheStoreError)
     expect((fallback.error as CacheStoreError).code).toBe('CACHE_STORE_UNAVAILABLE')
     expect((fallback.error as CacheStoreError).message).toMatch(/^\[@rc\/cache\] redis store /)
     await proxy.restore()
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     // Stale on the primary, not gone: a failing loader still gets the old values.
     expect(await cache.get('menu')).toBeUndefined()
     const failing = () => Promise.reject(new Error('down'))
@@ -237,7 +228,7 @@ describe('outage log', () => {
       onEvent: (e) => events.push(e),
     })
     const { cache: neighbour } = makeCache(server.port)
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     await cache.set('written before', 'v')
     await neighbour.set('other prefix', 'kept')
     await proxy.cut()
@@ -246,7 +237,7 @@ describe('outage log', () => {
     expect(overflows).toHaveLength(1)
     expect((overflows[0]!.error as CacheError).code).toBe('CACHE_OUTAGE_LOG_OVERFLOW')
     await proxy.restore()
-    await waitForMode(cache, 'primary')
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     expect(await cache.get('written before')).toBeUndefined()
     expect(await cache.get('during:3')).toBeUndefined()
     expect(await neighbour.get('other prefix')).toBe('kept')

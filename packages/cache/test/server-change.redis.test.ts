@@ -5,6 +5,7 @@ import { createCache } from '../src/index'
 import { memoryStore } from '../src/memory'
 import { redisStore } from '../src/redis'
 import { chaosStore } from './support/chaos-store'
+import { waitForMode } from './support/wait-for-mode'
 
 // What asynchronous replication does in a failover, made deterministic: the client reconnects to
 // another server (the "promoted replica") that has the older copy of a key but not the last write.
@@ -105,7 +106,7 @@ describe('after a failover to a server lacking the last writes', () => {
     await cache.set('during', 'the outage')
     expect(cache.stats().mode).toBe('fallback')
     store.down = false
-    while (cache.stats().mode !== 'primary') await sleep(10)
+    await waitForMode(cache, 'primary', RECOVERY_BOUND_MS)
     // The promotion comes to light: the servers now hold the replica's older copy.
     await client.set(stored, v1)
     store.serverChanged()

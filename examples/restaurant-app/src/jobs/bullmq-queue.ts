@@ -107,28 +107,25 @@ export function createBullQueue(options: {
   let scheduleCheck: NodeJS.Timeout | undefined
   let schedulesSeen = false
 
-  async function missingSchedules(): Promise<string[]> {
-    const found = await Promise.all(scheduleNames.map((name) => queue.getJobScheduler(name)))
-    return scheduleNames.filter((_, i) => !found[i])
-  }
-
   /**
-   * Schedulers that exist but will never run again. BullMQ schedules a scheduler's next run when the
-   * current one starts, and gives up if Redis fails at that moment (a failover): the scheduler stays,
-   * pointing at a run that is gone or already over, and nothing runs any more.
+   * Each scheduler's state in Redis: `missing` (gone: data lost), `stalled` (there, but it will never
+   * run again: BullMQ schedules a scheduler's next run when the current one starts, and gives up if
+   * Redis fails at that moment, leaving it pointing at a run that is gone or already over), or fine.
    */
-  async function stalledSchedules(): Promise<string[]> {
+  async function checkSchedules(): Promise<{ missing: string[]; stalled: string[] }> {
     const overdue = Date.now() - STALLED_AFTER_MS
-    const stalled = await Promise.all(
+    const states = await Promise.all(
       scheduleNames.map(async (name) => {
         const scheduler = await queue.getJobScheduler(name)
-        if (!scheduler?.next || scheduler.next > overdue) return false
+        if (!scheduler) return 'missing'
+        if (!scheduler.next || scheduler.next > overdue) return 'ok'
         // BullMQ 6's id of a scheduler's run (JobScheduler.getSchedulerNextJobId).
-        const state = await queue.getJobState(`repeat:${name}:${scheduler.next}`)
-        return state === 'unknown' || state === 'completed' || state === 'failed'
+        const run = await queue.getJobState(`repeat:${name}:${scheduler.next}`)
+        return run === 'unknown' || run === 'completed' || run === 'failed' ? 'stalled' : 'ok'
       }),
     )
-    return scheduleNames.filter((_, i) => stalled[i])
+    const named = (state: string) => scheduleNames.filter((_, i) => states[i] === state)
+    return { missing: named('missing'), stalled: named('stalled') }
   }
 
   async function upsertSchedules(
@@ -265,8 +262,8 @@ export function createBullQueue(options: {
       const everyMs = spec.checkEveryMs ?? options.scheduleCheckMs ?? 60_000
       if (scheduleCheck) clearInterval(scheduleCheck)
       scheduleCheck = setInterval(() => {
-        Promise.all([missingSchedules(), stalledSchedules()])
-          .then(async ([missing, stalled]) => {
+        checkSchedules()
+          .then(async ({ missing, stalled }) => {
             if (!schedule) return
             if (missing.length > 0) {
               options.log?.warn(
@@ -287,7 +284,7 @@ export function createBullQueue(options: {
       scheduleCheck.unref()
     },
     async schedules() {
-      const missing = await unavailable(missingSchedules())
+      const { missing } = await unavailable(checkSchedules())
       if (missing.length === 0) schedulesSeen = true
       return { expected: schedule !== undefined || schedulesSeen, missing }
     },
